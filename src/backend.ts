@@ -1,0 +1,154 @@
+import type { Observable } from 'rxjs';
+
+/**
+ * What a contender asks for when it tries to take a lease.
+ *
+ * @remarks
+ * `owner` is the secret that proves ownership in renew and release: 128 random bits, never shown to
+ * other contenders or published. `holder` is the public name that others see (a node name, a
+ * candidate id). `value` is an optional public payload (a leader's address, say).
+ */
+export interface LeaseClaim {
+  /** Secret owner id: only this owner may renew or release the lease. */
+  readonly owner: string;
+  /** Public name of the contender, shown to watchers and in errors. */
+  readonly holder: string;
+  /** Optional public payload published with the lease. */
+  readonly value?: string;
+  /** How long the backend keeps the lease without a renewal, in milliseconds. */
+  readonly leaseDuration: number;
+}
+
+/**
+ * The public facts of a held lease, as any contender or watcher may read them.
+ */
+export interface LeaseHolder {
+  /** Public name of the holder. */
+  readonly holder: string;
+  /** Fencing token of this holder's tenure: strictly greater than every earlier holder's of this key. */
+  readonly token: number;
+  /** The holder's public payload, when it gave one. */
+  readonly value?: string;
+  /** Milliseconds until the backend lets the lease lapse unless the holder renews it. */
+  readonly expiresIn: number;
+}
+
+/**
+ * The reply to one acquisition attempt.
+ *
+ * @remarks
+ * When granted, `token` is the fencing token, minted atomically with the grant. When refused,
+ * `current` tells who holds the lease and for how much longer, so a waiter can aim its next try at
+ * the moment the lease lapses.
+ */
+export type LeaseAttempt =
+  | { readonly granted: true; readonly token: number }
+  | { readonly granted: false; readonly current: LeaseHolder };
+
+/**
+ * Something that happened to a lease, pushed to everyone watching its key.
+ *
+ * @remarks
+ * `acquired` carries the new holder; `released` (given up by its holder), `expired` (lapsed without
+ * renewal) and `updated` (new public value) carry the token of the tenure they end or change.
+ */
+export type LeaseEvent =
+  | { readonly type: 'acquired'; readonly key: string; readonly holder: string; readonly token: number; readonly value?: string }
+  | { readonly type: 'updated'; readonly key: string; readonly holder: string; readonly token: number; readonly value?: string }
+  | { readonly type: 'released' | 'expired'; readonly key: string; readonly token: number };
+
+/**
+ * One versioned entry of the store.
+ */
+export interface Item {
+  /** The item's key. */
+  readonly key: string;
+  /** The item's value. */
+  readonly value: string;
+  /** Grows with every write of this key, and never repeats, even after a delete. */
+  readonly version: number;
+}
+
+/**
+ * Conditions and lifetime of one store write.
+ */
+export interface PutOptions {
+  /**
+   * Write only if the item's current version is this one (compare-and-set); `0` means "only if the
+   * key does not exist" (create-only). A mismatch fails with `VersionConflictError`.
+   */
+  readonly ifVersion?: number;
+  /** Delete the item this many milliseconds after the write, with an `expired` change event. */
+  readonly timeToLive?: number;
+}
+
+/**
+ * Conditions of one store delete.
+ */
+export interface DeleteOptions {
+  /** Delete only if the item's current version is this one; a mismatch fails with `VersionConflictError`. */
+  readonly ifVersion?: number;
+}
+
+/**
+ * A change to the store, pushed to everyone watching a prefix of its key.
+ *
+ * @remarks
+ * `version` is the version the write gave the key: for `deleted` and `expired` it is a fresh
+ * version, greater than the last `put`'s, so watchers can order every event of a key.
+ */
+export type ChangeEvent =
+  | { readonly type: 'put'; readonly key: string; readonly version: number; readonly item: Item }
+  | { readonly type: 'deleted' | 'expired'; readonly key: string; readonly version: number };
+
+/**
+ * The one contract every rx-sync backend implements: small, atomic and cold operations.
+ *
+ * @remarks
+ * Every method returns a cold Observable: nothing reaches the backend before subscription, and
+ * unsubscribing abandons the request. Request methods emit exactly one value and complete; watch
+ * methods (`leaseEvents`, `changes`) stay open and emit what happens after they are subscribed.
+ * Failures to reach the backend error with `BackendUnavailableError` (transient). The reactive
+ * behaviour (waiting, renewing, revoking, resynchronising) lives above this contract, written
+ * once for every backend.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryBackend } from 'rx-sync/memory';
+ * import type { SyncBackend } from 'rx-sync';
+ *
+ * const backend: SyncBackend = createMemoryBackend();
+ * backend.put('config/mode', 'fast').subscribe((item) => console.log(item.version));
+ * ```
+ */
+export interface SyncBackend {
+  /** Short name for errors and logs: `memory`, `redis`. */
+  readonly name: string;
+
+  /** One attempt to take the lease on `key`; idempotent for the same owner. */
+  tryAcquire(key: string, claim: LeaseClaim): Observable<LeaseAttempt>;
+  /** Extends the lease if `owner` still holds it; `false` when it does not. */
+  renew(key: string, owner: string, leaseDuration: number): Observable<boolean>;
+  /** Gives the lease up if `owner` holds it; `false` when it did not. */
+  release(key: string, owner: string): Observable<boolean>;
+  /** Replaces the holder's public value if `owner` holds the lease; `false` when it does not. */
+  updateLease(key: string, owner: string, value: string): Observable<boolean>;
+  /** The current holder of `key`, or `undefined` when nobody holds it. */
+  readLease(key: string): Observable<LeaseHolder | undefined>;
+  /** Every event of the lease on `key` from subscription on. */
+  leaseEvents(key: string): Observable<LeaseEvent>;
+
+  /** The item at `key`, or `undefined`. */
+  get(key: string): Observable<Item | undefined>;
+  /** Writes `value` at `key` and notifies watchers, atomically; emits the written item. */
+  put(key: string, value: string, options?: PutOptions): Observable<Item>;
+  /** Deletes `key` and notifies watchers, atomically; emits whether it existed. */
+  delete(key: string, options?: DeleteOptions): Observable<boolean>;
+  /** Every item whose key starts with `prefix`, sorted by key. */
+  list(prefix: string): Observable<readonly Item[]>;
+  /** Every change of a key that starts with `prefix`, from subscription on. */
+  changes(prefix: string): Observable<ChangeEvent>;
+
+  /** The backend's clock, in milliseconds since the Unix epoch. */
+  now(): Observable<number>;
+}

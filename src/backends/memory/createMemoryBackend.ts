@@ -1,0 +1,114 @@
+import { defer, of, type Observable } from 'rxjs';
+import type { DeleteOptions, PutOptions, SyncBackend } from '../../backend.js';
+import { schedulerNow } from '../../internal/clock.js';
+import {
+  assertDeleteArguments,
+  assertKeyArgument,
+  assertPrefixArgument,
+  assertPutArguments,
+} from '../../internal/storeArguments.js';
+import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
+import { MemoryLeases } from './memoryLeases.js';
+import { MemoryStore } from './memoryStore.js';
+
+/**
+ * A memory backend, with the internals that the testing entry point's fault controls reach.
+ * Not exported from the package: users get a plain {@link SyncBackend}.
+ */
+export interface MemoryBackendInternals {
+  readonly backend: SyncBackend;
+  readonly leases: MemoryLeases;
+  readonly store: MemoryStore;
+}
+
+/**
+ * The embedded backend: locks, leadership and the store in this process's memory.
+ *
+ * @remarks
+ * Every handle that shares one backend object sees the same state, so several "nodes" of a test or
+ * a single-process application coordinate through it. Replies are synchronous and expiry runs on
+ * RxJS timers, so under `TestScheduler.run` everything (lease expiry, renewals, time-to-live)
+ * happens in virtual time and marble tests can pin election timing to the frame. State lives as
+ * long as the object: nothing is persisted, and other processes do not see it (use the Redis
+ * backend for that).
+ *
+ * @example
+ * ```ts
+ * import { leadership, leader } from 'rx-sync';
+ * import { createMemoryBackend } from 'rx-sync/memory';
+ *
+ * const backend = createMemoryBackend();
+ * leader(backend, 'billing').subscribe((current) => console.log(current?.candidate ?? 'nobody'));
+ * leadership(backend, 'billing', { candidate: 'node-a' }).subscribe();
+ * ```
+ *
+ * @returns A new, empty {@link SyncBackend}.
+ * @see {@link createTestBackend} (rx-sync/testing) for a memory backend with fault controls.
+ */
+export function createMemoryBackend(): SyncBackend {
+  return createMemoryBackendInternals().backend;
+}
+
+/** Builds a memory backend and keeps hold of its internals (for the testing entry point). */
+export function createMemoryBackendInternals(): MemoryBackendInternals {
+  const leases = new MemoryLeases();
+  const store = new MemoryStore();
+  const reply = <T>(run: () => T): Observable<T> => defer(() => of(run()));
+  const backend: SyncBackend = {
+    name: 'memory',
+    tryAcquire(key, claim) {
+      assertName(key, 'key');
+      assertName(claim.owner, 'claim.owner');
+      assertName(claim.holder, 'claim.holder');
+      assertPositiveDuration(claim.leaseDuration, 'claim.leaseDuration');
+      if (claim.value !== undefined) assertString(claim.value, 'claim.value');
+      return reply(() => leases.tryAcquire(key, claim));
+    },
+    renew(key, owner, leaseDuration) {
+      assertName(key, 'key');
+      assertPositiveDuration(leaseDuration, 'leaseDuration');
+      return reply(() => leases.renew(key, owner, leaseDuration));
+    },
+    release(key, owner) {
+      assertName(key, 'key');
+      return reply(() => leases.release(key, owner));
+    },
+    updateLease(key, owner, value) {
+      assertName(key, 'key');
+      assertString(value, 'value');
+      return reply(() => leases.update(key, owner, value));
+    },
+    readLease(key) {
+      assertName(key, 'key');
+      return reply(() => leases.read(key));
+    },
+    leaseEvents(key) {
+      assertName(key, 'key');
+      return leases.events(key);
+    },
+    get(key) {
+      assertKeyArgument(key);
+      return reply(() => store.get(key));
+    },
+    put(key: string, value: string, options?: PutOptions) {
+      assertPutArguments(key, value, options);
+      return reply(() => store.put(key, value, options));
+    },
+    delete(key: string, options?: DeleteOptions) {
+      assertDeleteArguments(key, options);
+      return reply(() => store.delete(key, options));
+    },
+    list(prefix) {
+      assertPrefixArgument(prefix);
+      return reply(() => store.list(prefix));
+    },
+    changes(prefix) {
+      assertPrefixArgument(prefix);
+      return store.changes(prefix);
+    },
+    now() {
+      return reply(schedulerNow);
+    },
+  };
+  return { backend: Object.freeze(backend), leases, store };
+}

@@ -1,0 +1,2 @@
+/* Memory backend: the embedded default */
+export { createMemoryBackend } from './createMemoryBackend.js';

@@ -1,0 +1,33 @@
+import { SyncError } from './SyncError.js';
+
+/**
+ * Raised when a lock or leadership could not be acquired within `acquireTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { lock, LockTimeoutError } from 'rx-sync';
+ * import { createMemoryBackend } from 'rx-sync/memory';
+ *
+ * lock(createMemoryBackend(), 'jobs', { acquireTimeout: 500 }).subscribe({
+ *   error: (error: unknown) => {
+ *     if (error instanceof LockTimeoutError) console.log(`gave up on ${error.key}`);
+ *   },
+ * });
+ * ```
+ */
+export class LockTimeoutError extends SyncError {
+  override readonly name = 'LockTimeoutError';
+  readonly transient = true;
+
+  /**
+   * @param key - The lock key or leadership group.
+   * @param acquireTimeout - The timeout that ran out, in milliseconds.
+   */
+  constructor(
+    readonly key: string,
+    readonly acquireTimeout: number,
+    options?: ErrorOptions,
+  ) {
+    super(`Could not acquire "${key}" within ${acquireTimeout} ms. Raise "acquireTimeout" or check who holds it.`, options);
+  }
+}

@@ -1,0 +1,48 @@
+/* Backend contract */
+export type {
+  ChangeEvent,
+  DeleteOptions,
+  Item,
+  LeaseAttempt,
+  LeaseClaim,
+  LeaseEvent,
+  LeaseHolder,
+  PutOptions,
+  SyncBackend,
+} from './backend.js';
+
+/* Observables */
+export { lock } from './observables/lock.js';
+export { DEFAULT_LOCK_OPTIONS } from './observables/lockOptions.js';
+export type { LockOptions } from './observables/lockOptions.js';
+export type { Lease } from './observables/Lease.js';
+export { DEFAULT_LEASE_OPTIONS } from './observables/leaseOptions.js';
+export type { LeaseOptions } from './observables/leaseOptions.js';
+export { leadership } from './observables/leadership.js';
+export { DEFAULT_LEADERSHIP_OPTIONS } from './observables/leadershipOptions.js';
+export type { LeadershipOptions } from './observables/leadershipOptions.js';
+export type { Term } from './observables/Term.js';
+export { leader } from './observables/leader.js';
+export type { Leader } from './observables/leader.js';
+export { keyValue } from './observables/keyValue.js';
+export { changes } from './observables/changes.js';
+
+/* Operators */
+export { withLock } from './operators/withLock.js';
+export { whileLeader } from './operators/whileLeader.js';
+
+/* Promise facade (go-sync's API) */
+export { createLock } from './facade/createLock.js';
+export type { HeldLock, Locker } from './facade/createLock.js';
+export { createLeader } from './facade/createLeader.js';
+export type { Elected, Elector, LeaderOptions } from './facade/createLeader.js';
+export { createStore } from './facade/createStore.js';
+export type { Store } from './facade/createStore.js';
+
+/* Errors */
+export { SyncError } from './errors/SyncError.js';
+export { LockTimeoutError } from './errors/LockTimeoutError.js';
+export { LockBusyError } from './errors/LockBusyError.js';
+export { VersionConflictError } from './errors/VersionConflictError.js';
+export { BackendUnavailableError } from './errors/BackendUnavailableError.js';
+export { NotHeldError } from './errors/NotHeldError.js';

@@ -1,0 +1,193 @@
+import { concat, defer, finalize, Observable, of, switchMap, throwError, timeout, timer } from 'rxjs';
+import type { LeaseClaim, LeaseHolder, SyncBackend } from '../backend.js';
+import { LockTimeoutError } from '../errors/LockTimeoutError.js';
+import type { LeaseSettings } from '../observables/leaseOptions.js';
+import { ownerId } from './ownerId.js';
+import { SerialStep } from './serialStep.js';
+import { ValidityGuard } from './validityGuard.js';
+
+/** What the engine needs to campaign for one lease. */
+export interface LeaseRequest {
+  /** The backend key of the lease (already namespaced by kind). */
+  readonly key: string;
+  /** The name users gave (lock key or group), for errors. */
+  readonly name: string;
+  /** Public name of the contender. */
+  readonly holder: string;
+  /** Public payload, if any. */
+  readonly value?: string;
+  readonly settings: LeaseSettings;
+  /** Called on a refusal when the caller does not want to wait: the error to fail with. */
+  readonly refuse?: (current: LeaseHolder) => Error;
+}
+
+/** One tenure of a lease, as the engine hands it to `lock` and `leadership`. */
+export interface Tenure {
+  /** The fencing token minted with the grant. */
+  readonly token: number;
+  /** The secret owner id, for owner-checked follow-up requests (never shown to users). */
+  readonly owner: string;
+  /** Whether the lease is still safely held (see `ValidityGuard`). */
+  isValid(): boolean;
+}
+
+/**
+ * The lease engine shared by locks and leadership: emits one {@link Tenure} when the lease is
+ * granted and completes when it is lost; releases on completion, error and unsubscribe.
+ *
+ * @remarks
+ * Acquiring: each attempt is one atomic `tryAcquire`. A refused contender waits for the first of a
+ * released/expired event of the key (push) or a retry timer (poll: jittered exponential backoff,
+ * never later than the moment the current holder's lease lapses). `acquireTimeout` bounds the
+ * whole wait. Backend errors while acquiring end the stream with that error.
+ *
+ * Holding: renews every `renewInterval` after the last confirmed renewal. A renewal that the
+ * backend refuses completes the stream at once; one that fails is retried after `retryDelay`
+ * until the validity deadline (request start + lease − drift margin), when the stream completes
+ * because the lease can no longer be assumed held.
+ */
+export function leaseTenure(backend: SyncBackend, request: LeaseRequest): Observable<Tenure> {
+  return defer(() => {
+    const owner = ownerId();
+    const { settings } = request;
+    const guard = new ValidityGuard(settings.leaseDuration - settings.driftMargin);
+    let attempted = false;
+    const acquired = acquire(backend, request, owner, guard, () => (attempted = true));
+    const bounded = Number.isFinite(settings.acquireTimeout)
+      ? acquired.pipe(
+          timeout({
+            first: settings.acquireTimeout,
+            with: () => throwError(() => new LockTimeoutError(request.name, settings.acquireTimeout)),
+          }),
+        )
+      : acquired;
+    return bounded.pipe(
+      switchMap((token) => {
+        const tenure: Tenure = { token, owner, isValid: () => guard.isValid() };
+        return concat(of(tenure), hold(backend, request, owner, guard));
+      }),
+      finalize(() => {
+        guard.end();
+        if (attempted) backend.release(request.key, owner).subscribe({ error: ignore });
+      }),
+    );
+  });
+}
+
+function acquire(
+  backend: SyncBackend,
+  request: LeaseRequest,
+  owner: string,
+  guard: ValidityGuard,
+  onAttempt: () => void,
+): Observable<number> {
+  const { key, settings } = request;
+  const claim: LeaseClaim = {
+    owner,
+    holder: request.holder,
+    leaseDuration: settings.leaseDuration,
+    ...(request.value !== undefined && { value: request.value }),
+  };
+  return new Observable<number>((subscriber) => {
+    const step = new SerialStep();
+    let vacancies = 0;
+    let retries = 0;
+    let onVacancy: (() => void) | undefined;
+
+    const attempt = (): void => {
+      onVacancy = undefined;
+      const vacanciesBefore = vacancies;
+      const pending = guard.begin();
+      onAttempt();
+      step.start(() =>
+        backend.tryAcquire(key, claim).subscribe({
+          next: (reply) => {
+            if (reply.granted) {
+              if (guard.confirm(pending)) {
+                subscriber.next(reply.token);
+                subscriber.complete();
+              } else {
+                attempt(); // granted too late to be of use: the same owner asks again, idempotently
+              }
+              return;
+            }
+            guard.discard(pending);
+            if (request.refuse) {
+              subscriber.error(request.refuse(reply.current));
+            } else if (vacancies !== vacanciesBefore) {
+              attempt(); // the lease was given up while we asked: try again at once
+            } else {
+              wait(Math.min(backoff(settings, retries++), reply.current.expiresIn));
+            }
+          },
+          error: (error: unknown) => {
+            guard.discard(pending);
+            subscriber.error(error);
+          },
+        }),
+      );
+    };
+
+    const wait = (delay: number): void => {
+      step.start(() => timer(Math.max(0, delay)).subscribe(attempt));
+      onVacancy = attempt;
+    };
+
+    const events = backend.leaseEvents(key).subscribe({
+      next: (event) => {
+        if (event.type === 'released' || event.type === 'expired') {
+          vacancies++;
+          onVacancy?.();
+        }
+      },
+      error: (error: unknown) => subscriber.error(error),
+    });
+    attempt();
+    return () => {
+      onVacancy = undefined;
+      step.stop();
+      events.unsubscribe();
+    };
+  });
+}
+
+function hold(backend: SyncBackend, request: LeaseRequest, owner: string, guard: ValidityGuard): Observable<never> {
+  const { key, settings } = request;
+  return new Observable<never>((subscriber) => {
+    const step = new SerialStep();
+    guard.whenExpired(() => subscriber.complete());
+
+    const renew = (): void => {
+      const pending = guard.begin();
+      step.start(() =>
+        backend.renew(key, owner, settings.leaseDuration).subscribe({
+          next: (renewed) => {
+            if (renewed && guard.confirm(pending)) {
+              renewAfter(settings.renewInterval);
+            } else {
+              guard.discard(pending);
+              subscriber.complete(); // refused, or confirmed too late: the lease is lost
+            }
+          },
+          error: () => {
+            guard.discard(pending);
+            renewAfter(settings.retryDelay); // keep trying until the validity deadline
+          },
+        }),
+      );
+    };
+    const renewAfter = (delay: number): void => step.start(() => timer(delay).subscribe(renew));
+
+    renewAfter(settings.renewInterval);
+    return () => step.stop();
+  });
+}
+
+function backoff(settings: LeaseSettings, retries: number): number {
+  const base = Math.min(settings.maxRetryDelay, settings.retryDelay * 2 ** Math.min(retries, 30));
+  return base * (1 - settings.retryJitter * Math.random());
+}
+
+function ignore(): void {
+  // A failed release is harmless: the lease lapses on the backend when its duration runs out.
+}

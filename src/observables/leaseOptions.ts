@@ -1,0 +1,93 @@
+import {
+  assertDuration,
+  assertFraction,
+  assertOptionsObject,
+  assertPositiveDuration,
+  assertTimeout,
+} from '../internal/validate.js';
+
+/**
+ * Timing of a lease, shared by {@link lock} and {@link leadership}. Every duration is in
+ * milliseconds.
+ */
+export interface LeaseOptions {
+  /** How long the backend keeps the lease without a renewal. @defaultValue 10_000 */
+  readonly leaseDuration?: number;
+  /** How often the holder renews; shorter than `leaseDuration - driftMargin`. @defaultValue `leaseDuration / 3` */
+  readonly renewInterval?: number;
+  /**
+   * Safety margin for clock drift between this process and the backend: the holder gives the lease
+   * up this long before the backend could let it lapse. @defaultValue `leaseDuration / 100 + 2`
+   */
+  readonly driftMargin?: number;
+  /** Give up acquiring after this long with `LockTimeoutError`; `Infinity` waits for ever. */
+  readonly acquireTimeout?: number;
+  /** First delay between two acquisition attempts; it doubles up to `maxRetryDelay`. @defaultValue 50 */
+  readonly retryDelay?: number;
+  /** Longest delay between two acquisition attempts. @defaultValue 1_000 */
+  readonly maxRetryDelay?: number;
+  /**
+   * Fraction of each retry delay taken off at random, so contenders spread out; `0` makes retries
+   * deterministic (marble tests). @defaultValue 0.5
+   */
+  readonly retryJitter?: number;
+}
+
+/** Lease timing with every default applied and every rule checked. */
+export interface LeaseSettings {
+  readonly leaseDuration: number;
+  readonly renewInterval: number;
+  readonly driftMargin: number;
+  readonly acquireTimeout: number;
+  readonly retryDelay: number;
+  readonly maxRetryDelay: number;
+  readonly retryJitter: number;
+}
+
+/** Defaults shared by locks and leadership; `acquireTimeout` differs and is given by each. */
+export const DEFAULT_LEASE_OPTIONS = Object.freeze({
+  leaseDuration: 10_000,
+  retryDelay: 50,
+  maxRetryDelay: 1_000,
+  retryJitter: 0.5,
+});
+
+/**
+ * Applies defaults and checks every value and cross-field rule; throws `TypeError` or
+ * `RangeError` naming the option.
+ */
+export function resolveLeaseOptions(
+  options: LeaseOptions | undefined,
+  defaultAcquireTimeout: number,
+  what: string,
+): LeaseSettings {
+  assertOptionsObject(options, what);
+  const {
+    leaseDuration = DEFAULT_LEASE_OPTIONS.leaseDuration,
+    acquireTimeout = defaultAcquireTimeout,
+    retryDelay = DEFAULT_LEASE_OPTIONS.retryDelay,
+    maxRetryDelay = DEFAULT_LEASE_OPTIONS.maxRetryDelay,
+    retryJitter = DEFAULT_LEASE_OPTIONS.retryJitter,
+  } = options ?? {};
+  assertPositiveDuration(leaseDuration, 'leaseDuration');
+  const renewInterval = options?.renewInterval ?? leaseDuration / 3;
+  const driftMargin = options?.driftMargin ?? Math.floor(leaseDuration / 100) + 2;
+  assertPositiveDuration(renewInterval, 'renewInterval');
+  assertDuration(driftMargin, 'driftMargin');
+  assertTimeout(acquireTimeout, 'acquireTimeout');
+  assertPositiveDuration(retryDelay, 'retryDelay');
+  assertPositiveDuration(maxRetryDelay, 'maxRetryDelay');
+  assertFraction(retryJitter, 'retryJitter');
+  if (driftMargin >= leaseDuration) {
+    throw new RangeError(`Expected \`driftMargin\` (${driftMargin}) to be less than \`leaseDuration\` (${leaseDuration}).`);
+  }
+  if (renewInterval >= leaseDuration - driftMargin) {
+    throw new RangeError(
+      `Expected \`renewInterval\` (${renewInterval}) to be less than \`leaseDuration - driftMargin\` (${leaseDuration - driftMargin}), or the lease would lapse between renewals.`,
+    );
+  }
+  if (maxRetryDelay < retryDelay) {
+    throw new RangeError(`Expected \`maxRetryDelay\` (${maxRetryDelay}) to be at least \`retryDelay\` (${retryDelay}).`);
+  }
+  return Object.freeze({ leaseDuration, renewInterval, driftMargin, acquireTimeout, retryDelay, maxRetryDelay, retryJitter });
+}

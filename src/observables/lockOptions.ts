@@ -1,0 +1,31 @@
+import { assertBoolean, assertName } from '../internal/validate.js';
+import { DEFAULT_LEASE_OPTIONS, resolveLeaseOptions, type LeaseOptions, type LeaseSettings } from './leaseOptions.js';
+
+/**
+ * Options of {@link lock} and {@link withLock}. Every duration is in milliseconds.
+ */
+export interface LockOptions extends LeaseOptions {
+  /** Wait for a busy lock (`true`) or fail at once with `LockBusyError` (`false`). @defaultValue true */
+  readonly wait?: boolean;
+  /** Public name of this holder, shown to others in `LockBusyError`. @defaultValue `host-pid-random` */
+  readonly holder?: string;
+}
+
+/** Defaults of {@link LockOptions}. */
+export const DEFAULT_LOCK_OPTIONS = Object.freeze({ ...DEFAULT_LEASE_OPTIONS, acquireTimeout: 10_000, wait: true });
+
+/** Lock options with defaults applied and rules checked. */
+export interface LockSettings extends LeaseSettings {
+  readonly wait: boolean;
+  readonly holder: string | undefined;
+}
+
+/** Applies defaults to {@link LockOptions} and validates them; throws `TypeError`/`RangeError`. */
+export function resolveLockOptions(options: LockOptions | undefined): LockSettings {
+  const lease = resolveLeaseOptions(options, DEFAULT_LOCK_OPTIONS.acquireTimeout, 'options');
+  const wait = options?.wait ?? DEFAULT_LOCK_OPTIONS.wait;
+  assertBoolean(wait, 'wait');
+  const holder = options?.holder;
+  if (holder !== undefined) assertName(holder, 'holder');
+  return Object.freeze({ ...lease, wait, holder });
+}

@@ -1,0 +1,107 @@
+import { defer, NEVER, throwError, type Observable } from 'rxjs';
+import type { SyncBackend } from '../backend.js';
+import { createMemoryBackendInternals } from '../backends/memory/createMemoryBackend.js';
+import { BackendUnavailableError } from '../errors/BackendUnavailableError.js';
+import { leadershipLeaseKey, lockLeaseKey } from '../internal/leaseKeys.js';
+import { assertName } from '../internal/validate.js';
+
+/**
+ * A memory backend with fault controls, for marble tests of election timing and lock loss.
+ *
+ * @remarks
+ * Holders are named by their public name: a lock's `holder` option or a leadership `candidate`.
+ * Faults act on the lease requests (acquire, renew, release, proclaim) of that holder; store
+ * requests are not affected.
+ */
+export interface TestBackend extends SyncBackend {
+  /** Ends the lock's lease now, as if its time had run out; `false` when nobody held it. */
+  expireLock(key: string): boolean;
+  /** Ends the group's leadership lease now, as if its time had run out; `false` when nobody led. */
+  expireLeadership(group: string): boolean;
+  /** From now on, the holder's requests are lost: never answered, never applied (a network partition). */
+  partition(holder: string): void;
+  /** From now on, the holder's requests fail with `BackendUnavailableError` (the backend unreachable). */
+  failRequests(holder: string): void;
+  /** Ends `partition` and `failRequests` for the holder (not `crash`). */
+  heal(holder: string): void;
+  /** The holder's node dies: its requests are lost for good, so its leases lapse at their end. */
+  crash(holder: string): void;
+  /** How many leases are held and how many watchers are attached, to check that nothing leaked. */
+  inspect(): { readonly leasesHeld: number; readonly watchers: number };
+}
+
+type Fault = 'partitioned' | 'failing' | 'crashed';
+
+/**
+ * Creates a memory backend with fault controls for tests (see {@link TestBackend}).
+ *
+ * @remarks
+ * Timing follows RxJS schedulers, so inside `TestScheduler.run` leases lapse, renewals fire and
+ * faults take effect in virtual time, to the frame.
+ *
+ * @example
+ * ```ts
+ * import { TestScheduler } from 'rxjs/testing';
+ * import { leadership } from 'rx-sync';
+ * import { createTestBackend } from 'rx-sync/testing';
+ *
+ * new TestScheduler((actual, expected) => console.assert(JSON.stringify(actual) === JSON.stringify(expected))).run(({ expectObservable }) => {
+ *   const backend = createTestBackend();
+ *   const options = { leaseDuration: 100, renewInterval: 30, driftMargin: 10, retryJitter: 0 };
+ *   const a = leadership(backend, 'g', { ...options, candidate: 'a' });
+ *   backend.crash('a'); // a's requests are lost from the start: it is never elected
+ *   expectObservable(a, '^ 500ms !').toBe('-');
+ * });
+ * ```
+ *
+ * @returns A new, empty {@link TestBackend}.
+ */
+export function createTestBackend(): TestBackend {
+  const { backend, leases, store } = createMemoryBackendInternals();
+  const faults = new Map<string, Fault>();
+  const holderOfOwner = new Map<string, string>();
+
+  const guarded = <T>(holder: string | undefined, operation: string, request: () => Observable<T>): Observable<T> =>
+    defer(() => {
+      const fault = holder === undefined ? undefined : faults.get(holder);
+      if (fault === 'partitioned' || fault === 'crashed') return NEVER;
+      if (fault === 'failing') return throwError(() => new BackendUnavailableError('memory', operation));
+      return request();
+    });
+
+  const setFault = (holder: string, fault: Fault): void => {
+    assertName(holder, 'holder');
+    if (faults.get(holder) !== 'crashed') faults.set(holder, fault);
+  };
+
+  const testBackend: TestBackend = {
+    ...backend,
+    tryAcquire(key, claim) {
+      const request = backend.tryAcquire(key, claim);
+      holderOfOwner.set(claim.owner, claim.holder);
+      return guarded(claim.holder, 'tryAcquire', () => request);
+    },
+    renew(key, owner, leaseDuration) {
+      const request = backend.renew(key, owner, leaseDuration);
+      return guarded(holderOfOwner.get(owner), 'renew', () => request);
+    },
+    release(key, owner) {
+      const request = backend.release(key, owner);
+      return guarded(holderOfOwner.get(owner), 'release', () => request);
+    },
+    updateLease(key, owner, value) {
+      const request = backend.updateLease(key, owner, value);
+      return guarded(holderOfOwner.get(owner), 'updateLease', () => request);
+    },
+    expireLock: (key: string) => leases.expire(lockLeaseKey(key)),
+    expireLeadership: (group: string) => leases.expire(leadershipLeaseKey(group)),
+    partition: (holder: string) => setFault(holder, 'partitioned'),
+    failRequests: (holder: string) => setFault(holder, 'failing'),
+    heal: (holder: string) => {
+      if (faults.get(holder) !== 'crashed') faults.delete(holder);
+    },
+    crash: (holder: string) => setFault(holder, 'crashed'),
+    inspect: () => ({ leasesHeld: leases.held, watchers: leases.watchers + store.watchers }),
+  };
+  return Object.freeze(testBackend);
+}
