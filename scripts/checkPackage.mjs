@@ -1,0 +1,169 @@
+// Checks the built package (dist/) the way a user would consume it: from a throwaway project whose
+// node_modules/rx-sync links to this repository, it loads every public entry point through the
+// package.json exports map, with `import` (ESM) and with `require` (CJS), and type-checks a TypeScript
+// consumer of each module system. Run `npm run build` first.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const requireFromRoot = createRequire(join(root, 'package.json'));
+
+/** Public entry points and the names each must export. */
+const entries = {
+  'rx-sync': ['lock', 'leadership', 'leader', 'keyValue', 'changes', 'withLock', 'whileLeader', 'SyncError'],
+  'rx-sync/memory': ['createMemoryBackend'],
+  'rx-sync/testing': ['createTestBackend'],
+  'rx-sync/redis': ['createRedisBackend'],
+};
+/** Where each module system must land, relative to the repository root. */
+const expectedDist = { esm: join(root, 'dist', 'esm'), cjs: join(root, 'dist', 'cjs') };
+
+/** Whether `file` lies inside directory `parent`. */
+const inside = (parent, file) => {
+  const rel = relative(parent, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+};
+
+let failures = 0;
+const check = (ok, label, detail = '') => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}${detail ? ` - ${detail}` : ''}`);
+  if (!ok) failures++;
+};
+
+if (!existsSync(join(root, 'dist', 'esm')) || !existsSync(join(root, 'dist', 'cjs'))) {
+  console.error('checkPackage: dist/esm or dist/cjs is missing; run `npm run build` first');
+  process.exit(1);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'rx-sync-check-'));
+try {
+  const modules = join(dir, 'node_modules');
+  mkdirSync(join(modules, '@types'), { recursive: true });
+  symlinkSync(root, join(modules, 'rx-sync'), 'dir');
+  symlinkSync(dirname(requireFromRoot.resolve('rxjs/package.json')), join(modules, 'rxjs'), 'dir');
+  symlinkSync(dirname(requireFromRoot.resolve('ioredis/package.json')), join(modules, 'ioredis'), 'dir');
+  symlinkSync(dirname(requireFromRoot.resolve('@types/node/package.json')), join(modules, '@types', 'node'), 'dir');
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'rx-sync-consumer', private: true }, null, 2)}\n`);
+
+  const specifiers = Object.keys(entries);
+  // Each probe prints, per entry point, the file it resolved to and the names it exports with a defined value.
+  writeFileSync(
+    join(dir, 'probe.mjs'),
+    [
+      "import { fileURLToPath } from 'node:url';",
+      'const out = {};',
+      ...specifiers.map(
+        (s, i) =>
+          `import * as m${i} from ${JSON.stringify(s)};\n` +
+          `out[${JSON.stringify(s)}] = { file: fileURLToPath(import.meta.resolve(${JSON.stringify(s)})), names: Object.keys(m${i}).filter((k) => m${i}[k] !== undefined) };`,
+      ),
+      'console.log(JSON.stringify(out));',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'probe.cjs'),
+    [
+      "'use strict';",
+      'const out = {};',
+      ...specifiers.map(
+        (s) =>
+          `{ const m = require(${JSON.stringify(s)}); out[${JSON.stringify(s)}] = { file: require.resolve(${JSON.stringify(s)}), names: Object.keys(m).filter((k) => m[k] !== undefined) }; }`,
+      ),
+      'console.log(JSON.stringify(out));',
+      '',
+    ].join('\n'),
+  );
+
+  for (const [system, file] of [
+    ['esm', 'probe.mjs'],
+    ['cjs', 'probe.cjs'],
+  ]) {
+    const run = spawnSync(process.execPath, [file], { cwd: dir, encoding: 'utf8' });
+    if (run.status !== 0) {
+      check(false, `${system}: node ${file} runs`, (run.stderr || run.error?.message || '').trim());
+      continue;
+    }
+    check(true, `${system}: node ${file} runs`);
+    const seen = JSON.parse(run.stdout.trim().split('\n').pop());
+    for (const [specifier, names] of Object.entries(entries)) {
+      const { file: resolved, names: exported } = seen[specifier];
+      check(inside(expectedDist[system], resolved), `${system}: '${specifier}' resolves into dist/${system}`, resolved);
+      for (const name of names) {
+        check(exported.includes(name), `${system}: '${specifier}' exports ${name}`);
+      }
+    }
+  }
+
+  // Types: a TypeScript user under NodeNext resolution, once as ESM (.mts) and once as CJS (.cts).
+  const ts = requireFromRoot('typescript');
+  const consumer = specifiers
+    .map(
+      (s, i) =>
+        `import { ${entries[s].join(', ')} } from ${JSON.stringify(s)};\nexport const used${i} = [${entries[s].join(', ')}] as const;`,
+    )
+    .join('\n');
+  const files = ['types-esm.mts', 'types-cjs.cts'].map((name) => {
+    writeFileSync(join(dir, name), `${consumer}\n`);
+    return join(dir, name);
+  });
+  const host = ts.createCompilerHost({}, true);
+  host.getCurrentDirectory = () => dir;
+  const program = ts.createProgram({
+    rootNames: files,
+    options: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      types: ['node'],
+    },
+    host,
+  });
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  for (const [i, system] of ['esm', 'cjs'].entries()) {
+    // This consumer's own file, this module system's dist, and anything else that is neither consumer nor dist.
+    const own = diagnostics.filter((d) => {
+      const name = d.file?.fileName;
+      if (name === undefined || name === files[i] || inside(expectedDist[system], name)) return true;
+      return !inside(dir, name) && !inside(join(root, 'dist'), name);
+    });
+    const text = ts.formatDiagnostics(own, {
+      getCanonicalFileName: (f) => f,
+      getCurrentDirectory: () => dir,
+      getNewLine: () => '\n',
+    });
+    check(own.length === 0, `${system}: TypeScript (NodeNext) consumer type-checks`, text.trim());
+    for (const specifier of specifiers) {
+      const mode = system === 'esm' ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS;
+      const resolved = ts.resolveModuleName(
+        specifier,
+        files[i],
+        program.getCompilerOptions(),
+        host,
+        undefined,
+        undefined,
+        mode,
+      ).resolvedModule?.resolvedFileName;
+      check(
+        resolved !== undefined && inside(expectedDist[system], resolved) && resolved.endsWith('.d.ts'),
+        `${system}: types of '${specifier}' come from dist/${system}`,
+        resolved ?? 'unresolved',
+      );
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (failures > 0) {
+  console.error(`checkPackage: ${failures} check(s) failed`);
+  process.exit(1);
+}
+console.log('checkPackage: all checks passed');
