@@ -30,6 +30,7 @@ export { changes } from './observables/changes.js';
 /* Operators */
 export { withLock } from './operators/withLock.js';
 export { whileLeader } from './operators/whileLeader.js';
+export { whileHeld } from './operators/whileHeld.js';
 
 /* Promise facade (go-sync's API) */
 export { createLock } from './facade/createLock.js';
@@ -46,3 +47,4 @@ export { LockBusyError } from './errors/LockBusyError.js';
 export { VersionConflictError } from './errors/VersionConflictError.js';
 export { BackendUnavailableError } from './errors/BackendUnavailableError.js';
 export { NotHeldError } from './errors/NotHeldError.js';
+export { BackendReplyError } from './errors/BackendReplyError.js';

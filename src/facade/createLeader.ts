@@ -74,7 +74,8 @@ export function createLeader(backend: SyncBackend, options: LeaderOptions): Elec
             next: resolve,
             error: (error: unknown) => {
               subscription.unsubscribe();
-              reject(error as Error);
+              // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- pass the stream's typed error through unchanged
+              reject(error);
             },
             complete: () => subscription.unsubscribe(),
           }),

@@ -1,4 +1,4 @@
-import type { Subscription } from 'rxjs';
+import { Subscription } from 'rxjs';
 import type { SyncBackend } from '../backend.js';
 import { NotHeldError } from '../errors/NotHeldError.js';
 import { assertBackend } from '../internal/assertBackend.js';
@@ -57,24 +57,24 @@ export function createLock(backend: SyncBackend, options?: LockOptions): Locker 
       return new Promise<HeldLock>((resolve, reject) => {
         let markLost: () => void = () => undefined;
         const lost = new Promise<void>((resolveLost) => (markLost = resolveLost));
-        const subscription = lock(backend, id, options).subscribe({
-          next: (lease) => {
-            held.set(id, subscription);
-            resolve({ ...lease, lost });
-          },
-          error: (error: unknown) => {
-            markLost();
-            reject(error as Error);
-          },
-          complete: () => {
-            if (held.get(id) === subscription) held.delete(id);
-            markLost();
-          },
-        });
-        subscription.add(() => {
+        const subscription = new Subscription(() => {
           if (held.get(id) === subscription) held.delete(id);
           markLost();
         });
+        subscription.add(
+          lock(backend, id, options).subscribe({
+            next: (lease) => {
+              held.set(id, subscription);
+              resolve({ ...lease, lost });
+            },
+            error: (error: unknown) => {
+              subscription.unsubscribe();
+              // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- pass the stream's typed error through unchanged
+              reject(error);
+            },
+            complete: () => subscription.unsubscribe(),
+          }),
+        );
       });
     },
     release(id: string): Promise<void> {

@@ -1,6 +1,18 @@
 import type { SyncBackend } from '../backend.js';
 
-const METHODS = ['tryAcquire', 'renew', 'release', 'updateLease', 'readLease', 'leaseEvents', 'get', 'put', 'delete', 'list', 'changes'] as const;
+const METHODS = [
+  'tryAcquire',
+  'renew',
+  'release',
+  'updateLease',
+  'readLease',
+  'leaseEvents',
+  'get',
+  'put',
+  'delete',
+  'list',
+  'changes',
+] as const;
 
 /** Throws `TypeError` unless `value` looks like a {@link SyncBackend}. */
 export function assertBackend(value: unknown): asserts value is SyncBackend {

@@ -1,4 +1,15 @@
-import { concat, defer, finalize, Observable, of, switchMap, throwError, timeout, timer } from 'rxjs';
+import {
+  concat,
+  defer,
+  finalize,
+  Observable,
+  of,
+  switchMap,
+  throwError,
+  timeout,
+  timer,
+  type Subscription,
+} from 'rxjs';
 import type { LeaseClaim, LeaseHolder, SyncBackend } from '../backend.js';
 import { LockTimeoutError } from '../errors/LockTimeoutError.js';
 import type { LeaseSettings } from '../observables/leaseOptions.js';
@@ -36,9 +47,10 @@ export interface Tenure {
  * granted and completes when it is lost; releases on completion, error and unsubscribe.
  *
  * @remarks
- * Acquiring: each attempt is one atomic `tryAcquire`. A refused contender waits for the first of a
- * released/expired event of the key (push) or a retry timer (poll: jittered exponential backoff,
- * never later than the moment the current holder's lease lapses). `acquireTimeout` bounds the
+ * Acquiring: each attempt is one atomic `tryAcquire`. A refused contender starts listening to the
+ * key's lease events (so an uncontended acquire costs one request), asks once more, then waits for
+ * the first of a released/expired event (push) or a retry timer (poll: jittered exponential
+ * backoff, never later than the moment the current holder's lease lapses). `acquireTimeout` bounds the
  * whole wait. Backend errors while acquiring end the stream with that error.
  *
  * Holding: renews every `renewInterval` after the last confirmed renewal. A renewal that the
@@ -93,6 +105,7 @@ function acquire(
     let vacancies = 0;
     let retries = 0;
     let onVacancy: (() => void) | undefined;
+    let events: Subscription | undefined;
 
     const attempt = (): void => {
       onVacancy = undefined;
@@ -114,6 +127,9 @@ function acquire(
             guard.discard(pending);
             if (request.refuse) {
               subscriber.error(request.refuse(reply.current));
+            } else if (!events) {
+              watchVacancies();
+              attempt(); // now that releases wake us, ask once more: one may have come before we listened
             } else if (vacancies !== vacanciesBefore) {
               attempt(); // the lease was given up while we asked: try again at once
             } else {
@@ -133,20 +149,24 @@ function acquire(
       onVacancy = attempt;
     };
 
-    const events = backend.leaseEvents(key).subscribe({
-      next: (event) => {
-        if (event.type === 'released' || event.type === 'expired') {
-          vacancies++;
-          onVacancy?.();
-        }
-      },
-      error: (error: unknown) => subscriber.error(error),
-    });
+    // Listened to only once the lease turns out to be taken, so an uncontended acquire costs one request.
+    const watchVacancies = (): void => {
+      events = backend.leaseEvents(key).subscribe({
+        next: (event) => {
+          if (event.type === 'released' || event.type === 'expired') {
+            vacancies++;
+            onVacancy?.();
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+      });
+    };
+
     attempt();
     return () => {
       onVacancy = undefined;
       step.stop();
-      events.unsubscribe();
+      events?.unsubscribe();
     };
   });
 }

@@ -37,14 +37,18 @@ export function assertPositiveDuration(value: unknown, what: string): asserts va
 /** As {@link assertPositiveDuration}, but zero is allowed. */
 export function assertDuration(value: unknown, what: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`Expected \`${what}\` to be a non-negative finite number of milliseconds, got ${show(value)}.`);
+    throw new RangeError(
+      `Expected \`${what}\` to be a non-negative finite number of milliseconds, got ${show(value)}.`,
+    );
   }
 }
 
 /** As {@link assertPositiveDuration}, but `Infinity` (wait forever) is allowed. */
 export function assertTimeout(value: unknown, what: string): asserts value is number {
   if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new RangeError(`Expected \`${what}\` to be a positive number of milliseconds or Infinity, got ${show(value)}.`);
+    throw new RangeError(
+      `Expected \`${what}\` to be a positive number of milliseconds or Infinity, got ${show(value)}.`,
+    );
   }
 }
 

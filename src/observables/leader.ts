@@ -76,15 +76,24 @@ export function leader(backend: SyncBackend, group: string): Observable<Leader |
   const read = (): Observable<LeaseHolder | undefined> => backend.readLease(key);
   return defer(() =>
     merge(of(undefined), backend.leaseEvents(key)).pipe(
-      switchMap(() => read().pipe(expand((holder) => (holder ? timer(Math.max(1, holder.expiresIn)).pipe(switchMap(read)) : EMPTY)))),
+      switchMap(() =>
+        read().pipe(expand((holder) => (holder ? timer(Math.max(1, holder.expiresIn)).pipe(switchMap(read)) : EMPTY))),
+      ),
       map((holder): Leader | undefined =>
         holder
-          ? { group, candidate: holder.holder, term: holder.token, ...(holder.value !== undefined && { value: holder.value }) }
+          ? {
+              group,
+              candidate: holder.holder,
+              term: holder.token,
+              ...(holder.value !== undefined && { value: holder.value }),
+            }
           : undefined,
       ),
       distinctUntilChanged(
         (previous, current) =>
-          previous?.term === current?.term && previous?.value === current?.value && previous?.candidate === current?.candidate,
+          previous?.term === current?.term &&
+          previous?.value === current?.value &&
+          previous?.candidate === current?.candidate,
       ),
     ),
   ).pipe(shareReplay({ bufferSize: 1, refCount: true }));

@@ -57,19 +57,17 @@ export function leadership(backend: SyncBackend, group: string, options?: Leader
       settings,
       ...(settings.value !== undefined && { value: settings.value }),
     }).pipe(
-      map(
-        (tenure): Term => ({
-          group,
-          candidate,
-          term: tenure.token,
-          ...(settings.value !== undefined && { value: settings.value }),
-          isValid: tenure.isValid,
-          proclaim: (value: string) => {
-            assertString(value, 'value');
-            return backend.updateLease(key, tenure.owner, value);
-          },
-        }),
-      ),
+      map((tenure): Term => ({
+        group,
+        candidate,
+        term: tenure.token,
+        ...(settings.value !== undefined && { value: settings.value }),
+        isValid: () => tenure.isValid(),
+        proclaim: (value: string) => {
+          assertString(value, 'value');
+          return backend.updateLease(key, tenure.owner, value);
+        },
+      })),
     );
   });
 }

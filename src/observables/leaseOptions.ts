@@ -17,7 +17,7 @@ export interface LeaseOptions {
   readonly renewInterval?: number;
   /**
    * Safety margin for clock drift between this process and the backend: the holder gives the lease
-   * up this long before the backend could let it lapse. @defaultValue `leaseDuration / 100 + 2`
+   * up this long before the backend could let it lapse. @defaultValue `Math.floor(leaseDuration / 100) + 2`
    */
   readonly driftMargin?: number;
   /** Give up acquiring after this long with `LockTimeoutError`; `Infinity` waits for ever. */
@@ -79,7 +79,9 @@ export function resolveLeaseOptions(
   assertPositiveDuration(maxRetryDelay, 'maxRetryDelay');
   assertFraction(retryJitter, 'retryJitter');
   if (driftMargin >= leaseDuration) {
-    throw new RangeError(`Expected \`driftMargin\` (${driftMargin}) to be less than \`leaseDuration\` (${leaseDuration}).`);
+    throw new RangeError(
+      `Expected \`driftMargin\` (${driftMargin}) to be less than \`leaseDuration\` (${leaseDuration}).`,
+    );
   }
   if (renewInterval >= leaseDuration - driftMargin) {
     throw new RangeError(
@@ -87,7 +89,17 @@ export function resolveLeaseOptions(
     );
   }
   if (maxRetryDelay < retryDelay) {
-    throw new RangeError(`Expected \`maxRetryDelay\` (${maxRetryDelay}) to be at least \`retryDelay\` (${retryDelay}).`);
+    throw new RangeError(
+      `Expected \`maxRetryDelay\` (${maxRetryDelay}) to be at least \`retryDelay\` (${retryDelay}).`,
+    );
   }
-  return Object.freeze({ leaseDuration, renewInterval, driftMargin, acquireTimeout, retryDelay, maxRetryDelay, retryJitter });
+  return Object.freeze({
+    leaseDuration,
+    renewInterval,
+    driftMargin,
+    acquireTimeout,
+    retryDelay,
+    maxRetryDelay,
+    retryJitter,
+  });
 }

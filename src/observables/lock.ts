@@ -62,6 +62,6 @@ export function lock(backend: SyncBackend, key: string, options?: LockOptions): 
       ...(!settings.wait && {
         refuse: (current) => new LockBusyError(key, current.holder, current.expiresIn),
       }),
-    }).pipe(map((tenure): Lease => ({ key, holder, token: tenure.token, isValid: tenure.isValid })));
+    }).pipe(map((tenure): Lease => ({ key, holder, token: tenure.token, isValid: () => tenure.isValid() })));
   });
 }

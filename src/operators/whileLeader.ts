@@ -1,5 +1,5 @@
 import type { MonoTypeOperatorFunction, Observable } from 'rxjs';
-import { whileHeld } from '../internal/whileHeld.js';
+import { whileHeld } from './whileHeld.js';
 import type { Term } from '../observables/Term.js';
 
 /**
@@ -30,8 +30,8 @@ import type { Term } from '../observables/Term.js';
  *
  * @param leadershipStream - A stream from {@link leadership} (or any stream that emits on election and completes on loss).
  * @returns An operator mirroring the source while leader.
- * @see {@link withLock} for the same with a lock.
+ * @see {@link whileHeld} to give the work the term; {@link withLock} for the same with a lock.
  */
 export function whileLeader<T>(leadershipStream: Observable<Term>): MonoTypeOperatorFunction<T> {
-  return whileHeld<T>(leadershipStream);
+  return (source) => leadershipStream.pipe(whileHeld(() => source));
 }

@@ -1,6 +1,6 @@
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import type { SyncBackend } from '../backend.js';
-import { whileHeld } from '../internal/whileHeld.js';
+import { whileHeld } from './whileHeld.js';
 import { lock } from '../observables/lock.js';
 import type { LockOptions } from '../observables/lockOptions.js';
 
@@ -35,8 +35,9 @@ import type { LockOptions } from '../observables/lockOptions.js';
  * @param options - See {@link LockOptions}.
  * @returns An operator mirroring the source while the lock is held.
  * @throws TypeError or RangeError, when the operator is created, for a bad key or option.
- * @see {@link lock} for the lease itself (its fencing token).
+ * @see {@link whileHeld} to give the work the lease (its fencing token).
  */
 export function withLock<T>(backend: SyncBackend, key: string, options?: LockOptions): MonoTypeOperatorFunction<T> {
-  return whileHeld<T>(lock(backend, key, options));
+  const ownership = lock(backend, key, options);
+  return (source) => ownership.pipe(whileHeld(() => source));
 }
