@@ -42,8 +42,7 @@ export interface LeaseHolder {
  * the moment the lease lapses.
  */
 export type LeaseAttempt =
-  | { readonly granted: true; readonly token: number }
-  | { readonly granted: false; readonly current: LeaseHolder };
+  { readonly granted: true; readonly token: number } | { readonly granted: false; readonly current: LeaseHolder };
 
 /**
  * Something that happened to a lease, pushed to everyone watching its key.
@@ -53,8 +52,20 @@ export type LeaseAttempt =
  * renewal) and `updated` (new public value) carry the token of the tenure they end or change.
  */
 export type LeaseEvent =
-  | { readonly type: 'acquired'; readonly key: string; readonly holder: string; readonly token: number; readonly value?: string }
-  | { readonly type: 'updated'; readonly key: string; readonly holder: string; readonly token: number; readonly value?: string }
+  | {
+      readonly type: 'acquired';
+      readonly key: string;
+      readonly holder: string;
+      readonly token: number;
+      readonly value?: string;
+    }
+  | {
+      readonly type: 'updated';
+      readonly key: string;
+      readonly holder: string;
+      readonly token: number;
+      readonly value?: string;
+    }
   | { readonly type: 'released' | 'expired'; readonly key: string; readonly token: number };
 
 /**

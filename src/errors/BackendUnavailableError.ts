@@ -24,7 +24,10 @@ export class BackendUnavailableError extends SyncError {
     readonly operation: string,
     options?: ErrorOptions,
   ) {
-    super(`The ${backend} backend could not carry out "${operation}"${causeText(options)}. Check the connection; the call may be retried.`, options);
+    super(
+      `The ${backend} backend could not carry out "${operation}"${causeText(options)}. Check the connection; the call may be retried.`,
+      options,
+    );
   }
 }
 

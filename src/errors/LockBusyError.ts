@@ -30,6 +30,9 @@ export class LockBusyError extends SyncError {
     readonly expiresIn: number,
     options?: ErrorOptions,
   ) {
-    super(`Lock "${key}" is held by "${holder}" (lease ends in ${expiresIn} ms unless renewed). Set "wait: true" to wait for it.`, options);
+    super(
+      `Lock "${key}" is held by "${holder}" (lease ends in ${expiresIn} ms unless renewed). Set "wait: true" to wait for it.`,
+      options,
+    );
   }
 }

@@ -28,6 +28,9 @@ export class LockTimeoutError extends SyncError {
     readonly acquireTimeout: number,
     options?: ErrorOptions,
   ) {
-    super(`Could not acquire "${key}" within ${acquireTimeout} ms. Raise "acquireTimeout" or check who holds it.`, options);
+    super(
+      `Could not acquire "${key}" within ${acquireTimeout} ms. Raise "acquireTimeout" or check who holds it.`,
+      options,
+    );
   }
 }

@@ -1,0 +1,255 @@
+import type { Redis } from 'ioredis';
+import {
+  catchError,
+  concatMap,
+  defer,
+  firstValueFrom,
+  from,
+  map,
+  switchMap,
+  throwError,
+  timeout,
+  type Observable,
+} from 'rxjs';
+import type { DeleteOptions, Item, PutOptions, SyncBackend } from '../../backend.js';
+import { BackendUnavailableError } from '../../errors/BackendUnavailableError.js';
+import { VersionConflictError } from '../../errors/VersionConflictError.js';
+import {
+  assertDeleteArguments,
+  assertKeyArgument,
+  assertPrefixArgument,
+  assertPutArguments,
+} from '../../internal/storeArguments.js';
+import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
+import { expirySweeper } from './expirySweeper.js';
+import { quorumLeases } from './quorumLeases.js';
+import { resolveRedisBackendOptions, type RedisBackendOptions } from './redisBackendOptions.js';
+import { escapeGlob, RedisKeys } from './redisKeys.js';
+import { runScript, type RedisClient } from './redisScript.js';
+import { RedisSubscriber } from './redisSubscriber.js';
+import { deleteItem } from './scripts/deleteItem.js';
+import { dueItems } from './scripts/dueItems.js';
+import { forgetExpired } from './scripts/forgetExpired.js';
+import { getItem } from './scripts/getItem.js';
+import { putItem } from './scripts/putItem.js';
+import { singleInstanceLeases } from './singleInstanceLeases.js';
+import { toSyncError } from './toSyncError.js';
+import { watchChanges } from './watchChanges.js';
+import { watchLeaseEvents } from './watchLeaseEvents.js';
+
+/** How many due items the expiry sweeper ends per round trip. */
+const SWEEP_BATCH = 100;
+/** How long an item with a time to live outlives its expiry in Redis if no sweeper ends it. */
+const GC_GRACE = 60_000;
+/** Keys read per SCAN step when listing. */
+const SCAN_COUNT = 500;
+
+/** A {@link SyncBackend} on Redis, which owns one pub/sub connection that `close()` ends. */
+export interface RedisBackend extends SyncBackend {
+  /** Ends watches (they error) and closes the pub/sub connection; the clients given stay open. */
+  close(): Promise<void>;
+}
+
+/**
+ * The Redis backend: locks and leadership by the Redlock algorithm with atomic fencing tokens, a
+ * versioned store with change streams, over ioredis.
+ *
+ * @remarks
+ * Every step is one Lua script (registered once per client with `defineCommand`) that touches the
+ * keys of one primitive instance (one hash tag) and publishes its event in the same atomic step, so
+ * a watcher never sees a write without its event. Time comes only from the Redis server (`PX`,
+ * `TIME`). The backend uses the given client for commands and one `duplicate()` of it for pub/sub,
+ * whatever the number of locks, campaigns and watchers. With `quorum`, locks and leadership run
+ * on several independent masters and hold when a majority granted them; the store stays on
+ * `client`. Requests fail with `BackendUnavailableError` when Redis cannot be reached (transient)
+ * and `BackendReplyError` when it answers with something unusable.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { lock } from 'rx-sync';
+ * import { createRedisBackend } from 'rx-sync/redis';
+ *
+ * const client = new Redis('redis://127.0.0.1:6379');
+ * const backend = createRedisBackend({ client, prefix: 'billing' });
+ * lock(backend, 'invoices').subscribe((lease) => console.log(`token ${lease.token}`));
+ * ```
+ *
+ * @param options - The client(s) and namespace; see {@link RedisBackendOptions}.
+ * @returns A {@link RedisBackend}.
+ * @throws TypeError or RangeError, at call time, for bad options.
+ */
+export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
+  const settings = resolveRedisBackendOptions(options);
+  const { client, counterLifetime } = settings;
+  const keys = new RedisKeys(settings.prefix);
+  const subscriber = new RedisSubscriber(client);
+  const leases = settings.quorum
+    ? quorumLeases(settings.quorum, client, keys, settings)
+    : singleInstanceLeases(client, keys, counterLifetime);
+  const storeChannel = keys.storeChannel();
+
+  /** One request: after pending subscriptions when `ordered`, bounded by `requestTimeout`, errors typed. */
+  const request = <T>(operation: string, work: () => Observable<T>, ordered = false): Observable<T> =>
+    defer(() => (ordered ? from(subscriber.settled()).pipe(switchMap(work)) : work())).pipe(
+      timeout({
+        first: settings.requestTimeout,
+        with: () =>
+          throwError(
+            () =>
+              new BackendUnavailableError('redis', operation, {
+                cause: new Error(`no reply within ${settings.requestTimeout} ms ("requestTimeout")`),
+              }),
+          ),
+      }),
+      catchError((error: unknown) => throwError(() => toSyncError(operation, error))),
+    );
+
+  const readItem = (key: string): Observable<Item | undefined> =>
+    runScript(client, getItem, [keys.item(key), keys.itemVersion(key)], [key, storeChannel, counterLifetime]).pipe(
+      map((found) => found && { key, ...found }),
+    );
+
+  const serverMicroseconds = (): Observable<number> =>
+    defer(() => client.time()).pipe(
+      map(([seconds, microseconds]) => Number(seconds) * 1_000_000 + Number(microseconds)),
+    );
+
+  const listItems = (prefix: string): Observable<readonly Item[]> =>
+    defer(async () => {
+      const found = await scanItemKeys(client, keys.itemPattern(prefix));
+      const now = (await firstValueFrom(serverMicroseconds())) / 1000;
+      const items = await Promise.all(
+        [...found].map(async (itemKey) => {
+          const key = keys.keyOfItem(itemKey);
+          if (key === undefined || !key.startsWith(prefix)) return undefined;
+          const [value, version, expiresAt] = await client.hmget(keys.item(key), 'value', 'version', 'expiresAt');
+          if (value === null || version === null) return undefined;
+          if (expiresAt !== null && Number(expiresAt) <= now) return undefined;
+          return { key, value, version: Number(version) };
+        }),
+      );
+      return items
+        .filter((item): item is Item => item !== undefined)
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    });
+
+  const sweeper = expirySweeper(
+    {
+      due: () => runScript(client, dueItems, [keys.expiring()], [SWEEP_BATCH]),
+      expire: (key) => readItem(key).pipe(concatMap(() => runScript(client, forgetExpired, [keys.expiring()], [key]))),
+    },
+    settings.expiryCheckInterval,
+  );
+
+  const backend: RedisBackend = {
+    name: 'redis',
+    tryAcquire(key, claim) {
+      assertName(key, 'key');
+      assertName(claim.owner, 'claim.owner');
+      assertName(claim.holder, 'claim.holder');
+      assertPositiveDuration(claim.leaseDuration, 'claim.leaseDuration');
+      if (claim.value !== undefined) assertString(claim.value, 'claim.value');
+      return request('tryAcquire', () => leases.tryAcquire(key, claim), true);
+    },
+    renew(key, owner, leaseDuration) {
+      assertName(key, 'key');
+      assertPositiveDuration(leaseDuration, 'leaseDuration');
+      return request('renew', () => leases.renew(key, owner, leaseDuration));
+    },
+    release(key, owner) {
+      assertName(key, 'key');
+      return request('release', () => leases.release(key, owner));
+    },
+    updateLease(key, owner, value) {
+      assertName(key, 'key');
+      assertString(value, 'value');
+      return request('updateLease', () => leases.update(key, owner, value));
+    },
+    readLease(key) {
+      assertName(key, 'key');
+      return request('readLease', () => leases.read(key), true);
+    },
+    leaseEvents(key) {
+      assertName(key, 'key');
+      return watchLeaseEvents(subscriber, keys.leaseChannel(key), key, () =>
+        request('readLease', () => leases.read(key), true),
+      );
+    },
+    get(key) {
+      assertKeyArgument(key);
+      return request('get', () => readItem(key), true);
+    },
+    put(key: string, value: string, options: PutOptions = {}) {
+      assertPutArguments(key, value, options);
+      return request('put', () =>
+        runScript(
+          client,
+          putItem,
+          [keys.item(key), keys.itemVersion(key)],
+          [key, value, options.ifVersion ?? -1, options.timeToLive ?? 0, storeChannel, counterLifetime, GC_GRACE],
+        ).pipe(
+          concatMap(async (reply): Promise<Item> => {
+            if (!reply.written) throw new VersionConflictError(key, options.ifVersion ?? 0, reply.actualVersion);
+            if (reply.expiresAt !== undefined) await client.zadd(keys.expiring(), reply.expiresAt, key);
+            return { key, value, version: reply.version };
+          }),
+        ),
+      );
+    },
+    delete(key: string, options: DeleteOptions = {}) {
+      assertDeleteArguments(key, options);
+      return request('delete', () =>
+        runScript(
+          client,
+          deleteItem,
+          [keys.item(key), keys.itemVersion(key)],
+          [key, options.ifVersion ?? -1, storeChannel, counterLifetime],
+        ).pipe(
+          map((reply) => {
+            if (reply.outcome === 'conflict')
+              throw new VersionConflictError(key, options.ifVersion ?? 0, reply.actualVersion);
+            return reply.outcome === 'deleted';
+          }),
+        ),
+      );
+    },
+    list(prefix) {
+      assertPrefixArgument(prefix);
+      return request('list', () => listItems(prefix), true);
+    },
+    changes(prefix) {
+      assertPrefixArgument(prefix);
+      return watchChanges(subscriber, storeChannel, prefix, {
+        serverMicroseconds: () => request('now', serverMicroseconds),
+        list: (listed) => request('list', () => listItems(listed), true),
+        lastVersion: (key) =>
+          request('get', () =>
+            defer(() => client.get(keys.itemVersion(key))).pipe(map((version) => Number(version ?? 0))),
+          ),
+        sweeper,
+      });
+    },
+    now() {
+      return request('now', () => serverMicroseconds().pipe(map((microseconds) => Math.floor(microseconds / 1000))));
+    },
+    close: () => subscriber.close(),
+  };
+  return Object.freeze(backend);
+}
+
+async function scanItemKeys(client: RedisClient, pattern: string): Promise<Set<string>> {
+  const nodes: Redis[] =
+    'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client as Redis];
+  const keyPrefix = (client.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '';
+  const found = new Set<string>();
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', escapeGlob(keyPrefix) + pattern, 'COUNT', SCAN_COUNT);
+      for (const name of batch) found.add(name.slice(keyPrefix.length));
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return found;
+}

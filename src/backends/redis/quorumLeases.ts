@@ -1,0 +1,197 @@
+import type { Redis } from 'ioredis';
+import { catchError, concatMap, defer, forkJoin, map, of, timeout, type Observable } from 'rxjs';
+import type { LeaseAttempt, LeaseClaim, LeaseEvent, LeaseHolder } from '../../backend.js';
+import { BackendUnavailableError } from '../../errors/BackendUnavailableError.js';
+import { encodeLeaseEvent } from './leaseEventMessage.js';
+import type { LeaseOperations } from './leaseOperations.js';
+import type { RedisBackendSettings } from './redisBackendOptions.js';
+import type { RedisKeys } from './redisKeys.js';
+import { runScript, type RedisClient } from './redisScript.js';
+import { acquireLease } from './scripts/acquireLease.js';
+import { raiseTokenFloor } from './scripts/raiseTokenFloor.js';
+import { readLease } from './scripts/readLease.js';
+import { releaseLease } from './scripts/releaseLease.js';
+import { renewLease } from './scripts/renewLease.js';
+import { updateLease } from './scripts/updateLease.js';
+import { toLeaseAttempt } from './singleInstanceLeases.js';
+
+/** What one master answered: its reply, or the error that kept it from answering. */
+type Vote<T> = { readonly ok: true; readonly reply: T } | { readonly ok: false; readonly error: unknown };
+
+/** The shortest time a master is given to answer, in ms (Redlock: small against the lease). */
+const MIN_MASTER_TIMEOUT = 50;
+
+/**
+ * Leases by the Redlock algorithm over independent masters: a step counts when a majority
+ * (`floor(n / 2) + 1`) of them carried it out.
+ *
+ * @remarks
+ * Acquire runs the single-instance acquire script on every master at once, each bounded by a short
+ * timeout (a tenth of the lease, at least 50 ms, at most `requestTimeout`). With a majority of
+ * grants, the lease's token is the highest token any granting master minted; it is then written
+ * back to every master (`raiseTokenFloor`) and the grant counts only once a majority acknowledged
+ * that. Any later holder's majority shares at least one master with it, and that master mints a
+ * greater token: fencing tokens increase across holders even though each master counts on its own.
+ * Without a majority, the partial grants are released at once. The validity rule (the lease is
+ * good for `leaseDuration − elapsed − driftMargin` from the start of the request) is the lease
+ * engine's, as for every backend. Events are published on the store client's Redis, where
+ * watchers listen, after the majority step succeeded.
+ */
+export function quorumLeases(
+  masters: readonly Redis[],
+  eventsClient: RedisClient,
+  keys: RedisKeys,
+  settings: RedisBackendSettings,
+): LeaseOperations {
+  const majority = Math.floor(masters.length / 2) + 1;
+  const masterTimeout = (leaseDuration: number): number =>
+    Math.min(settings.requestTimeout, Math.max(MIN_MASTER_TIMEOUT, leaseDuration / 10));
+
+  /** Runs one request on every master, each bounded by `limit`, and collects the votes. */
+  const poll = <T>(limit: number, ask: (master: Redis) => Observable<T>): Observable<Vote<T>[]> =>
+    forkJoin(
+      masters.map((master) =>
+        defer(() => ask(master)).pipe(
+          timeout(limit),
+          map((reply): Vote<T> => ({ ok: true, reply })),
+          catchError((error: unknown) => of<Vote<T>>({ ok: false, error })),
+        ),
+      ),
+    );
+
+  const unavailable = (operation: string, votes: Vote<unknown>[]): BackendUnavailableError => {
+    const failures = votes.filter((vote): vote is Extract<Vote<unknown>, { ok: false }> => !vote.ok);
+    return new BackendUnavailableError('redis', operation, {
+      cause: new AggregateError(
+        failures.map((failure) => failure.error),
+        `quorum not reached: ${votes.length - failures.length} of ${masters.length} masters answered, ${majority} needed`,
+      ),
+    });
+  };
+
+  const publish = (key: string, event: LeaseEvent): Observable<unknown> =>
+    defer(() => eventsClient.publish(keys.leaseChannel(key), encodeLeaseEvent(event))).pipe(catchError(() => of(0)));
+
+  const releaseEverywhere = (key: string, owner: string): Observable<number> =>
+    poll(settings.requestTimeout, (master) => runScript(master, releaseLease, [keys.lease(key)], [owner, ''])).pipe(
+      map((votes) => Math.max(0, ...votes.map((vote) => (vote.ok ? vote.reply : 0)))),
+    );
+
+  const acquire = (key: string, claim: LeaseClaim): Observable<LeaseAttempt> =>
+    poll(masterTimeout(claim.leaseDuration), (master) =>
+      runScript(
+        master,
+        acquireLease,
+        [keys.lease(key), keys.leaseToken(key)],
+        [
+          claim.owner,
+          claim.holder,
+          claim.value ?? '',
+          claim.value === undefined ? '0' : '1',
+          claim.leaseDuration,
+          '',
+          settings.counterLifetime,
+          0,
+        ],
+      ).pipe(map(toLeaseAttempt)),
+    ).pipe(
+      concatMap((votes) => {
+        const grants = votes.flatMap((vote) => (vote.ok && vote.reply.granted ? [vote.reply.token] : []));
+        if (grants.length >= majority) return commit(key, claim, Math.max(...grants));
+        const refusals = votes.flatMap((vote) => (vote.ok && !vote.reply.granted ? [vote.reply.current] : []));
+        return releaseEverywhere(key, claim.owner).pipe(
+          map((): LeaseAttempt => {
+            if (refusals.length === 0) throw unavailable('tryAcquire', votes);
+            const soonest = refusals.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
+            return { granted: false, current: soonest };
+          }),
+        );
+      }),
+    );
+
+  const commit = (key: string, claim: LeaseClaim, token: number): Observable<LeaseAttempt> =>
+    poll(masterTimeout(claim.leaseDuration), (master) =>
+      runScript(
+        master,
+        raiseTokenFloor,
+        [keys.leaseToken(key), keys.lease(key)],
+        [token, settings.counterLifetime, claim.owner],
+      ),
+    ).pipe(
+      concatMap((votes) => {
+        if (votes.filter((vote) => vote.ok).length < majority) {
+          return releaseEverywhere(key, claim.owner).pipe(
+            map((): LeaseAttempt => {
+              throw unavailable('tryAcquire', votes);
+            }),
+          );
+        }
+        const event: LeaseEvent = {
+          type: 'acquired',
+          key,
+          holder: claim.holder,
+          token,
+          ...(claim.value !== undefined && { value: claim.value }),
+        };
+        return publish(key, event).pipe(map((): LeaseAttempt => ({ granted: true, token })));
+      }),
+    );
+
+  return {
+    tryAcquire: acquire,
+    renew: (key, owner, leaseDuration) =>
+      poll(masterTimeout(leaseDuration), (master) =>
+        runScript(master, renewLease, [keys.lease(key)], [owner, leaseDuration]),
+      ).pipe(
+        map((votes) => {
+          const renewed = votes.filter((vote) => vote.ok && vote.reply).length;
+          const refused = votes.filter((vote) => vote.ok && !vote.reply).length;
+          if (renewed >= majority) return true;
+          if (refused > masters.length - majority) return false;
+          throw unavailable('renew', votes);
+        }),
+      ),
+    release: (key, owner) =>
+      releaseEverywhere(key, owner).pipe(
+        concatMap((token) =>
+          token > 0 ? publish(key, { type: 'released', key, token }).pipe(map(() => true)) : of(false),
+        ),
+      ),
+    update: (key, owner, value) =>
+      poll(settings.requestTimeout, (master) =>
+        runScript(master, updateLease, [keys.lease(key)], [owner, value, '']),
+      ).pipe(
+        concatMap((votes) => {
+          const updated = votes.flatMap((vote) => (vote.ok && vote.reply ? [vote.reply] : []));
+          if (updated.length < majority) {
+            if (votes.filter((vote) => vote.ok).length >= majority) return of(false);
+            throw unavailable('updateLease', votes);
+          }
+          const { holder, token } = updated[0]!;
+          return publish(key, { type: 'updated', key, holder, token, value }).pipe(map(() => true));
+        }),
+      ),
+    read: (key) =>
+      poll(settings.requestTimeout, (master) => runScript(master, readLease, [keys.lease(key)], [])).pipe(
+        map((votes) => {
+          if (votes.filter((vote) => vote.ok).length < majority) throw unavailable('readLease', votes);
+          return majorityHolder(votes, majority);
+        }),
+      ),
+  };
+}
+
+/** The holder that a majority of masters agree on (same token), with the least time left; or none. */
+function majorityHolder(votes: Vote<LeaseHolder | undefined>[], majority: number): LeaseHolder | undefined {
+  const byToken = new Map<number, LeaseHolder[]>();
+  for (const vote of votes) {
+    if (!vote.ok || !vote.reply) continue;
+    const same = byToken.get(vote.reply.token) ?? [];
+    same.push(vote.reply);
+    byToken.set(vote.reply.token, same);
+  }
+  for (const holders of byToken.values()) {
+    if (holders.length >= majority) return holders.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
+  }
+  return undefined;
+}
