@@ -39,5 +39,5 @@ const project = (name) => ({
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout,
-  projects: [project('unit'), project('marble'), project('contract')],
+  projects: [project('unit'), project('marble'), project('contract'), project('redis')],
 };
