@@ -62,34 +62,38 @@ export function createLeader(backend: SyncBackend, options: LeaderOptions): Elec
   assertName(group, 'group');
   resolveLeadershipOptions(campaignOptions);
   return Object.freeze({
-    async elect(id: string): Promise<Elected> {
+    elect(id: string): Promise<Elected> {
       assertName(id, 'id');
-      let markRevoked: () => void = () => undefined;
-      const revoked = new Promise<void>((resolve) => (markRevoked = resolve));
-      const subscription = new Subscription(() => markRevoked());
-      const campaign = leadership(backend, group, { ...campaignOptions, candidate: id });
-      const term = await new Promise<Term>((resolve, reject) => {
-        subscription.add(
-          campaign.subscribe({
-            next: resolve,
-            error: (error: unknown) => {
-              subscription.unsubscribe();
-              // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- pass the stream's typed error through unchanged
-              reject(error);
-            },
-            complete: () => subscription.unsubscribe(),
-          }),
-        );
-      });
-      return Object.freeze({
-        term,
-        revoked,
-        resign: () => {
-          if (subscription.closed) return Promise.reject(new NotHeldError(group));
-          subscription.unsubscribe();
-          return Promise.resolve();
-        },
-      });
+      return campaign(id);
     },
   });
+
+  async function campaign(id: string): Promise<Elected> {
+    let markRevoked: () => void = () => undefined;
+    const revoked = new Promise<void>((resolve) => (markRevoked = resolve));
+    const subscription = new Subscription(() => markRevoked());
+    const campaigning = leadership(backend, group, { ...campaignOptions, candidate: id });
+    const term = await new Promise<Term>((resolve, reject) => {
+      subscription.add(
+        campaigning.subscribe({
+          next: resolve,
+          error: (error: unknown) => {
+            subscription.unsubscribe();
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- pass the stream's typed error through unchanged
+            reject(error);
+          },
+          complete: () => subscription.unsubscribe(),
+        }),
+      );
+    });
+    return Object.freeze({
+      term,
+      revoked,
+      resign: () => {
+        if (subscription.closed) return Promise.reject(new NotHeldError(group));
+        subscription.unsubscribe();
+        return Promise.resolve();
+      },
+    });
+  }
 }

@@ -7,6 +7,7 @@ import {
   switchMap,
   throwError,
   timeout,
+  TimeoutError,
   timer,
   type Subscription,
 } from 'rxjs';
@@ -51,11 +52,12 @@ export interface Tenure {
  * key's lease events (so an uncontended acquire costs one request), asks once more, then waits for
  * the first of a released/expired event (push) or a retry timer (poll: jittered exponential
  * backoff, never later than the moment the current holder's lease lapses). `acquireTimeout` bounds the
- * whole wait. Backend errors while acquiring end the stream with that error.
+ * whole wait. An attempt without a reply within the validity period is abandoned and asked again;
+ * backend errors while acquiring end the stream with that error.
  *
  * Holding: renews every `renewInterval` after the last confirmed renewal. A renewal that the
- * backend refuses completes the stream at once; one that fails is retried after `retryDelay`
- * until the validity deadline (request start + lease − drift margin), when the stream completes
+ * backend refuses completes the stream at once; one that fails is retried after `retryDelay`, and
+ * one without a reply within `renewInterval` at once, until the validity deadline (request start + lease − drift margin), when the stream completes
  * because the lease can no longer be assumed held.
  */
 export function leaseTenure(backend: SyncBackend, request: LeaseRequest): Observable<Tenure> {
@@ -100,6 +102,8 @@ function acquire(
     leaseDuration: settings.leaseDuration,
     ...(request.value !== undefined && { value: request.value }),
   };
+  // A reply later than this could not grant a usable lease (see ValidityGuard): stop waiting for it.
+  const attemptTimeout = settings.leaseDuration - settings.driftMargin;
   return new Observable<number>((subscriber) => {
     const step = new SerialStep();
     let vacancies = 0;
@@ -113,34 +117,39 @@ function acquire(
       const pending = guard.begin();
       onAttempt();
       step.start(() =>
-        backend.tryAcquire(key, claim).subscribe({
-          next: (reply) => {
-            if (reply.granted) {
-              if (guard.confirm(pending)) {
-                subscriber.next(reply.token);
-                subscriber.complete();
-              } else {
-                attempt(); // granted too late to be of use: the same owner asks again, idempotently
+        backend
+          .tryAcquire(key, claim)
+          .pipe(timeout(attemptTimeout))
+          .subscribe({
+            next: (reply) => {
+              if (reply.granted) {
+                if (guard.confirm(pending)) {
+                  subscriber.next(reply.token);
+                  subscriber.complete();
+                } else {
+                  attempt(); // granted too late to be of use: the same owner asks again, idempotently
+                }
+                return;
               }
-              return;
-            }
-            guard.discard(pending);
-            if (request.refuse) {
-              subscriber.error(request.refuse(reply.current));
-            } else if (!events) {
-              watchVacancies();
-              attempt(); // now that releases wake us, ask once more: one may have come before we listened
-            } else if (vacancies !== vacanciesBefore) {
-              attempt(); // the lease was given up while we asked: try again at once
-            } else {
-              wait(Math.min(backoff(settings, retries++), reply.current.expiresIn));
-            }
-          },
-          error: (error: unknown) => {
-            guard.discard(pending);
-            subscriber.error(error);
-          },
-        }),
+              guard.discard(pending);
+              if (request.refuse) {
+                subscriber.error(request.refuse(reply.current));
+              } else if (!events) {
+                watchVacancies();
+                attempt(); // now that releases wake us, ask once more: one may have come before we listened
+              } else if (vacancies !== vacanciesBefore) {
+                attempt(); // the lease was given up while we asked: try again at once
+              } else {
+                wait(Math.min(backoff(settings, retries++), reply.current.expiresIn));
+              }
+            },
+            error: (error: unknown) => {
+              guard.discard(pending);
+              if (error instanceof TimeoutError)
+                attempt(); // the request or its reply was lost: ask again
+              else subscriber.error(error);
+            },
+          }),
       );
     };
 
@@ -180,20 +189,26 @@ function hold(backend: SyncBackend, request: LeaseRequest, owner: string, guard:
     const renew = (): void => {
       const pending = guard.begin();
       step.start(() =>
-        backend.renew(key, owner, settings.leaseDuration).subscribe({
-          next: (renewed) => {
-            if (renewed && guard.confirm(pending)) {
-              renewAfter(settings.renewInterval);
-            } else {
+        backend
+          .renew(key, owner, settings.leaseDuration)
+          .pipe(timeout(settings.renewInterval))
+          .subscribe({
+            next: (renewed) => {
+              if (renewed && guard.confirm(pending)) {
+                renewAfter(settings.renewInterval);
+              } else {
+                guard.discard(pending);
+                subscriber.complete(); // refused, or confirmed too late: the lease is lost
+              }
+            },
+            error: (error: unknown) => {
               guard.discard(pending);
-              subscriber.complete(); // refused, or confirmed too late: the lease is lost
-            }
-          },
-          error: () => {
-            guard.discard(pending);
-            renewAfter(settings.retryDelay); // keep trying until the validity deadline
-          },
-        }),
+              // Keep trying until the validity deadline: at once when the reply was lost, after
+              // `retryDelay` when the backend failed.
+              if (error instanceof TimeoutError) renew();
+              else renewAfter(settings.retryDelay);
+            },
+          }),
       );
     };
     const renewAfter = (delay: number): void => step.start(() => timer(delay).subscribe(renew));

@@ -1,6 +1,9 @@
 /** Longest key, group or prefix accepted, in UTF-16 code units. */
 const MAX_NAME_LENGTH = 1024;
 
+/** Longest duration a timer can wait (Node caps timers at 2^31 − 1 ms, about 24.8 days). */
+export const MAX_DURATION = 2 ** 31 - 1;
+
 /**
  * Throws `TypeError` unless `value` is a non-empty string of at most 1024 characters without
  * control characters. `what` names the argument in the message.
@@ -29,8 +32,10 @@ export function assertString(value: unknown, what: string): asserts value is str
 
 /** Throws `RangeError` unless `value` is a finite number greater than zero (a duration in ms). */
 export function assertPositiveDuration(value: unknown, what: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`Expected \`${what}\` to be a positive finite number of milliseconds, got ${show(value)}.`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_DURATION) {
+    throw new RangeError(
+      `Expected \`${what}\` to be a positive number of milliseconds up to ${MAX_DURATION} (about 24.8 days), got ${show(value)}.`,
+    );
   }
 }
 
@@ -45,9 +50,9 @@ export function assertDuration(value: unknown, what: string): asserts value is n
 
 /** As {@link assertPositiveDuration}, but `Infinity` (wait forever) is allowed. */
 export function assertTimeout(value: unknown, what: string): asserts value is number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0 || (value > MAX_DURATION && value !== Infinity)) {
     throw new RangeError(
-      `Expected \`${what}\` to be a positive number of milliseconds or Infinity, got ${show(value)}.`,
+      `Expected \`${what}\` to be a positive number of milliseconds up to ${MAX_DURATION} (about 24.8 days), or Infinity, got ${show(value)}.`,
     );
   }
 }

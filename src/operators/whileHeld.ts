@@ -38,7 +38,14 @@ export function whileHeld<H, R>(project: (held: H) => ObservableInput<R>): Opera
       const held = ownership.subscribe({
         next: (value) => {
           if (work || subscriber.closed) return;
-          work = from(project(value)).subscribe({
+          let input: ObservableInput<R>;
+          try {
+            input = project(value);
+          } catch (error: unknown) {
+            subscriber.error(error);
+            return;
+          }
+          work = from(input).subscribe({
             next: (result) => subscriber.next(result),
             error: (error: unknown) => subscriber.error(error),
             complete: () => subscriber.complete(),
