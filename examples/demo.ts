@@ -3,10 +3,13 @@
  * another node takes over once the dead leader's lease lapses, a config change reaches every live
  * node, and a graceful shutdown hands leadership over at once.
  *
- * Run it: npm run demo
+ * Run it: npm run demo (embedded memory backend), or REDIS_URL=redis://127.0.0.1:6379 npm run demo
+ * (Redis: every node gets its own connection, as separate processes would).
  */
+import { Redis } from 'ioredis';
 import { interval, map, repeat, Subscription, tap } from 'rxjs';
-import { keyValue, leader, leadership, whileLeader } from 'rx-sync';
+import { keyValue, leader, leadership, whileLeader, type SyncBackend } from 'rx-sync';
+import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { createTestBackend } from 'rx-sync/testing';
 
 const started = performance.now();
@@ -15,10 +18,62 @@ function log(message: string): void {
 }
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-// The nodes share one in-process backend. createTestBackend() is the memory backend plus fault
-// controls (used below to crash a node); an application would use createMemoryBackend() from
-// 'rx-sync/memory', or a networked backend to coordinate separate processes.
-const backend = createTestBackend();
+/** Where the nodes meet: a backend for each node, a way to crash one, and a clean shutdown. */
+interface Deployment {
+  readonly description: string;
+  backendOf(node: string): SyncBackend;
+  crash(node: string): void;
+  shutdown(): Promise<string>;
+}
+
+/**
+ * In memory, the nodes share one in-process backend. createTestBackend() is the memory backend plus
+ * fault controls (used to crash a node); an application would use createMemoryBackend() from
+ * 'rx-sync/memory'.
+ */
+function inMemory(): Deployment {
+  const backend = createTestBackend();
+  return {
+    description: 'the embedded memory backend',
+    backendOf: () => backend,
+    crash: (node) => backend.crash(node),
+    shutdown: () => {
+      const { leasesHeld, watchers } = backend.inspect();
+      return Promise.resolve(`${leasesHeld} leases held, ${watchers} watchers attached`);
+    },
+  };
+}
+
+/** On Redis, each node has its own connection; a crash drops it without a word to Redis. */
+function onRedis(url: string): Deployment {
+  const prefix = `rx-sync-demo-${process.pid}`;
+  const nodes = new Map<string, { client: Redis; backend: RedisBackend }>();
+  const nodeOf = (name: string): { client: Redis; backend: RedisBackend } => {
+    let node = nodes.get(name);
+    if (!node) {
+      const client = new Redis(url, { connectionName: name });
+      client.on('error', () => undefined); // a crashed node's connection errors are expected
+      node = { client, backend: createRedisBackend({ client, prefix }) };
+      nodes.set(name, node);
+    }
+    return node;
+  };
+  return {
+    description: `Redis at ${url}`,
+    backendOf: (name) => nodeOf(name).backend,
+    crash: (name) => nodeOf(name).client.disconnect(),
+    shutdown: async () => {
+      for (const { client, backend } of nodes.values()) {
+        await backend.close();
+        if (client.status !== 'end') await client.quit();
+      }
+      return `${nodes.size} Redis clients and their backends closed`;
+    },
+  };
+}
+
+const redisUrl = process.env['REDIS_URL'];
+const deployment = redisUrl ? onRedis(redisUrl) : inMemory();
 const group = 'billing';
 const configKey = 'config/batch-size';
 
@@ -29,6 +84,7 @@ const leaseDuration = 1_000;
 /** Starts one node: it campaigns, works while it leads, and watches the config. */
 function startNode(name: string): Subscription {
   const node = new Subscription();
+  const backend = deployment.backendOf(name);
 
   // Campaign for the group; log each election (the Term carries the term number).
   const campaign = leadership(backend, group, { candidate: name, leaseDuration }).pipe(
@@ -54,12 +110,13 @@ function startNode(name: string): Subscription {
 }
 
 async function main(): Promise<void> {
-  log(`three nodes campaign for "${group}" (leaseDuration ${leaseDuration} ms)`);
-  backend.put(configKey, '100').subscribe();
+  log(`three nodes campaign for "${group}" on ${deployment.description} (leaseDuration ${leaseDuration} ms)`);
+  const operator = deployment.backendOf('operator');
+  operator.put(configKey, '100').subscribe();
 
   // A dashboard's view: who leads, after every change.
   let current: string | undefined;
-  const dashboard = leader(backend, group).subscribe((now) => {
+  const dashboard = leader(deployment.backendOf('dashboard'), group).subscribe((now) => {
     current = now?.candidate;
     log(now ? `leader() → ${now.candidate} (term ${now.term})` : 'leader() → nobody');
   });
@@ -70,22 +127,22 @@ async function main(): Promise<void> {
   // The leader crashes. How to simulate that honestly in one process:
   // - Unsubscribing alone is a graceful shutdown, not a crash: unsubscribing resigns, so another
   //   node would be elected at once (shown at the end of the demo).
-  // - backend.crash(name) alone cuts the node off from the backend for good (its renewals and its
-  //   release are lost), but its code would go on running here, as a frozen or partitioned node's
-  //   does; rx-sync handles that case too: the node's stream completes at its validity deadline,
-  //   before the lease can lapse (see examples/testing.ts).
+  // - Cutting the node off from the backend for good (memory: backend.crash(name); Redis: drop its
+  //   connection) loses its renewals and its release, but its code would go on running here, as a
+  //   frozen or partitioned node's does; rx-sync handles that case too: the node's stream completes
+  //   at its validity deadline, before the lease can lapse (see examples/testing.ts).
   // - A dead process is both: the backend never hears from it again, and none of its code runs.
-  //   So we crash it, then unsubscribe it: the unsubscription's release request is lost, and the
+  //   So we cut it off, then unsubscribe it: the unsubscription's release request is lost, and the
   //   other nodes must wait for the lease to lapse, exactly as they would for a real crash.
   const crashed = current ?? 'node-a';
   log(`${crashed} crashes (its lease lapses within ${leaseDuration} ms of its last renewal)`);
-  backend.crash(crashed);
+  deployment.crash(crashed);
   nodes.get(crashed)?.unsubscribe();
   nodes.delete(crashed);
   await sleep(1_700);
 
   log(`an operator sets ${configKey} = 250`);
-  backend.put(configKey, '250').subscribe();
+  operator.put(configKey, '250').subscribe();
   await sleep(700);
 
   const leaving = current;
@@ -99,8 +156,7 @@ async function main(): Promise<void> {
   log('shutting down: every subscription is unsubscribed');
   for (const node of nodes.values()) node.unsubscribe();
   dashboard.unsubscribe();
-  const { leasesHeld, watchers } = backend.inspect();
-  log(`done: ${leasesHeld} leases held, ${watchers} watchers attached; the process exits by itself`);
+  log(`done: ${await deployment.shutdown()}; the process exits by itself`);
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,11 @@
 // Runs every examples/*.ts with tsx, against the sources (examples/tsconfig.json maps 'rx-sync',
-// 'rx-sync/memory' and 'rx-sync/testing' to src/), one after the other. Fails when an example
-// exits with a non-zero code, or does not exit by itself within the time limit (a sign that it
-// left a subscription, and so a timer, running).
-import { spawnSync } from 'node:child_process';
+// 'rx-sync/memory', 'rx-sync/testing' and 'rx-sync/redis' to src/), one after the other, and the
+// demo a second time on Redis. Fails when an example exits with a non-zero code, or does not exit by
+// itself within the time limit (a sign that it left a subscription, and so a timer, running).
+// The redis-*.ts examples and the Redis demo run against REDIS_URL when it is set, else against a
+// redis-server that this script starts on a free port of 127.0.0.1 and stops afterwards.
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -12,21 +15,72 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 const timeLimit = 30_000;
 
-const examples = readdirSync(join(root, 'examples'))
+const files = readdirSync(join(root, 'examples'))
   .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
   .sort();
+/** Each run: the file, a label, and whether it needs Redis. */
+const examples = [
+  ...files.map((file) => ({ file, label: join('examples', file), redis: file.startsWith('redis-') })),
+  { file: 'demo.ts', label: 'examples/demo.ts on Redis (REDIS_URL set)', redis: true },
+];
+
+/** A free TCP port on 127.0.0.1. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a throwaway redis-server on 127.0.0.1; resolves with its URL and a stop function. */
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise((resolve, reject) => {
+    let output = '';
+    child.once('error', (error) =>
+      reject(new Error(`could not start redis-server (apt-get install -y redis-server): ${error.message}`)),
+    );
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+  });
+  child.stdout.resume();
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
+}
+
+const redis = process.env.REDIS_URL ? { url: process.env.REDIS_URL, stop: () => {} } : await startRedis();
 
 const failed = [];
-for (const file of examples) {
-  const path = join('examples', file);
+for (const { file, label: path, redis: needsRedis } of examples) {
   console.log(`\n▶ ${path}`);
   const started = Date.now();
-  const result = spawnSync(process.execPath, [tsx, '--tsconfig', join('examples', 'tsconfig.json'), path], {
-    cwd: root,
-    stdio: 'inherit',
-    timeout: timeLimit,
-    killSignal: 'SIGKILL',
-  });
+  const env = { ...process.env };
+  if (needsRedis) env.REDIS_URL = redis.url;
+  else delete env.REDIS_URL;
+  const result = spawnSync(
+    process.execPath,
+    [tsx, '--tsconfig', join('examples', 'tsconfig.json'), join('examples', file)],
+    {
+      cwd: root,
+      env,
+      stdio: 'inherit',
+      timeout: timeLimit,
+      killSignal: 'SIGKILL',
+    },
+  );
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.error?.code === 'ETIMEDOUT' || result.signal === 'SIGKILL') {
     failed.push(path);
@@ -39,6 +93,7 @@ for (const file of examples) {
   }
 }
 
+redis.stop();
 console.log(
   failed.length === 0
     ? `\nAll ${examples.length} examples ran and exited cleanly.`
