@@ -50,6 +50,9 @@ export type LeaseAttempt =
  * @remarks
  * `acquired` carries the new holder; `released` (given up by its holder), `expired` (lapsed without
  * renewal) and `updated` (new public value) carry the token of the tenure they end or change.
+ * Backends that can announce a lapse (memory) send `expired`; others (Redis, which rx-sync uses
+ * without keyspace notifications) may not, so watchers also act at the `expiresIn` they were told
+ * (waiters retry then, `leader()` reads again).
  */
 export type LeaseEvent =
   | {

@@ -29,7 +29,7 @@ export class BackendReplyError extends SyncError {
     options?: ErrorOptions,
   ) {
     super(
-      `The ${backend} backend gave "${operation}" a reply rx-sync cannot use: ${detail}. Check that nothing else writes to rx-sync's keys.`,
+      `The ${backend} backend answered "${operation}" with an error or a reply rx-sync cannot use: ${detail}. Retrying will not help; if it persists, check the server's logs and that nothing else writes to rx-sync's keys.`,
       options,
     );
   }

@@ -75,7 +75,7 @@ export function leader(backend: SyncBackend, group: string): Observable<Leader |
   const key = leadershipLeaseKey(group);
   const read = (): Observable<LeaseHolder | undefined> => backend.readLease(key);
   return defer(() =>
-    merge(of(undefined), backend.leaseEvents(key)).pipe(
+    merge(backend.leaseEvents(key), of(undefined)).pipe(
       switchMap(() =>
         read().pipe(expand((holder) => (holder ? timer(Math.max(1, holder.expiresIn)).pipe(switchMap(read)) : EMPTY))),
       ),

@@ -24,59 +24,69 @@ export class MemoryLeases {
   private readonly listeners = new Listeners<LeaseEvent>();
 
   tryAcquire(key: string, claim: LeaseClaim): LeaseAttempt {
-    const current = this.live(key);
-    if (current && current.owner !== claim.owner) return { granted: false, current: this.describe(current) };
-    if (current) {
-      this.extend(key, current, claim.leaseDuration);
-      return { granted: true, token: current.token };
-    }
-    const token = (this.lastTokens.get(key) ?? 0) + 1;
-    this.lastTokens.set(key, token);
-    const record: LeaseRecord = {
-      owner: claim.owner,
-      holder: claim.holder,
-      value: claim.value,
-      token,
-      expiresAt: 0,
-      expiry: Subscription.EMPTY,
-    };
-    this.records.set(key, record);
-    this.extend(key, record, claim.leaseDuration);
-    this.listeners.publishTo(key, {
-      type: 'acquired',
-      key,
-      holder: record.holder,
-      token,
-      ...(record.value !== undefined && { value: record.value }),
+    return this.listeners.batch(() => {
+      const current = this.live(key);
+      if (current && current.owner !== claim.owner) return { granted: false, current: this.describe(current) };
+      if (current) {
+        this.extend(key, current, claim.leaseDuration);
+        return { granted: true, token: current.token };
+      }
+      const token = (this.lastTokens.get(key) ?? 0) + 1;
+      this.lastTokens.set(key, token);
+      const record: LeaseRecord = {
+        owner: claim.owner,
+        holder: claim.holder,
+        value: claim.value,
+        token,
+        expiresAt: 0,
+        expiry: Subscription.EMPTY,
+      };
+      this.records.set(key, record);
+      this.extend(key, record, claim.leaseDuration);
+      this.listeners.publishTo(key, {
+        type: 'acquired',
+        key,
+        holder: record.holder,
+        token,
+        ...(record.value !== undefined && { value: record.value }),
+      });
+      return { granted: true, token };
     });
-    return { granted: true, token };
   }
 
   renew(key: string, owner: string, leaseDuration: number): boolean {
-    const current = this.live(key);
-    if (current?.owner !== owner) return false;
-    this.extend(key, current, leaseDuration);
-    return true;
+    return this.listeners.batch(() => {
+      const current = this.live(key);
+      if (current?.owner !== owner) return false;
+      this.extend(key, current, leaseDuration);
+      return true;
+    });
   }
 
   release(key: string, owner: string): boolean {
-    const current = this.live(key);
-    if (current?.owner !== owner) return false;
-    this.remove(key, current, 'released');
-    return true;
+    return this.listeners.batch(() => {
+      const current = this.live(key);
+      if (current?.owner !== owner) return false;
+      this.remove(key, current, 'released');
+      return true;
+    });
   }
 
   update(key: string, owner: string, value: string): boolean {
-    const current = this.live(key);
-    if (current?.owner !== owner) return false;
-    current.value = value;
-    this.listeners.publishTo(key, { type: 'updated', key, holder: current.holder, token: current.token, value });
-    return true;
+    return this.listeners.batch(() => {
+      const current = this.live(key);
+      if (current?.owner !== owner) return false;
+      current.value = value;
+      this.listeners.publishTo(key, { type: 'updated', key, holder: current.holder, token: current.token, value });
+      return true;
+    });
   }
 
   read(key: string): LeaseHolder | undefined {
-    const current = this.live(key);
-    return current && this.describe(current);
+    return this.listeners.batch(() => {
+      const current = this.live(key);
+      return current && this.describe(current);
+    });
   }
 
   events(key: string): Observable<LeaseEvent> {
@@ -85,10 +95,12 @@ export class MemoryLeases {
 
   /** Ends the lease on `key` now, as if its time had run out (a fault control for tests). */
   expire(key: string): boolean {
-    const current = this.records.get(key);
-    if (!current) return false;
-    this.remove(key, current, 'expired');
-    return true;
+    return this.listeners.batch(() => {
+      const current = this.records.get(key);
+      if (!current) return false;
+      this.remove(key, current, 'expired');
+      return true;
+    });
   }
 
   /** Listeners attached to lease events, for leak checks. */

@@ -21,46 +21,54 @@ export class MemoryStore {
   private version = 0;
 
   get(key: string): Item | undefined {
-    return this.live(key)?.item;
+    return this.listeners.batch(() => {
+      return this.live(key)?.item;
+    });
   }
 
   put(key: string, value: string, options: PutOptions = {}): Item {
-    const current = this.live(key);
-    this.check(key, options.ifVersion, current);
-    current?.expiry.unsubscribe();
-    const item: Item = { key, value, version: ++this.version };
-    const timeToLive = options.timeToLive;
-    const stored: StoredItem =
-      timeToLive === undefined
-        ? { item, expiresAt: Infinity, expiry: Subscription.EMPTY }
-        : {
-            item,
-            expiresAt: schedulerNow() + timeToLive,
-            expiry: timer(timeToLive).subscribe(() => {
-              if (this.items.get(key) === stored) this.remove(key, stored, 'expired');
-            }),
-          };
-    this.items.set(key, stored);
-    this.listeners.publish({ type: 'put', key, version: item.version, item }, (prefix) => key.startsWith(prefix));
-    return item;
+    return this.listeners.batch(() => {
+      const current = this.live(key);
+      this.check(key, options.ifVersion, current);
+      current?.expiry.unsubscribe();
+      const item: Item = { key, value, version: ++this.version };
+      const timeToLive = options.timeToLive;
+      const stored: StoredItem =
+        timeToLive === undefined
+          ? { item, expiresAt: Infinity, expiry: Subscription.EMPTY }
+          : {
+              item,
+              expiresAt: schedulerNow() + timeToLive,
+              expiry: timer(timeToLive).subscribe(() => {
+                if (this.items.get(key) === stored) this.remove(key, stored, 'expired');
+              }),
+            };
+      this.items.set(key, stored);
+      this.listeners.publish({ type: 'put', key, version: item.version, item }, (prefix) => key.startsWith(prefix));
+      return item;
+    });
   }
 
   delete(key: string, options: DeleteOptions = {}): boolean {
-    const current = this.live(key);
-    this.check(key, options.ifVersion, current);
-    if (!current) return false;
-    this.remove(key, current, 'deleted');
-    return true;
+    return this.listeners.batch(() => {
+      const current = this.live(key);
+      this.check(key, options.ifVersion, current);
+      if (!current) return false;
+      this.remove(key, current, 'deleted');
+      return true;
+    });
   }
 
   list(prefix: string): Item[] {
-    const found: Item[] = [];
-    for (const key of [...this.items.keys()]) {
-      if (!key.startsWith(prefix)) continue;
-      const item = this.live(key)?.item;
-      if (item) found.push(item);
-    }
-    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return this.listeners.batch(() => {
+      const found: Item[] = [];
+      for (const key of [...this.items.keys()]) {
+        if (!key.startsWith(prefix)) continue;
+        const item = this.live(key)?.item;
+        if (item) found.push(item);
+      }
+      return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    });
   }
 
   changes(prefix: string): Observable<ChangeEvent> {

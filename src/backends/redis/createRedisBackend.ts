@@ -6,6 +6,7 @@ import {
   firstValueFrom,
   from,
   map,
+  shareReplay,
   switchMap,
   throwError,
   timeout,
@@ -34,7 +35,7 @@ import { getItem } from './scripts/getItem.js';
 import { putItem } from './scripts/putItem.js';
 import { singleInstanceLeases } from './singleInstanceLeases.js';
 import { toSyncError } from './toSyncError.js';
-import { watchChanges } from './watchChanges.js';
+import { watchChanges, type StoreSnapshot } from './watchChanges.js';
 import { watchLeaseEvents } from './watchLeaseEvents.js';
 
 /** How many due items the expiry sweeper ends per round trip. */
@@ -117,11 +118,11 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
 
   const listItems = (prefix: string): Observable<readonly Item[]> =>
     defer(async () => {
-      const found = await scanItemKeys(client, keys.itemPattern(prefix));
+      const found = await scanKeys(client, keys.storePattern('item', prefix));
       const now = (await firstValueFrom(serverMicroseconds())) / 1000;
       const items = await Promise.all(
-        [...found].map(async (itemKey) => {
-          const key = keys.keyOfItem(itemKey);
+        [...found].map(async (name) => {
+          const key = keys.keyOfStoreName('item', name);
           if (key === undefined || !key.startsWith(prefix)) return undefined;
           const [value, version, expiresAt] = await client.hmget(keys.item(key), 'value', 'version', 'expiresAt');
           if (value === null || version === null) return undefined;
@@ -133,6 +134,28 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
         .filter((item): item is Item => item !== undefined)
         .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     });
+
+  const readSnapshot = (): Observable<StoreSnapshot> =>
+    defer(async () => {
+      const items = await firstValueFrom(listItems(''));
+      const counters = await scanKeys(client, keys.storePattern('version', ''));
+      const versions = new Map<string, number>();
+      await Promise.all(
+        [...counters].map(async (name) => {
+          const key = keys.keyOfStoreName('version', name);
+          const version = key === undefined ? null : await client.get(keys.itemVersion(key));
+          if (key !== undefined && version !== null) versions.set(key, Number(version));
+        }),
+      );
+      return { items: new Map(items.map((item) => [item.key, item])), versions };
+    });
+  let snapshotOfGap: { reconnects: number; snapshot: Observable<StoreSnapshot> } | undefined;
+  const snapshot = (reconnects: number): Observable<StoreSnapshot> => {
+    if (snapshotOfGap?.reconnects !== reconnects) {
+      snapshotOfGap = { reconnects, snapshot: request('list', readSnapshot, true).pipe(shareReplay(1)) };
+    }
+    return snapshotOfGap.snapshot;
+  };
 
   const sweeper = expirySweeper(
     {
@@ -187,7 +210,15 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
           client,
           putItem,
           [keys.item(key), keys.itemVersion(key)],
-          [key, value, options.ifVersion ?? -1, options.timeToLive ?? 0, storeChannel, counterLifetime, GC_GRACE],
+          [
+            key,
+            value,
+            options.ifVersion ?? -1,
+            Math.ceil(options.timeToLive ?? 0),
+            storeChannel,
+            counterLifetime,
+            GC_GRACE,
+          ],
         ).pipe(
           concatMap(async (reply): Promise<Item> => {
             if (!reply.written) throw new VersionConflictError(key, options.ifVersion ?? 0, reply.actualVersion);
@@ -222,11 +253,8 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
       assertPrefixArgument(prefix);
       return watchChanges(subscriber, storeChannel, prefix, {
         serverMicroseconds: () => request('now', serverMicroseconds),
-        list: (listed) => request('list', () => listItems(listed), true),
-        lastVersion: (key) =>
-          request('get', () =>
-            defer(() => client.get(keys.itemVersion(key))).pipe(map((version) => Number(version ?? 0))),
-          ),
+        get: (key) => request('get', () => readItem(key), true),
+        snapshot,
         sweeper,
       });
     },
@@ -238,7 +266,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   return Object.freeze(backend);
 }
 
-async function scanItemKeys(client: RedisClient, pattern: string): Promise<Set<string>> {
+async function scanKeys(client: RedisClient, pattern: string): Promise<Set<string>> {
   const nodes: Redis[] =
     'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client as Redis];
   const keyPrefix = (client.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '';

@@ -27,7 +27,8 @@ const MIN_MASTER_TIMEOUT = 50;
  *
  * @remarks
  * Acquire runs the single-instance acquire script on every master at once, each bounded by a short
- * timeout (a tenth of the lease, at least 50 ms, at most `requestTimeout`). With a majority of
+ * timeout (a tenth of the lease, at least 50 ms, at most a quarter of `requestTimeout`; other steps
+ * give each master a quarter of `requestTimeout`). With a majority of
  * grants, the lease's token is the highest token any granting master minted; it is then written
  * back to every master (`raiseTokenFloor`) and the grant counts only once a majority acknowledged
  * that. Any later holder's majority shares at least one master with it, and that master mints a
@@ -44,8 +45,11 @@ export function quorumLeases(
   settings: RedisBackendSettings,
 ): LeaseOperations {
   const majority = Math.floor(masters.length / 2) + 1;
+  // Every master gets a share of `requestTimeout`, so that a silent master (down, or queueing
+  // commands until it reconnects) costs a vote, not the whole request.
+  const shortestWait = settings.requestTimeout / 4;
   const masterTimeout = (leaseDuration: number): number =>
-    Math.min(settings.requestTimeout, Math.max(MIN_MASTER_TIMEOUT, leaseDuration / 10));
+    Math.min(shortestWait, Math.max(MIN_MASTER_TIMEOUT, leaseDuration / 10));
 
   /** Runs one request on every master, each bounded by `limit`, and collects the votes. */
   const poll = <T>(limit: number, ask: (master: Redis) => Observable<T>): Observable<Vote<T>[]> =>
@@ -73,7 +77,7 @@ export function quorumLeases(
     defer(() => eventsClient.publish(keys.leaseChannel(key), encodeLeaseEvent(event))).pipe(catchError(() => of(0)));
 
   const releaseEverywhere = (key: string, owner: string): Observable<number> =>
-    poll(settings.requestTimeout, (master) => runScript(master, releaseLease, [keys.lease(key)], [owner, ''])).pipe(
+    poll(shortestWait, (master) => runScript(master, releaseLease, [keys.lease(key)], [owner, ''])).pipe(
       map((votes) => Math.max(0, ...votes.map((vote) => (vote.ok ? vote.reply : 0)))),
     );
 
@@ -158,9 +162,7 @@ export function quorumLeases(
         ),
       ),
     update: (key, owner, value) =>
-      poll(settings.requestTimeout, (master) =>
-        runScript(master, updateLease, [keys.lease(key)], [owner, value, '']),
-      ).pipe(
+      poll(shortestWait, (master) => runScript(master, updateLease, [keys.lease(key)], [owner, value, ''])).pipe(
         concatMap((votes) => {
           const updated = votes.flatMap((vote) => (vote.ok && vote.reply ? [vote.reply] : []));
           if (updated.length < majority) {
@@ -172,7 +174,7 @@ export function quorumLeases(
         }),
       ),
     read: (key) =>
-      poll(settings.requestTimeout, (master) => runScript(master, readLease, [keys.lease(key)], [])).pipe(
+      poll(shortestWait, (master) => runScript(master, readLease, [keys.lease(key)], [])).pipe(
         map((votes) => {
           if (votes.filter((vote) => vote.ok).length < majority) throw unavailable('readLease', votes);
           return majorityHolder(votes, majority);
@@ -181,17 +183,24 @@ export function quorumLeases(
   };
 }
 
-/** The holder that a majority of masters agree on (same token), with the least time left; or none. */
+/**
+ * The holder that a majority of masters agree on (the same public holder name), with its committed
+ * token (the highest: a master the token write-back missed still shows the token it minted itself)
+ * and the least time left; or none.
+ */
 function majorityHolder(votes: Vote<LeaseHolder | undefined>[], majority: number): LeaseHolder | undefined {
-  const byToken = new Map<number, LeaseHolder[]>();
+  const byHolder = new Map<string, LeaseHolder[]>();
   for (const vote of votes) {
     if (!vote.ok || !vote.reply) continue;
-    const same = byToken.get(vote.reply.token) ?? [];
+    const same = byHolder.get(vote.reply.holder) ?? [];
     same.push(vote.reply);
-    byToken.set(vote.reply.token, same);
+    byHolder.set(vote.reply.holder, same);
   }
-  for (const holders of byToken.values()) {
-    if (holders.length >= majority) return holders.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
+  for (const holders of byHolder.values()) {
+    if (holders.length < majority) continue;
+    const token = Math.max(...holders.map((holder) => holder.token));
+    const soonest = holders.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
+    return { ...soonest, token };
   }
   return undefined;
 }

@@ -31,17 +31,17 @@ export class RedisKeys {
     return `${this.prefix}:{kv:${escape(key)}}:version`;
   }
 
-  /** The SCAN pattern of the store items whose key starts with `keyPrefix`. */
-  itemPattern(keyPrefix: string): string {
-    return `${escapeGlob(this.prefix)}:{kv:${escapeGlob(escape(keyPrefix))}*}:item`;
+  /** The SCAN pattern of the store items (`part` 'item') or version counters ('version') under `keyPrefix`. */
+  storePattern(part: 'item' | 'version', keyPrefix: string): string {
+    return `${escapeGlob(this.prefix)}:{kv:${escapeGlob(escape(keyPrefix))}*}:${part}`;
   }
 
-  /** Recovers a store key from its item key name, or `undefined` for a name of another shape. */
-  keyOfItem(itemKey: string): string | undefined {
+  /** Recovers a store key from the name of its item hash or version counter; `undefined` for another shape. */
+  keyOfStoreName(part: 'item' | 'version', name: string): string | undefined {
     const head = `${this.prefix}:{kv:`;
-    const tail = '}:item';
-    if (!itemKey.startsWith(head) || !itemKey.endsWith(tail)) return undefined;
-    return unescape(itemKey.slice(head.length, itemKey.length - tail.length));
+    const tail = `}:${part}`;
+    if (!name.startsWith(head) || !name.endsWith(tail)) return undefined;
+    return unescape(name.slice(head.length, name.length - tail.length));
   }
 
   /** The sorted set of store items with a time to live, scored by expiry time (ms, server clock). */

@@ -2,7 +2,10 @@ import { Observable } from 'rxjs';
 import type { RedisClient } from './redisScript.js';
 
 /** What a channel delivers: a message, or word that messages may have been missed (after a reconnect). */
-export type ChannelSignal = { readonly kind: 'message'; readonly message: string } | { readonly kind: 'gap' };
+export type ChannelSignal =
+  | { readonly kind: 'message'; readonly message: string }
+  /** Messages may have been lost; `reconnects` counts the reconnections so far (one gap, one number). */
+  | { readonly kind: 'gap'; readonly reconnects: number };
 
 type Listener = {
   readonly signal: (signal: ChannelSignal) => void;
@@ -24,6 +27,8 @@ export class RedisSubscriber {
   private readonly channels = new Map<string, Set<Listener>>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
+  private reconnects = 0;
+  private readonly onClientEnd = (): void => void this.close();
 
   constructor(private readonly client: RedisClient) {}
 
@@ -72,21 +77,24 @@ export class RedisSubscriber {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    this.client.off('end', this.onClientEnd);
     const error = new Error('The Redis backend was closed while watching.');
     for (const listeners of [...this.channels.values()]) for (const listener of [...listeners]) listener.fail(error);
     this.channels.clear();
-    const connection = this.connection;
+    // Dropped, not QUIT: a QUIT would wait behind commands that ioredis queued while Redis is
+    // unreachable, and a subscriber connection has nothing left to flush.
+    this.connection?.disconnect();
     this.connection = undefined;
-    if (!connection) return Promise.resolve();
-    return connection.quit().then(
-      () => undefined,
-      () => connection.disconnect(),
-    );
+    return Promise.resolve();
   }
 
   private connect(): RedisClient {
     if (this.connection) return this.connection;
-    const connection = this.client.duplicate();
+    // Subscriptions made before the connection is up must wait for it, whatever the user's client does.
+    const connection =
+      'nodes' in this.client
+        ? this.client.duplicate(undefined, { enableOfflineQueue: true })
+        : this.client.duplicate({ enableOfflineQueue: true });
     let readyBefore = false;
     connection.on('message', (channel: string, message: string) => this.deliver(channel, { kind: 'message', message }));
     connection.on('ready', () => {
@@ -96,7 +104,7 @@ export class RedisSubscriber {
     connection.on('error', () => {
       // Connection errors surface as failed requests and reconnects; ioredis retries on its own.
     });
-    this.client.once('end', () => void this.close());
+    this.client.once('end', this.onClientEnd);
     this.connection = connection;
     return connection;
   }
@@ -112,9 +120,10 @@ export class RedisSubscriber {
 
   private resubscribe(): void {
     const names = [...this.channels.keys()];
+    this.reconnects++;
     if (names.length === 0) return;
     this.subscribe(names);
-    for (const name of names) this.deliver(name, { kind: 'gap' });
+    for (const name of names) this.deliver(name, { kind: 'gap', reconnects: this.reconnects });
   }
 
   private deliver(channel: string, signal: ChannelSignal): void {

@@ -25,13 +25,14 @@ export function singleInstanceLeases(client: RedisClient, keys: RedisKeys, count
           claim.holder,
           claim.value ?? '',
           claim.value === undefined ? '0' : '1',
-          claim.leaseDuration,
+          Math.ceil(claim.leaseDuration),
           keys.leaseChannel(key),
           counterLifetime,
           0,
         ],
       ).pipe(map(toLeaseAttempt)),
-    renew: (key, owner, leaseDuration) => runScript(client, renewLease, [keys.lease(key)], [owner, leaseDuration]),
+    renew: (key, owner, leaseDuration) =>
+      runScript(client, renewLease, [keys.lease(key)], [owner, Math.ceil(leaseDuration)]),
     release: (key, owner) =>
       runScript(client, releaseLease, [keys.lease(key)], [owner, keys.leaseChannel(key)]).pipe(
         map((token) => token > 0),

@@ -4,22 +4,33 @@ import { decodeChangeEvent } from './changeEventMessage.js';
 import type { ExpirySweeper } from './expirySweeper.js';
 import type { RedisSubscriber } from './redisSubscriber.js';
 
-/** What `watchChanges` needs from the backend to catch up after a gap. */
+/** The whole store at one moment: its items, and the last version of every key (deleted ones too). */
+export interface StoreSnapshot {
+  readonly items: ReadonlyMap<string, Item>;
+  readonly versions: ReadonlyMap<string, number>;
+}
+
+/** What `watchChanges` needs from the backend. */
 export interface ChangeSources {
+  /** The item at a key, if any. */
+  readonly get: (key: string) => Observable<Item | undefined>;
   /** Server time in microseconds (versions are at least the server time of their write). */
   readonly serverMicroseconds: () => Observable<number>;
-  readonly list: (prefix: string) => Observable<readonly Item[]>;
-  /** The last version given to `key` (its counter survives a delete), or 0. */
-  readonly lastVersion: (key: string) => Observable<number>;
+  /** The store after gap number `reconnects`: read once per gap, shared by every watcher. */
+  readonly snapshot: (reconnects: number) => Observable<StoreSnapshot>;
   /** Announces items whose time to live ran out, while someone watches. */
   readonly sweeper: ExpirySweeper;
 }
 
 /**
- * The changes under a prefix, from the store channel. After a reconnect (a `gap`) it lists the
- * prefix and emits what changed meanwhile: a `put` for every item newer than both what it saw and
- * the moment it started watching (versions are at least the server's clock at their write), and
- * a `deleted` for every key it saw alive that is gone.
+ * The changes under a prefix, from the store channel. After a reconnect (a `gap`, when messages may
+ * have been lost) it reads the store once and emits what changed meanwhile, oldest first: a `put`
+ * for every item newer than both what it saw and the moment it started watching (versions are at
+ * least the server's clock at their write), and a `deleted` for every key that is gone while its
+ * version counter (which outlives a delete) moved past that, or that it knew alive (a Redis that
+ * restarted without persistence keeps no counter). It knows the item at the prefix itself from the
+ * start (the key that `keyValue` watches) and every key it got an event for; an item that expired
+ * during the gap is reported as `deleted`.
  */
 export function watchChanges(
   subscriber: RedisSubscriber,
@@ -28,40 +39,39 @@ export function watchChanges(
   sources: ChangeSources,
 ): Observable<ChangeEvent> {
   return new Observable<ChangeEvent>((observer) => {
-    const seen = new Map<string, { version: number; alive: boolean }>();
+    const seen = new Map<string, { readonly version: number; readonly alive: boolean }>();
     let since = Infinity;
     const remember = (event: ChangeEvent): boolean => {
-      const last = seen.get(event.key);
-      if (last && last.version >= event.version) return false;
+      if ((seen.get(event.key)?.version ?? 0) >= event.version) return false;
       seen.set(event.key, { version: event.version, alive: event.type === 'put' });
       return true;
     };
-    const catchUp = (): Observable<ChangeEvent> =>
-      sources.list(prefix).pipe(
-        concatMap((items) => {
-          const present = new Set(items.map((item) => item.key));
-          const puts: ChangeEvent[] = items
-            .filter((item) => item.version > (seen.get(item.key)?.version ?? since))
-            .map((item) => ({ type: 'put', key: item.key, version: item.version, item }));
-          const gone = [...seen].filter(([key, last]) => last.alive && !present.has(key)).map(([key]) => key);
-          const deletions = from(gone).pipe(
-            concatMap((key) =>
-              sources
-                .lastVersion(key)
-                .pipe(
-                  concatMap((version): ChangeEvent[] => [
-                    { type: 'deleted', key, version: Math.max(version, (seen.get(key)?.version ?? 0) + 1) },
-                  ]),
-                ),
-            ),
-          );
-          return merge(from(puts), deletions);
+    const newer = (key: string, version: number): boolean => version > Math.max(seen.get(key)?.version ?? 0, since);
+    const catchUp = (reconnects: number): Observable<ChangeEvent> =>
+      sources.snapshot(reconnects).pipe(
+        concatMap(({ items, versions }) => {
+          const missed: ChangeEvent[] = [];
+          for (const [key, item] of items) {
+            if (key.startsWith(prefix) && newer(key, item.version))
+              missed.push({ type: 'put', key, version: item.version, item });
+          }
+          for (const [key, version] of versions) {
+            if (key.startsWith(prefix) && !items.has(key) && newer(key, version)) {
+              missed.push({ type: 'deleted', key, version });
+            }
+          }
+          for (const [key, last] of seen) {
+            if (last.alive && !items.has(key) && !versions.has(key)) {
+              missed.push({ type: 'deleted', key, version: last.version + 1 });
+            }
+          }
+          return from(missed.sort((a, b) => a.version - b.version));
         }),
-        catchError(() => EMPTY), // the next gap catches up
+        catchError(() => EMPTY), // Redis unreachable again: the next gap catches up
       );
     const events = subscriber.channel(channel).pipe(
       concatMap((signal) => {
-        if (signal.kind === 'gap') return catchUp();
+        if (signal.kind === 'gap') return catchUp(signal.reconnects);
         const decoded = decodeChangeEvent(signal.message);
         if (!decoded) return EMPTY;
         if (decoded.expiresIn !== undefined) sources.sweeper.dueIn(decoded.expiresIn);
@@ -71,6 +81,15 @@ export function watchChanges(
     );
     const subscription = new Subscription();
     subscription.add(sources.serverMicroseconds().subscribe({ next: (now) => (since = now), error: () => undefined }));
+    if (prefix !== '') {
+      const starting = sources.get(prefix).subscribe({
+        next: (item) => {
+          if (item && !seen.has(prefix)) seen.set(prefix, { version: item.version, alive: true });
+        },
+        error: () => undefined,
+      });
+      subscription.add(starting);
+    }
     subscription.add(merge(events, sources.sweeper.sweeping).subscribe(observer));
     return subscription;
   });

@@ -49,7 +49,7 @@ describe('error classes', () => {
       transient: false,
       fields: { backend: 'redis', operation: 'get', detail: 'WRONGTYPE' },
       message:
-        'The redis backend gave "get" a reply rx-sync cannot use: WRONGTYPE. Check that nothing else writes to rx-sync\'s keys.',
+        'The redis backend answered "get" with an error or a reply rx-sync cannot use: WRONGTYPE. Retrying will not help; if it persists, check the server\'s logs and that nothing else writes to rx-sync\'s keys.',
     },
     {
       error: new NotHeldError('jobs', { cause }),

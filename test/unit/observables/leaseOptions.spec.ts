@@ -66,7 +66,12 @@ describe('resolveLeaseOptions', () => {
       /^Expected `leaseDuration` to be a positive number of milliseconds up to 2147483647 \(about 24\.8 days\), got 0\.$/,
     ],
     ['leaseDuration Infinity', { leaseDuration: Infinity }, RangeError, /`leaseDuration`.*got Infinity/],
-    ['leaseDuration above the timer limit', { leaseDuration: 2 ** 31 }, RangeError, /`leaseDuration`.*up to 2147483647.*got 2147483648/],
+    [
+      'leaseDuration above the timer limit',
+      { leaseDuration: 2 ** 31 },
+      RangeError,
+      /`leaseDuration`.*up to 2147483647.*got 2147483648/,
+    ],
     ['leaseDuration NaN', { leaseDuration: NaN }, RangeError, /`leaseDuration`.*got NaN/],
     [
       'leaseDuration as a string',

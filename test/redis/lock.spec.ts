@@ -1,0 +1,406 @@
+import {
+  keyValue,
+  leader,
+  leadership,
+  lock,
+  BackendUnavailableError,
+  LockBusyError,
+  LockTimeoutError,
+} from '../../src/index.js';
+import type { LeaseAttempt, SyncBackend } from '../../src/index.js';
+import { map } from 'rxjs';
+import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
+import {
+  clientsNamed,
+  commandCalls,
+  leaseKeys,
+  listening,
+  now,
+  randomName,
+  randomPrefix,
+  ready,
+  Resources,
+  single,
+  storeKeys,
+  waitUntil,
+  type Redis,
+} from './support/redisTestKit.js';
+
+const SCRIPT_COMMANDS = ['evalsha', 'eval'];
+
+let server: RedisServer;
+let admin: Redis;
+const resources = new Resources();
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  await stopRedisServers(server);
+});
+beforeEach(() => {
+  admin = resources.client(server, { connectionName: 'test-admin' });
+});
+afterEach(() => resources.release());
+
+/** A backend of its own (its own command and pub/sub connections), as another process would have. */
+function backendOn(prefix: string): SyncBackend {
+  return connectedBackend(prefix).backend;
+}
+
+function connectedBackend(prefix: string): { backend: SyncBackend; client: Redis } {
+  const client = resources.client(server);
+  return { backend: resources.backend({ client, prefix }), client };
+}
+
+/** Wraps a backend so that tests can await the refusals that contenders got. */
+function countingAttempts(backend: SyncBackend): { backend: SyncBackend; refusals: () => number } {
+  let refused = 0;
+  const spied: SyncBackend = Object.create(backend) as SyncBackend;
+  Object.defineProperty(spied, 'tryAcquire', {
+    value: (key: string, claim: Parameters<SyncBackend['tryAcquire']>[1]) =>
+      backend.tryAcquire(key, claim).pipe(
+        map((reply: LeaseAttempt) => {
+          if (!reply.granted) refused++;
+          return reply;
+        }),
+      ),
+  });
+  return { backend: spied, refusals: () => refused };
+}
+
+describe('lock on Redis', () => {
+  describe('loss completes the stream', () => {
+    it('completes at the next renewal when the lease hash is deleted', async () => {
+      const prefix = randomPrefix('del');
+      const backend = backendOn(prefix);
+      const keys = leaseKeys(prefix, 'lock', 'jobs');
+      // A lease far longer than the test: only a refused renewal can end it in time.
+      const held = resources.record(lock(backend, 'jobs', { leaseDuration: 60_000, renewInterval: 200 }), 'lock');
+      const lease = await held.nth(0);
+      expect(lease.isValid()).toBe(true);
+      expect(await admin.hget(keys.lease, 'token')).toBe(String(lease.token));
+
+      await admin.del(keys.lease);
+      await held.completion(10_000);
+      expect(held.errored).toBe(false);
+      expect(lease.isValid()).toBe(false);
+    });
+
+    it('completes at the next renewal when another owner took the lease, and leaves that owner in place', async () => {
+      const prefix = randomPrefix('steal');
+      const { backend, client } = connectedBackend(prefix);
+      const keys = leaseKeys(prefix, 'lock', 'jobs');
+      const held = resources.record(lock(backend, 'jobs', { leaseDuration: 60_000, renewInterval: 200 }), 'lock');
+      const lease = await held.nth(0);
+
+      await admin.hset(keys.lease, 'owner', 'f'.repeat(32), 'holder', 'thief');
+      await held.completion(10_000);
+      expect(lease.isValid()).toBe(false);
+      // The completed holder's release must not remove somebody else's lease (PING: the release, sent
+      // before on the same connection, has been carried out).
+      await client.ping();
+      expect(await admin.hget(keys.lease, 'owner')).toBe('f'.repeat(32));
+      expect(await admin.exists(keys.lease)).toBe(1);
+    });
+  });
+
+  describe('wait: false', () => {
+    it('fails with LockBusyError naming the holder while the lock is held, and succeeds once released', async () => {
+      const prefix = randomPrefix('busy');
+      const first = backendOn(prefix);
+      const second = backendOn(prefix);
+      const held = resources.record(lock(first, 'jobs', { holder: 'node-a', leaseDuration: 20_000 }), 'holder');
+      const lease = await held.nth(0);
+
+      const refused = resources.record(lock(second, 'jobs', { wait: false, holder: 'node-b' }), 'busy');
+      const error = await refused.failure();
+      expect(error).toBeInstanceOf(LockBusyError);
+      expect(error).toMatchObject({ name: 'LockBusyError', key: 'jobs', holder: 'node-a', transient: true });
+      expect((error as LockBusyError).expiresIn).toBeGreaterThan(0);
+      expect((error as LockBusyError).expiresIn).toBeLessThanOrEqual(20_000);
+      expect(lease.isValid()).toBe(true);
+
+      held.stop();
+      const keys = leaseKeys(prefix, 'lock', 'jobs');
+      await waitUntil(async () => (await admin.exists(keys.lease)) === 0, 5_000, 'the release');
+      const next = resources.record(lock(second, 'jobs', { wait: false, holder: 'node-b' }), 'after release');
+      expect((await next.nth(0)).token).toBeGreaterThan(lease.token);
+    });
+  });
+
+  describe('Redis unreachable at acquire time', () => {
+    let downServer: RedisServer;
+    beforeAll(async () => {
+      downServer = await startRedisServer();
+    });
+    afterAll(async () => {
+      await stopRedisServers(downServer);
+    });
+
+    it('errors with BackendUnavailableError (transient) when the server is stopped, with an offline queue', async () => {
+      const client = resources.client(downServer);
+      await client.ping();
+      const backend = resources.backend({ client, prefix: randomPrefix('down'), requestTimeout: 1_000 });
+      await downServer.stop();
+      try {
+        const attempt = resources.record(lock(backend, 'jobs', { acquireTimeout: 30_000 }), 'lock while down', 15_000);
+        const error = await attempt.failure();
+        expect(error).toBeInstanceOf(BackendUnavailableError);
+        expect(error).not.toBeInstanceOf(LockTimeoutError);
+        expect(error).not.toBeInstanceOf(LockBusyError);
+        expect(error).toMatchObject({
+          name: 'BackendUnavailableError',
+          backend: 'redis',
+          operation: 'tryAcquire',
+          transient: true,
+        });
+        expect(attempt.values).toEqual([]);
+      } finally {
+        await downServer.restart();
+      }
+    });
+
+    it('errors with BackendUnavailableError keeping the driver error as cause, without an offline queue', async () => {
+      const client = resources.client(downServer, { enableOfflineQueue: false });
+      await ready(client);
+      const backend = resources.backend({ client, prefix: randomPrefix('down') });
+      await downServer.stop();
+      try {
+        const attempt = resources.record(lock(backend, 'jobs', { acquireTimeout: 30_000 }), 'lock while down', 15_000);
+        const error = await attempt.failure();
+        expect(error).toBeInstanceOf(BackendUnavailableError);
+        expect((error as Error).cause).toBeInstanceOf(Error);
+        expect(String(((error as Error).cause as Error).message)).toMatch(
+          /writeable|enableOfflineQueue|closed|ECONNREFUSED/i,
+        );
+      } finally {
+        await downServer.restart();
+      }
+    });
+  });
+
+  describe('waiters are woken by the release message', () => {
+    it('hands the lock over on release although the waiter would not poll again for a minute', async () => {
+      const prefix = randomPrefix('wake');
+      const holderBackend = backendOn(prefix);
+      const spied = countingAttempts(backendOn(prefix));
+      const keys = leaseKeys(prefix, 'lock', 'jobs');
+      const slow = {
+        leaseDuration: 60_000,
+        retryDelay: 60_000,
+        maxRetryDelay: 60_000,
+        retryJitter: 0,
+        acquireTimeout: 120_000,
+      };
+
+      const held = resources.record(lock(holderBackend, 'jobs', slow), 'holder');
+      const first = await held.nth(0);
+      const waiter = resources.record(lock(spied.backend, 'jobs', slow), 'waiter', 20_000);
+      // Refused once, then (listening for releases) refused again: now it sleeps until min(60 s, the lease's time left).
+      await waitUntil(() => spied.refusals() >= 2, 10_000, 'two refusals of the waiter');
+      await listening(admin, keys.channel);
+      const callsBefore = await commandCalls(admin, SCRIPT_COMMANDS);
+
+      const releasedAt = now();
+      held.stop();
+      const second = await waiter.nth(0, 15_000);
+      const handoff = now() - releasedAt;
+      expect(second.token).toBeGreaterThan(first.token);
+      // Without the push, the next attempt would come ≥ 40 s later (the holder's lease time left).
+      expect(handoff).toBeLessThan(10_000);
+      const calls = (await commandCalls(admin, SCRIPT_COMMANDS)) - callsBefore;
+      // release + one granted attempt (+ slack for a refused attempt racing the release); no polling.
+      expect(calls).toBeLessThanOrEqual(4);
+      expect(spied.refusals()).toBeLessThanOrEqual(3);
+    });
+
+    it('wakes a chain of waiters, each at the release of the previous one', async () => {
+      const prefix = randomPrefix('chain');
+      const slow = {
+        leaseDuration: 60_000,
+        retryDelay: 60_000,
+        maxRetryDelay: 60_000,
+        retryJitter: 0,
+        acquireTimeout: 120_000,
+      };
+      const holder = resources.record(lock(backendOn(prefix), 'jobs', slow), 'holder');
+      const tokens = [(await holder.nth(0)).token];
+      const spies = [0, 1, 2].map(() => countingAttempts(backendOn(prefix)));
+      const waiters = spies.map((spy, index) =>
+        resources.record(lock(spy.backend, 'jobs', slow), `waiter ${index}`, 20_000),
+      );
+      await waitUntil(() => spies.every((spy) => spy.refusals() >= 2), 10_000, 'every waiter refused twice');
+
+      holder.stop();
+      const pending = new Set(waiters);
+      while (pending.size > 0) {
+        await waitUntil(
+          () => [...pending].some((waiter) => waiter.stamped.length > 0),
+          15_000,
+          'the next waiter to acquire',
+        );
+        const next = [...pending].find((waiter) => waiter.stamped.length > 0)!;
+        const holders = [...pending].filter((waiter) => waiter.stamped.length > 0);
+        expect(holders).toHaveLength(1);
+        tokens.push(next.last.token);
+        pending.delete(next);
+        next.stop();
+      }
+      for (let index = 1; index < tokens.length; index++) expect(tokens[index]).toBeGreaterThan(tokens[index - 1]!);
+    });
+  });
+
+  describe('owner ids stay secret', () => {
+    it('never publishes an owner id on any channel during lock, leadership and store activity', async () => {
+      const prefix = randomPrefix('spy');
+      const messages: { channel: string; message: string }[] = [];
+      const spy = resources.client(server, { connectionName: 'test-spy' });
+      spy.on('pmessage', (_pattern: string, channel: string, message: string) => messages.push({ channel, message }));
+      await spy.psubscribe('*');
+
+      const backend = backendOn(prefix);
+      const other = backendOn(prefix);
+      const owners = new Set<string>();
+      const ownerOf = async (kind: 'lock' | 'leader', name: string) => {
+        const owner = await admin.hget(leaseKeys(prefix, kind, name).lease, 'owner');
+        if (owner) owners.add(owner);
+      };
+
+      // Locks: a holder, a waiter woken by its release.
+      const held = resources.record(lock(backend, 'jobs', { holder: 'node-a', leaseDuration: 5_000 }), 'lock');
+      await held.nth(0);
+      await ownerOf('lock', 'jobs');
+      const waiter = resources.record(lock(other, 'jobs', { holder: 'node-b', leaseDuration: 5_000 }), 'waiter');
+      await listening(admin, leaseKeys(prefix, 'lock', 'jobs').channel);
+      held.stop();
+      await waiter.nth(0);
+      await ownerOf('lock', 'jobs');
+      waiter.stop();
+
+      // Leadership: a leader that proclaims, a follower, a watcher, a handoff.
+      const watcher = resources.record(leader(other, 'billing'), 'leader()');
+      await watcher.nth(0);
+      await listening(admin, leaseKeys(prefix, 'leader', 'billing').channel);
+      const leading = resources.record(
+        leadership(backend, 'billing', { candidate: 'node-a', value: 'addr-a', leaseDuration: 5_000 }),
+        'leader a',
+      );
+      const term = await leading.nth(0);
+      await ownerOf('leader', 'billing');
+      await single(term.proclaim('addr-a2'));
+      const follower = resources.record(
+        leadership(other, 'billing', { candidate: 'node-b', leaseDuration: 5_000 }),
+        'leader b',
+      );
+      await watcher.until(
+        (recorder) => recorder.values.some((current) => current?.value === 'addr-a2'),
+        'see the proclaimed value',
+      );
+      leading.stop();
+      await follower.nth(0);
+      await ownerOf('leader', 'billing');
+      follower.stop();
+
+      // Store: puts, a delete, an expiry.
+      const value = resources.record(keyValue(other, 'cfg/a'), 'keyValue');
+      await single(backend.put('cfg/a', 'one'));
+      await single(backend.put('cfg/a', 'two', { timeToLive: 200 }));
+      await value.until(
+        (recorder) => recorder.values.length >= 3 && recorder.last === undefined,
+        'see the expiry',
+        10_000,
+      );
+      await single(backend.put('cfg/b', 'three'));
+      await single(backend.delete('cfg/b'));
+
+      await waitUntil(
+        () =>
+          ['released', 'acquired', 'updated', 'put', 'deleted', 'expired'].every((type) =>
+            messages.some((entry) => entry.message.includes(`"${type}"`)),
+          ),
+        10_000,
+        'every kind of event on the spy',
+      );
+      expect(owners.size).toBe(4);
+      for (const owner of owners) expect(owner).toMatch(/^[0-9a-f]{32}$/);
+      const leaks = messages.filter((entry) =>
+        [...owners].some((owner) => entry.message.includes(owner) || entry.channel.includes(owner)),
+      );
+      expect(leaks).toEqual([]);
+      expect(messages.filter((entry) => /[0-9a-f]{32}/.test(entry.message))).toEqual([]);
+      await spy.punsubscribe('*');
+    });
+  });
+
+  describe('connections', () => {
+    it('uses one command and one subscriber connection for 200 value watchers, 50 leader watchers and 20 waiting locks', async () => {
+      const prefix = randomPrefix('conn');
+      const connectionName = `rxs-conn-${randomName('c')}`;
+      const client = resources.client(server, { connectionName });
+      const backend = resources.backend({ client, prefix });
+      const spied = countingAttempts(backend);
+      const patient = { leaseDuration: 60_000, retryDelay: 5_000, maxRetryDelay: 5_000, acquireTimeout: 120_000 };
+
+      const holder = resources.record(lock(backend, 'jobs', patient), 'holder');
+      await holder.nth(0);
+      const values = Array.from({ length: 200 }, (_, index) =>
+        resources.record(keyValue(backend, `cfg/${index}`), `keyValue ${index}`),
+      );
+      const leaders = Array.from({ length: 50 }, (_, index) =>
+        resources.record(leader(backend, `group-${index}`), `leader ${index}`),
+      );
+      const waiters = Array.from({ length: 20 }, (_, index) =>
+        resources.record(lock(spied.backend, 'jobs', patient), `waiter ${index}`),
+      );
+
+      await waitUntil(
+        () => values.every((recorder) => recorder.stamped.length > 0),
+        20_000,
+        'every value watcher to emit',
+      );
+      await waitUntil(
+        () => leaders.every((recorder) => recorder.stamped.length > 0),
+        20_000,
+        'every leader watcher to emit',
+      );
+      await waitUntil(() => spied.refusals() >= 40, 20_000, 'every waiter refused twice (listening)');
+      expect(waiters.every((waiter) => waiter.stamped.length === 0 && !waiter.ended)).toBe(true);
+      expect([...values, ...leaders].every((recorder) => !recorder.ended)).toBe(true);
+
+      const connections = await clientsNamed(admin, connectionName);
+      expect(connections).toHaveLength(2);
+      const subscriptions = connections.map((fields) => Number(fields['sub'])).sort((a, b) => a - b);
+      expect(subscriptions).toEqual([0, 52]);
+
+      const channels = async () => ((await admin.pubsub('CHANNELS', `${prefix}:*`)) as string[]).sort();
+      const storeChannel = storeKeys(prefix, 'x').channel;
+      const lockChannel = leaseKeys(prefix, 'lock', 'jobs').channel;
+      const leaderChannels = Array.from(
+        { length: 50 },
+        (_, index) => leaseKeys(prefix, 'leader', `group-${index}`).channel,
+      );
+      expect(await channels()).toEqual([storeChannel, lockChannel, ...leaderChannels].sort());
+
+      // Leaving watchers one channel at a time unsubscribes exactly that channel once its last watcher is gone.
+      for (const recorder of values.slice(0, 199)) recorder.stop();
+      await single(backend.put('cfg/199', 'still watched'));
+      await values[199]!.until((recorder) => recorder.last?.value === 'still watched', 'see a put');
+      expect(await channels()).toContain(storeChannel);
+      values[199]!.stop();
+      await waitUntil(
+        async () => !(await channels()).includes(storeChannel),
+        5_000,
+        'the store channel to be unsubscribed',
+      );
+
+      for (const recorder of leaders) recorder.stop();
+      await waitUntil(async () => (await channels()).length === 1, 5_000, 'the leader channels to be unsubscribed');
+      expect(await channels()).toEqual([lockChannel]);
+
+      for (const waiter of waiters) waiter.stop();
+      await waitUntil(async () => (await channels()).length === 0, 5_000, 'the lock channel to be unsubscribed');
+      expect(await clientsNamed(admin, connectionName)).toHaveLength(2);
+    });
+  });
+});

@@ -1,0 +1,160 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { firstValueFrom, from, map, race, timer } from 'rxjs';
+import { leadership, type SyncBackend } from '../../src/index.js';
+import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
+import { leaseKeys, listening, now, randomPrefix, Resources, waitUntil, type Redis } from './support/redisTestKit.js';
+
+const ROOT = join(__dirname, '../..');
+
+let server: RedisServer;
+let admin: Redis;
+const resources = new Resources();
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  await stopRedisServers(server);
+});
+beforeEach(() => {
+  admin = resources.client(server);
+});
+afterEach(async () => {
+  await Promise.all([...children].map((child) => kill(child)));
+  await resources.release();
+});
+
+/** A child process running one fixture with tsx; its stdout and stderr are kept for failure messages. */
+interface Worker {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  /** Resolves with the exit code (or the signal's name). */
+  readonly exited: Promise<number | string>;
+}
+
+function startWorker(fixture: string, args: readonly string[]): Worker {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('test/redis/fixtures', fixture), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    }),
+  );
+  return { child, output: () => output, exited };
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+function exitCode(worker: Worker, within: number): Promise<number | string> {
+  return firstValueFrom(race(from(worker.exited), timer(within).pipe(map(() => `no exit within ${within} ms`))));
+}
+
+/** Resolves with the first match of `pattern` in the output of `worker`. */
+async function line(worker: Worker, pattern: RegExp, within: number): Promise<RegExpExecArray> {
+  let match: RegExpExecArray | null = null;
+  await waitUntil(
+    () => (match = pattern.exec(worker.output())) !== null || worker.child.exitCode !== null,
+    within,
+    `${String(pattern)} in the output of the worker; output:\n${worker.output()}`,
+  );
+  if (!match) throw new Error(`the worker exited before printing ${String(pattern)}; output:\n${worker.output()}`);
+  return match;
+}
+
+describe('exclusion across separate Node processes', () => {
+  it('keeps critical sections apart, fenced, with tokens increasing in acquisition order', async () => {
+    const prefix = randomPrefix('procs');
+    const workers = 4;
+    const iterations = 15;
+    const started = Array.from({ length: workers }, (_, index) =>
+      startWorker('lockWorker.ts', [server.url, prefix, 'shared', String(iterations), String(index)]),
+    );
+    const codes = await Promise.all(started.map((worker) => exitCode(worker, 60_000)));
+    const failures = started
+      .filter((_, index) => codes[index] !== 0)
+      .map((worker, index) => `worker ${index} (${String(codes[index])}):\n${worker.output()}`);
+    expect(failures).toEqual([]);
+
+    const total = workers * iterations;
+    const log = await admin.lrange(`${prefix}:{resource}:log`, 0, -1);
+    const entries = log.map((entry) => {
+      const [kind, worker, token] = entry.split(' ');
+      return { kind: kind!, worker: worker!, token: Number(token) };
+    });
+    expect(entries.filter((entry) => entry.kind === 'rejected')).toEqual([]);
+    expect(entries).toHaveLength(2 * total);
+
+    // The log is in the server's real order: every enter is followed by the exit of the same holder
+    // before anybody else enters (critical sections never overlap).
+    for (let index = 0; index < entries.length; index += 2) {
+      const enter = entries[index]!;
+      const exit = entries[index + 1]!;
+      expect(enter.kind).toBe('enter');
+      expect(exit).toEqual({ kind: 'exit', worker: enter.worker, token: enter.token });
+    }
+    // Tokens strictly increase in acquisition order.
+    const tokens = entries.filter((entry) => entry.kind === 'enter').map((entry) => entry.token);
+    for (let index = 1; index < tokens.length; index++) expect(tokens[index]).toBeGreaterThan(tokens[index - 1]!);
+    // Every worker got its turns.
+    for (let worker = 0; worker < workers; worker++) {
+      expect(entries.filter((entry) => entry.kind === 'enter' && entry.worker === String(worker))).toHaveLength(
+        iterations,
+      );
+    }
+
+    const state = await admin.hgetall(`${prefix}:{resource}:state`);
+    expect(Number(state['counter'])).toBe(total);
+    expect(Number(state['highest'])).toBe(tokens[tokens.length - 1]);
+    expect(state['rejected']).toBeUndefined();
+  });
+
+  it('elects another process after a leader process is killed with SIGKILL, once its lease expired, with a greater term', async () => {
+    const prefix = randomPrefix('kill');
+    const leaseDuration = 1_000;
+    const keys = leaseKeys(prefix, 'leader', 'billing');
+    const worker = startWorker('leaderWorker.ts', [server.url, prefix, 'billing', 'child', String(leaseDuration)]);
+    const killedTerm = Number((await line(worker, /elected (\d+)/, 30_000))[1]);
+    expect(await admin.hget(keys.lease, 'holder')).toBe('child');
+
+    const backend: SyncBackend = resources.backend({ client: resources.client(server), prefix });
+    const successor = resources.record(
+      leadership(backend, 'billing', { candidate: 'parent', leaseDuration }),
+      'successor',
+      15_000,
+    );
+    // The successor is refused and listening for the leader's events.
+    await listening(admin, keys.channel);
+    expect(successor.stamped).toHaveLength(0);
+
+    const readAt = now();
+    const timeLeft = await admin.pttl(keys.lease); // renewals can only push the expiry further
+    expect(timeLeft).toBeGreaterThan(0);
+    const killedAt = now();
+    await kill(worker.child);
+    expect(await worker.exited).toBe('SIGKILL');
+
+    const term = await successor.nth(0, 15_000);
+    const electedAt = successor.stamped[0]!.at;
+    expect(term.term).toBeGreaterThan(killedTerm);
+    expect(term.candidate).toBe('parent');
+    // Not before the killed leader's lease expired on the server ...
+    expect(electedAt - readAt).toBeGreaterThanOrEqual(timeLeft - 20);
+    // ... and within the lease, a retry delay (maxRetryDelay 1 s) and 2 s of slack after the kill.
+    expect(electedAt - killedAt).toBeLessThan(leaseDuration + 1_000 + 2_000);
+    expect(await admin.hget(keys.lease, 'holder')).toBe('parent');
+  });
+});

@@ -1,0 +1,205 @@
+import { firstValueFrom } from 'rxjs';
+import {
+  BackendUnavailableError,
+  leader,
+  leadership,
+  lock,
+  LockBusyError,
+  whileHeld,
+  type SyncBackend,
+} from '../../src/index.js';
+import type { RedisOptions } from 'ioredis';
+import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
+import {
+  leaseKeys,
+  listening,
+  now,
+  pause,
+  randomPrefix,
+  ready,
+  Resources,
+  single,
+  waitUntil,
+  type Redis,
+} from './support/redisTestKit.js';
+
+let masters: RedisServer[];
+let store: RedisServer;
+let admins: Redis[];
+/** Indexes of the masters stopped right now. */
+const down = new Set<number>();
+const resources = new Resources();
+
+/**
+ * Quorum clients fail fast while their master is down (no offline queue), as Redlock wants: a
+ * request to a dead master must not be carried out later, when the master comes back.
+ */
+const FAIL_FAST: RedisOptions = { enableOfflineQueue: false };
+
+beforeAll(async () => {
+  const servers = await Promise.all([0, 1, 2, 3].map(() => startRedisServer()));
+  store = servers[0]!;
+  masters = servers.slice(1);
+});
+afterAll(async () => {
+  await stopRedisServers(store, ...masters);
+});
+beforeEach(async () => {
+  admins = masters.map((master) => resources.client(master));
+  for (const admin of admins) await ready(admin, 10_000);
+});
+afterEach(() => resources.release());
+
+/** A quorum backend on the three masters (clients of its own), events and store on `store`. */
+async function quorumBackend(prefix: string, options: RedisOptions = FAIL_FAST): Promise<SyncBackend> {
+  const quorum = masters.map((master) => resources.client(master, options));
+  for (const [index, client] of quorum.entries()) if (!down.has(index)) await ready(client);
+  return resources.backend({ client: resources.client(store), quorum, prefix });
+}
+
+/** Stops masters for the duration of `body`, then starts them again (empty: no persistence). */
+async function withStopped<T>(stopped: readonly number[], body: () => Promise<T>): Promise<T> {
+  await Promise.all(stopped.map((index) => masters[index]!.stop()));
+  for (const index of stopped) down.add(index);
+  try {
+    return await body();
+  } finally {
+    await Promise.all(stopped.map((index) => masters[index]!.restart()));
+    for (const index of stopped) down.delete(index);
+  }
+}
+
+async function tokenOf(backend: SyncBackend, key: string): Promise<number> {
+  // firstValueFrom unsubscribes after the lease: the lock is released at once.
+  return (await firstValueFrom(lock(backend, key, { leaseDuration: 5_000, acquireTimeout: 15_000 }))).token;
+}
+
+describe('Redlock quorum over three independent masters', () => {
+  it('grants locks and leadership on every master with one token, and releases them everywhere', async () => {
+    const prefix = randomPrefix('q');
+    const backend = await quorumBackend(prefix);
+    const other = await quorumBackend(prefix);
+    const keys = leaseKeys(prefix, 'lock', 'jobs');
+
+    const held = resources.record(lock(backend, 'jobs', { holder: 'node-a', leaseDuration: 5_000 }), 'lock');
+    const lease = await held.nth(0);
+    for (const admin of admins) {
+      expect(await admin.hmget(keys.lease, 'holder', 'token')).toEqual(['node-a', String(lease.token)]);
+      expect(await admin.pttl(keys.lease)).toBeGreaterThan(0);
+    }
+    const busy = resources.record(lock(other, 'jobs', { wait: false }), 'busy');
+    expect(await busy.failure()).toBeInstanceOf(LockBusyError);
+
+    held.stop();
+    for (const admin of admins)
+      await waitUntil(async () => (await admin.exists(keys.lease)) === 0, 5_000, 'the release on every master');
+    expect(await tokenOf(other, 'jobs')).toBeGreaterThan(lease.token);
+
+    const watcher = resources.record(leader(other, 'billing'), 'leader()');
+    expect(await watcher.nth(0)).toBeUndefined();
+    await listening(resources.client(store), leaseKeys(prefix, 'leader', 'billing').channel);
+    const campaign = resources.record(
+      leadership(backend, 'billing', { candidate: 'a', value: 'addr-1', leaseDuration: 5_000 }),
+      'leadership',
+    );
+    const term = await campaign.nth(0);
+    await watcher.until((r) => r.last?.term === term.term && r.last.value === 'addr-1', 'see the leader');
+    expect(await single(term.proclaim('addr-2'))).toBe(true);
+    await watcher.until((r) => r.last?.value === 'addr-2', 'see the proclaimed value');
+    campaign.stop();
+    await watcher.until((r) => r.last === undefined, 'see the resignation');
+  });
+
+  it('keeps two backends on the same masters mutually exclusive, with tokens increasing in acquisition order', async () => {
+    const prefix = randomPrefix('qx');
+    const backends = [await quorumBackend(prefix), await quorumBackend(prefix)];
+    const iterations = 8;
+    let inside = 0;
+    const overlaps: number[] = [];
+    const tokens: number[] = [];
+    const runs = backends.map(async (backend) => {
+      for (let index = 0; index < iterations; index++) {
+        await firstValueFrom(
+          lock(backend, 'shared', { leaseDuration: 5_000, acquireTimeout: 20_000 }).pipe(
+            whileHeld(async (lease) => {
+              if (++inside > 1) overlaps.push(lease.token);
+              tokens.push(lease.token);
+              await Promise.all(admins.map((admin) => admin.ping())); // a round trip inside the critical section
+              inside--;
+              return lease.token;
+            }),
+          ),
+        );
+      }
+    });
+    await Promise.all(runs);
+    expect(overlaps).toEqual([]);
+    expect(tokens).toHaveLength(2 * iterations);
+    for (let index = 1; index < tokens.length; index++) expect(tokens[index]).toBeGreaterThan(tokens[index - 1]!);
+  });
+
+  it('mints increasing tokens across holders granted by different majorities, even with skewed master counters', async () => {
+    const prefix = randomPrefix('skew');
+    const keys = leaseKeys(prefix, 'lock', 'K');
+    const huge = 5_000_000_000_000_000; // far above the clock-seeded tokens (µs since 1970)
+    await admins[0]!.set(keys.token, String(huge));
+
+    // Holder 1: c down, granted by {a, b}; a's skewed counter sets the token, written back to b.
+    const first = await withStopped([2], async () => tokenOf(await quorumBackend(prefix), 'K'));
+    expect(first).toBeGreaterThan(huge);
+    expect(Number(await admins[1]!.get(keys.token))).toBeGreaterThanOrEqual(first);
+
+    // Holder 2: a down (b kept its counter; c came back empty), granted by {b, c}.
+    await ready(admins[2]!, 10_000);
+    const second = await withStopped([0], async () => tokenOf(await quorumBackend(prefix), 'K'));
+    expect(second).toBeGreaterThan(first);
+  });
+
+  it('acquires with one master down, and with two down fails cleanly with BackendUnavailableError (quorum not reached)', async () => {
+    const prefix = randomPrefix('down');
+    await withStopped([0], async () => {
+      const backend = await quorumBackend(prefix);
+      const held = resources.record(lock(backend, 'one-down', { leaseDuration: 3_000 }), 'one master down');
+      const lease = await held.nth(0);
+      expect(lease.isValid()).toBe(true);
+      held.stop();
+
+      await withStopped([1], async () => {
+        const attempt = resources.record(
+          lock(backend, 'two-down', { leaseDuration: 3_000, acquireTimeout: 20_000 }),
+          'two masters down',
+          15_000,
+        );
+        const error = await attempt.failure();
+        expect(error).toBeInstanceOf(BackendUnavailableError);
+        expect(error).toMatchObject({ operation: 'tryAcquire', transient: true });
+        const cause = (error as Error).cause;
+        expect(cause).toBeInstanceOf(AggregateError);
+        expect((cause as AggregateError).message).toMatch(/quorum not reached: 1 of 3 masters answered, 2 needed/);
+        // The live master's partial grant was given back.
+        expect(await admins[2]!.exists(leaseKeys(prefix, 'lock', 'two-down').lease)).toBe(0);
+      });
+    });
+  });
+
+  it('keeps a lease through renewals while one master is down (ordinary clients, offline queue on)', async () => {
+    const prefix = randomPrefix('renew');
+    const keys = leaseKeys(prefix, 'lock', 'jobs');
+    const backend = await quorumBackend(prefix, {});
+    const leaseDuration = 2_000;
+    const held = resources.record(lock(backend, 'jobs', { leaseDuration }), 'lock');
+    const lease = await held.nth(0);
+    await withStopped([0], async () => {
+      const stoppedAt = now();
+      // Hold for longer than a lease after the stop: only renewals on {b, c} can keep it that long.
+      await pause(1.5 * leaseDuration);
+      expect(now() - stoppedAt).toBeGreaterThan(leaseDuration);
+      expect(held.ended).toBe(false);
+      expect(lease.isValid()).toBe(true);
+      for (const admin of admins.slice(1)) {
+        expect(await admin.hget(keys.lease, 'token')).toBe(String(lease.token));
+        expect(await admin.pttl(keys.lease)).toBeGreaterThan(0);
+      }
+    });
+  });
+});

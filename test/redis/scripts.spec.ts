@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runScript, type RedisScript } from '../../src/backends/redis/redisScript.js';
+import { acquireLease } from '../../src/backends/redis/scripts/acquireLease.js';
+import { deleteItem } from '../../src/backends/redis/scripts/deleteItem.js';
+import { dueItems } from '../../src/backends/redis/scripts/dueItems.js';
+import { forgetExpired } from '../../src/backends/redis/scripts/forgetExpired.js';
+import { getItem } from '../../src/backends/redis/scripts/getItem.js';
+import { putItem } from '../../src/backends/redis/scripts/putItem.js';
+import { raiseTokenFloor } from '../../src/backends/redis/scripts/raiseTokenFloor.js';
+import { readLease } from '../../src/backends/redis/scripts/readLease.js';
+import { releaseLease } from '../../src/backends/redis/scripts/releaseLease.js';
+import { renewLease } from '../../src/backends/redis/scripts/renewLease.js';
+import { updateLease } from '../../src/backends/redis/scripts/updateLease.js';
+import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
+import { leaseKeys, randomPrefix, Resources, single, storeKeys, type Redis } from './support/redisTestKit.js';
+
+/** Every script module of src/backends/redis/scripts, by file name (the helpers hold no script). */
+const SCRIPTS: Record<string, RedisScript<readonly string[], readonly (string | number)[], unknown>> = {
+  'acquireLease.ts': acquireLease,
+  'deleteItem.ts': deleteItem,
+  'dueItems.ts': dueItems,
+  'forgetExpired.ts': forgetExpired,
+  'getItem.ts': getItem,
+  'putItem.ts': putItem,
+  'raiseTokenFloor.ts': raiseTokenFloor,
+  'readLease.ts': readLease,
+  'releaseLease.ts': releaseLease,
+  'renewLease.ts': renewLease,
+  'updateLease.ts': updateLease,
+};
+const HELPERS = ['luaHelpers.ts', 'luaStoreHelpers.ts'];
+const WEEK = 7 * 24 * 60 * 60 * 1000;
+
+let server: RedisServer;
+const resources = new Resources();
+let client: Redis;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  await stopRedisServers(server);
+});
+beforeEach(() => {
+  client = resources.client(server);
+});
+afterEach(() => resources.release());
+
+describe('Lua scripts on a real redis-server', () => {
+  it('covers every script module of src/backends/redis/scripts', () => {
+    const files = readdirSync(join(__dirname, '../../src/backends/redis/scripts')).filter((file) =>
+      file.endsWith('.ts'),
+    );
+    expect(files.sort()).toEqual([...Object.keys(SCRIPTS), ...HELPERS].sort());
+  });
+
+  it.each(Object.entries(SCRIPTS))('%s compiles (SCRIPT LOAD) under its registered name', async (_file, script) => {
+    expect(script.name).toMatch(/^rxSync[A-Z]\w+$/);
+    const sha = await client.script('LOAD', script.lua);
+    expect(sha).toBe(createHash('sha1').update(script.lua).digest('hex'));
+    expect(await client.script('EXISTS', sha as string)).toEqual([1]);
+  });
+
+  it('has distinct command names', () => {
+    const names = Object.values(SCRIPTS).map((script) => script.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  describe('lease scripts', () => {
+    it('acquire grants with a clock-seeded token, is idempotent for the owner, and refuses others with the holder', async () => {
+      const keys = leaseKeys(randomPrefix(), 'lock', 'a');
+      const before = Date.now() * 1000;
+      const granted = await single(
+        runScript(
+          client,
+          acquireLease,
+          [keys.lease, keys.token],
+          ['owner-1', 'node-1', '', '0', 5_000, keys.channel, WEEK, 0],
+        ),
+      );
+      expect(granted).toEqual({ granted: true, token: expect.any(Number) });
+      const token = (granted as { token: number }).token;
+      expect(Number.isSafeInteger(token)).toBe(true);
+      expect(token).toBeGreaterThanOrEqual(before - 5_000_000); // seeded from the server clock (µs)
+      expect(await client.hget(keys.lease, 'owner')).toBe('owner-1');
+      expect(Number(await client.get(keys.token))).toBe(token);
+
+      const again = await single(
+        runScript(
+          client,
+          acquireLease,
+          [keys.lease, keys.token],
+          ['owner-1', 'node-1', '', '0', 5_000, keys.channel, WEEK, 0],
+        ),
+      );
+      expect(again).toEqual({ granted: true, token });
+
+      const refused = await single(
+        runScript(
+          client,
+          acquireLease,
+          [keys.lease, keys.token],
+          ['owner-2', 'node-2', 'v', '1', 5_000, keys.channel, WEEK, 0],
+        ),
+      );
+      expect(refused).toEqual({ granted: false, holder: 'node-1', token, expiresIn: expect.any(Number) });
+      const { expiresIn } = refused as { expiresIn: number };
+      expect(expiresIn).toBeGreaterThan(0);
+      expect(expiresIn).toBeLessThanOrEqual(5_000);
+    });
+
+    it('acquire honours the token floor and keeps the value', async () => {
+      const keys = leaseKeys(randomPrefix(), 'leader', 'g');
+      const floor = 5_000_000_000_000_000;
+      const reply = await single(
+        runScript(client, acquireLease, [keys.lease, keys.token], ['o', 'h', 'addr', '1', 5_000, '', WEEK, floor]),
+      );
+      expect(reply).toEqual({ granted: true, token: floor });
+      expect(await single(runScript(client, readLease, [keys.lease], []))).toEqual({
+        holder: 'h',
+        token: floor,
+        value: 'addr',
+        expiresIn: expect.any(Number),
+      });
+    });
+
+    it('read, renew, update and release parse their replies', async () => {
+      const keys = leaseKeys(randomPrefix(), 'lock', 'b');
+      expect(await single(runScript(client, readLease, [keys.lease], []))).toBeUndefined();
+      expect(await single(runScript(client, renewLease, [keys.lease], ['o', 1_000]))).toBe(false);
+      expect(await single(runScript(client, updateLease, [keys.lease], ['o', 'x', keys.channel]))).toBeUndefined();
+      expect(await single(runScript(client, releaseLease, [keys.lease], ['o', keys.channel]))).toBe(0);
+
+      const granted = await single(
+        runScript(client, acquireLease, [keys.lease, keys.token], ['o', 'h', '', '0', 1_000, keys.channel, WEEK, 0]),
+      );
+      const token = (granted as { token: number }).token;
+      const held = await single(runScript(client, readLease, [keys.lease], []));
+      expect(held).toEqual({ holder: 'h', token, expiresIn: expect.any(Number) });
+      expect(held).not.toHaveProperty('value');
+
+      expect(await single(runScript(client, renewLease, [keys.lease], ['other', 60_000]))).toBe(false);
+      expect(await single(runScript(client, renewLease, [keys.lease], ['o', 60_000]))).toBe(true);
+      expect(await client.pttl(keys.lease)).toBeGreaterThan(1_000);
+
+      expect(await single(runScript(client, updateLease, [keys.lease], ['other', 'x', keys.channel]))).toBeUndefined();
+      expect(await single(runScript(client, updateLease, [keys.lease], ['o', 'x', keys.channel]))).toEqual({
+        holder: 'h',
+        token,
+      });
+      expect(await single(runScript(client, readLease, [keys.lease], []))).toMatchObject({ value: 'x' });
+
+      expect(await single(runScript(client, releaseLease, [keys.lease], ['other', keys.channel]))).toBe(0);
+      expect(await single(runScript(client, releaseLease, [keys.lease], ['o', keys.channel]))).toBe(token);
+      expect(await client.exists(keys.lease)).toBe(0);
+      expect(Number(await client.get(keys.token))).toBe(token); // the counter outlives the lease
+    });
+
+    it('raiseTokenFloor raises the counter, never lowers it, and stamps only the owner', async () => {
+      const keys = leaseKeys(randomPrefix(), 'lock', 'c');
+      await single(runScript(client, acquireLease, [keys.lease, keys.token], ['o', 'h', '', '0', 5_000, '', WEEK, 0]));
+      const high = 6_000_000_000_000_000;
+      expect(await single(runScript(client, raiseTokenFloor, [keys.token, keys.lease], [high, WEEK, 'o']))).toBe(1);
+      expect(Number(await client.get(keys.token))).toBe(high);
+      expect(Number(await client.hget(keys.lease, 'token'))).toBe(high);
+      expect(
+        await single(runScript(client, raiseTokenFloor, [keys.token, keys.lease], [high - 10, WEEK, 'other'])),
+      ).toBe(1);
+      expect(Number(await client.get(keys.token))).toBe(high);
+      expect(Number(await client.hget(keys.lease, 'token'))).toBe(high);
+    });
+  });
+
+  describe('store scripts', () => {
+    it('put, get and delete parse their replies and versions grow', async () => {
+      const prefix = randomPrefix();
+      const keys = storeKeys(prefix, 'cfg/a');
+      const args = (ifVersion: number, timeToLive = 0) =>
+        ['cfg/a', 'v', ifVersion, timeToLive, keys.channel, WEEK, 60_000] as [
+          string,
+          string,
+          number,
+          number,
+          string,
+          number,
+          number,
+        ];
+
+      expect(
+        await single(runScript(client, getItem, [keys.item, keys.version], ['cfg/a', keys.channel, WEEK])),
+      ).toBeUndefined();
+      const first = await single(runScript(client, putItem, [keys.item, keys.version], args(0)));
+      expect(first).toEqual({ written: true, version: expect.any(Number), expiresAt: undefined });
+      const version = (first as { version: number }).version;
+      expect(await single(runScript(client, putItem, [keys.item, keys.version], args(0)))).toEqual({
+        written: false,
+        actualVersion: version,
+      });
+      const second = await single(runScript(client, putItem, [keys.item, keys.version], args(version, 60_000)));
+      expect(second).toEqual({ written: true, version: expect.any(Number), expiresAt: expect.any(Number) });
+      const secondVersion = (second as { version: number }).version;
+      expect(secondVersion).toBeGreaterThan(version);
+      expect(
+        await single(runScript(client, getItem, [keys.item, keys.version], ['cfg/a', keys.channel, WEEK])),
+      ).toEqual({
+        value: 'v',
+        version: secondVersion,
+      });
+
+      expect(
+        await single(runScript(client, deleteItem, [keys.item, keys.version], ['cfg/a', version, keys.channel, WEEK])),
+      ).toEqual({
+        outcome: 'conflict',
+        actualVersion: secondVersion,
+      });
+      expect(
+        await single(runScript(client, deleteItem, [keys.item, keys.version], ['cfg/a', -1, keys.channel, WEEK])),
+      ).toEqual({
+        outcome: 'deleted',
+      });
+      expect(
+        await single(runScript(client, deleteItem, [keys.item, keys.version], ['cfg/a', -1, keys.channel, WEEK])),
+      ).toEqual({
+        outcome: 'absent',
+      });
+      expect(Number(await client.get(keys.version))).toBeGreaterThan(secondVersion); // the delete took a fresh version
+    });
+
+    it('dueItems and forgetExpired read the expiry index', async () => {
+      const prefix = randomPrefix();
+      const index = `${prefix}:{kv-expiring}`;
+      expect(await single(runScript(client, dueItems, [index], [10]))).toEqual({ due: [], nextIn: undefined });
+      const [seconds] = await client.time();
+      const serverMs = Number(seconds) * 1000;
+      await client.zadd(index, serverMs - 10_000, 'old', serverMs + 600_000, 'later');
+      const reply = await single(runScript(client, dueItems, [index], [10]));
+      expect(reply.due).toEqual(['old']);
+      expect(reply.nextIn).toBeGreaterThan(500_000);
+      expect(await single(runScript(client, forgetExpired, [index], ['later']))).toBe(false);
+      expect(await single(runScript(client, forgetExpired, [index], ['old']))).toBe(true);
+      expect(await single(runScript(client, forgetExpired, [index], ['missing']))).toBe(false);
+      expect(await client.zrange(index, 0, -1)).toEqual(['later']);
+    });
+  });
+});
