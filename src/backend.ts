@@ -151,6 +151,12 @@ export interface SyncBackend {
   readLease(key: string): Observable<LeaseHolder | undefined>;
   /** Every event of the lease on `key` from subscription on. */
   leaseEvents(key: string): Observable<LeaseEvent>;
+  /**
+   * Signals, from subscription on, that the lease on `key` may have become free, for contenders
+   * waiting for it. A backend may signal one waiter of this process per release (the next release
+   * signals the next), to spare the others a request they would lose; waiters poll as well.
+   */
+  vacancies(key: string): Observable<void>;
 
   /** The item at `key`, or `undefined`. */
   get(key: string): Observable<Item | undefined>;

@@ -7,6 +7,7 @@ const METHODS = [
   'updateLease',
   'readLease',
   'leaseEvents',
+  'vacancies',
   'get',
   'put',
   'delete',

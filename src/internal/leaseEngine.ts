@@ -48,9 +48,9 @@ export interface Tenure {
  * granted and completes when it is lost; releases on completion, error and unsubscribe.
  *
  * @remarks
- * Acquiring: each attempt is one atomic `tryAcquire`. A refused contender starts listening to the
- * key's lease events (so an uncontended acquire costs one request), asks once more, then waits for
- * the first of a released/expired event (push) or a retry timer (poll: jittered exponential
+ * Acquiring: each attempt is one atomic `tryAcquire`. A refused contender starts listening for the
+ * key's vacancies (so an uncontended acquire costs one request), asks once more, then waits for
+ * the first of a vacancy signal (push) or a retry timer (poll: jittered exponential
  * backoff, never later than the moment the current holder's lease lapses). `acquireTimeout` bounds the
  * whole wait. An attempt without a reply within the validity period is abandoned and asked again;
  * backend errors while acquiring end the stream with that error.
@@ -160,12 +160,10 @@ function acquire(
 
     // Listened to only once the lease turns out to be taken, so an uncontended acquire costs one request.
     const watchVacancies = (): void => {
-      events = backend.leaseEvents(key).subscribe({
-        next: (event) => {
-          if (event.type === 'released' || event.type === 'expired') {
-            vacancies++;
-            onVacancy?.();
-          }
+      events = backend.vacancies(key).subscribe({
+        next: () => {
+          vacancies++;
+          onVacancy?.();
         },
         error: (error: unknown) => subscriber.error(error),
       });

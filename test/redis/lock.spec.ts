@@ -251,6 +251,45 @@ describe('lock on Redis', () => {
     });
   });
 
+  describe('one waiter woken per release', () => {
+    it('10 waiters of one process on one backend: each release costs about one attempt, not ten', async () => {
+      const prefix = randomPrefix('wakeone');
+      const slow = {
+        leaseDuration: 60_000,
+        retryDelay: 60_000,
+        maxRetryDelay: 60_000,
+        retryJitter: 0,
+        acquireTimeout: 120_000,
+      };
+      const spied = countingAttempts(backendOn(prefix));
+      const holder = resources.record(lock(spied.backend, 'jobs', slow), 'holder');
+      const tokens = [(await holder.nth(0)).token];
+      const waiters = Array.from({ length: 10 }, (_, index) =>
+        resources.record(lock(spied.backend, 'jobs', slow), `waiter ${index}`, 30_000),
+      );
+      // Each waiter is refused twice (before and after it starts listening), then sleeps for 60 s.
+      await waitUntil(() => spied.refusals() >= 20, 10_000, 'every waiter refused twice');
+      const refusalsBefore = spied.refusals();
+
+      let current = holder;
+      const pending = new Set(waiters);
+      while (pending.size > 0) {
+        current.stop(); // releases: one waiter is woken, takes the lock, and is the next to release
+        await waitUntil(() => [...pending].some((waiter) => waiter.stamped.length > 0), 15_000, 'the next holder');
+        const next = [...pending].find((waiter) => waiter.stamped.length > 0)!;
+        expect([...pending].filter((waiter) => waiter.stamped.length > 0)).toHaveLength(1);
+        tokens.push(next.last.token);
+        pending.delete(next);
+        current = next;
+      }
+      current.stop();
+      for (let index = 1; index < tokens.length; index++) expect(tokens[index]).toBeGreaterThan(tokens[index - 1]!);
+      // Waking every waiter at each release would cost 9 + 8 + … + 1 = 45 refused attempts; waking
+      // one costs none (slack for a release message racing an attempt).
+      expect(spied.refusals() - refusalsBefore).toBeLessThanOrEqual(5);
+    });
+  });
+
   describe('owner ids stay secret', () => {
     it('never publishes an owner id on any channel during lock, leadership and store activity', async () => {
       const prefix = randomPrefix('spy');

@@ -61,6 +61,7 @@ export function withLatency(backend: SyncBackend, latency: Latency = {}): SyncBa
     updateLease: (key, owner, value) => remote(backend.updateLease(key, owner, value)),
     readLease: (key) => remote(backend.readLease(key), true),
     leaseEvents: (key) => watched(backend.leaseEvents(key)),
+    vacancies: (key) => watched(backend.vacancies(key)),
     get: (key) => remote(backend.get(key), true),
     put: (key, value, options) => remote(backend.put(key, value, options)),
     delete: (key, options) => remote(backend.delete(key, options)),

@@ -203,7 +203,7 @@ export interface SeenAttempt {
   readonly key: string;
   readonly claim: LeaseClaim;
   readonly reply: LeaseAttempt;
-  /** Whether a `leaseEvents` watch of this key, made through the spy, was open when the attempt was sent. */
+  /** Whether a `vacancies` watch of this key, made through the spy, was open when the attempt was sent. */
   readonly watching: boolean;
 }
 
@@ -250,11 +250,12 @@ export function spyOnAttempts(backend: SyncBackend): AttemptSpy {
     release: (key, owner) => backend.release(key, owner),
     updateLease: (key, owner, value) => backend.updateLease(key, owner, value),
     readLease: (key) => backend.readLease(key),
-    leaseEvents: (key) => {
-      const events = backend.leaseEvents(key);
+    leaseEvents: (key) => backend.leaseEvents(key),
+    vacancies: (key) => {
+      const signals = backend.vacancies(key);
       return defer(() => {
         watches.set(key, (watches.get(key) ?? 0) + 1);
-        return events.pipe(finalize(() => watches.set(key, (watches.get(key) ?? 1) - 1)));
+        return signals.pipe(finalize(() => watches.set(key, (watches.get(key) ?? 1) - 1)));
       });
     },
     get: (key) => backend.get(key),

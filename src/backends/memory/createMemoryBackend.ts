@@ -1,4 +1,4 @@
-import { defer, of, type Observable } from 'rxjs';
+import { defer, filter, map, of, type Observable } from 'rxjs';
 import type { DeleteOptions, PutOptions, SyncBackend } from '../../backend.js';
 import { schedulerNow } from '../../internal/clock.js';
 import {
@@ -85,6 +85,14 @@ export function createMemoryBackendInternals(): MemoryBackendInternals {
     leaseEvents(key) {
       assertName(key, 'key');
       return leases.events(key);
+    },
+    vacancies(key) {
+      assertName(key, 'key');
+      // Every waiter: in process, a losing attempt costs nothing, and all wake in the same instant.
+      return leases.events(key).pipe(
+        filter((event) => event.type === 'released' || event.type === 'expired'),
+        map(() => undefined),
+      );
     },
     get(key) {
       assertKeyArgument(key);

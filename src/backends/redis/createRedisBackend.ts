@@ -12,7 +12,7 @@ import {
   timeout,
   type Observable,
 } from 'rxjs';
-import type { DeleteOptions, Item, PutOptions, SyncBackend } from '../../backend.js';
+import type { DeleteOptions, Item, LeaseEvent, PutOptions, SyncBackend } from '../../backend.js';
 import { BackendUnavailableError } from '../../errors/BackendUnavailableError.js';
 import { VersionConflictError } from '../../errors/VersionConflictError.js';
 import {
@@ -35,6 +35,7 @@ import { getItem } from './scripts/getItem.js';
 import { putItem } from './scripts/putItem.js';
 import { singleInstanceLeases } from './singleInstanceLeases.js';
 import { toSyncError } from './toSyncError.js';
+import { VacancySignals } from './vacancySignals.js';
 import { watchChanges, type StoreSnapshot } from './watchChanges.js';
 import { watchLeaseEvents } from './watchLeaseEvents.js';
 
@@ -105,6 +106,10 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
       }),
       catchError((error: unknown) => throwError(() => toSyncError(operation, error))),
     );
+
+  const watchLease = (key: string): Observable<LeaseEvent> =>
+    watchLeaseEvents(subscriber, keys.leaseChannel(key), key, () => request('readLease', () => leases.read(key), true));
+  const vacancies = new VacancySignals(watchLease);
 
   const readItem = (key: string): Observable<Item | undefined> =>
     runScript(client, getItem, [keys.item(key), keys.itemVersion(key)], [key, storeChannel, counterLifetime]).pipe(
@@ -195,9 +200,11 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
     },
     leaseEvents(key) {
       assertName(key, 'key');
-      return watchLeaseEvents(subscriber, keys.leaseChannel(key), key, () =>
-        request('readLease', () => leases.read(key), true),
-      );
+      return watchLease(key);
+    },
+    vacancies(key) {
+      assertName(key, 'key');
+      return vacancies.vacancies(key);
     },
     get(key) {
       assertKeyArgument(key);

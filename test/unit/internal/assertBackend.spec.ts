@@ -18,7 +18,7 @@ describe('assertBackend', () => {
     const { get: _get, changes: _changes, ...partial } = createMemoryBackend();
     expect(() => assertBackend(partial)).toThrow(/, but it lacks get, changes\.$/);
     expect(() => assertBackend({})).toThrow(
-      /lacks tryAcquire, renew, release, updateLease, readLease, leaseEvents, get, put, delete, list, changes\.$/,
+      /lacks tryAcquire, renew, release, updateLease, readLease, leaseEvents, vacancies, get, put, delete, list, changes\.$/,
     );
   });
 });
