@@ -57,8 +57,8 @@ export interface Tenure {
  *
  * Holding: renews every `renewInterval` after the last confirmed renewal. A renewal that the
  * backend refuses completes the stream at once; one that fails is retried after `retryDelay`, and
- * one without a reply within `renewInterval` at once, until the validity deadline (request start + lease − drift margin), when the stream completes
- * because the lease can no longer be assumed held.
+ * one without a reply within `renewInterval` at once, until the validity deadline (request start +
+ * lease − drift margin), when the stream completes because the lease can no longer be assumed held.
  */
 export function leaseTenure(backend: SyncBackend, request: LeaseRequest): Observable<Tenure> {
   return defer(() => {
