@@ -17,6 +17,7 @@ const moduleNameMapper = {
   '^rx-sync/memory$': '<rootDir>/src/backends/memory/index.ts',
   '^rx-sync/testing$': '<rootDir>/src/testing/index.ts',
   '^rx-sync/redis$': '<rootDir>/src/backends/redis/index.ts',
+  '^rx-sync/ntp$': '<rootDir>/src/time/ntp/index.ts',
 };
 
 // The top-level value is the one Jest 30 applies; the per-project copy keeps a project run on its own the same.
@@ -39,5 +40,11 @@ const project = (name) => ({
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout,
-  projects: [project('unit'), project('marble'), project('contract'), project('redis')],
+  projects: [
+    project('unit'),
+    project('marble'),
+    project('contract'),
+    project('redis'),
+    project('time'),
+  ],
 };

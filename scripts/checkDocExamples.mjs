@@ -2,7 +2,7 @@
 //
 // Every block becomes its own ES module under .tmp/doc-examples/ (written fresh on each run) and all of them are
 // checked in one TypeScript program with tsconfig.json's compiler options, `rx-sync`, `rx-sync/memory`,
-// `rx-sync/testing` and `rx-sync/redis` mapped to their src entry points, and unused locals/parameters allowed.
+// `rx-sync/testing`, `rx-sync/redis` and `rx-sync/ntp` mapped to their src entry points, and unused locals/parameters allowed.
 // Errors are reported at the file and line of the doc comment. A block whose fence reads ```ts ignore is skipped.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +19,7 @@ const entryPoints = {
   'rx-sync/memory': 'src/backends/memory/index.ts',
   'rx-sync/testing': 'src/testing/index.ts',
   'rx-sync/redis': 'src/backends/redis/index.ts',
+  'rx-sync/ntp': 'src/time/ntp/index.ts',
 };
 
 /** @param {string} dir @returns {string[]} */

@@ -14,10 +14,25 @@ const requireFromRoot = createRequire(join(root, 'package.json'));
 
 /** Public entry points and the names each must export. */
 const entries = {
-  'rx-sync': ['lock', 'leadership', 'leader', 'keyValue', 'changes', 'withLock', 'whileLeader', 'SyncError'],
+  'rx-sync': [
+    'lock',
+    'leadership',
+    'leader',
+    'keyValue',
+    'changes',
+    'withLock',
+    'whileLeader',
+    'SyncError',
+    'clock',
+    'localClock',
+    'backendClock',
+    'createClock',
+    'ClockSourceError',
+  ],
   'rx-sync/memory': ['createMemoryBackend'],
   'rx-sync/testing': ['createTestBackend'],
   'rx-sync/redis': ['createRedisBackend'],
+  'rx-sync/ntp': ['ntpClock'],
 };
 /** Where each module system must land, relative to the repository root. */
 const expectedDist = { esm: join(root, 'dist', 'esm'), cjs: join(root, 'dist', 'cjs') };
@@ -46,6 +61,7 @@ try {
   symlinkSync(root, join(modules, 'rx-sync'), 'dir');
   symlinkSync(dirname(requireFromRoot.resolve('rxjs/package.json')), join(modules, 'rxjs'), 'dir');
   symlinkSync(dirname(requireFromRoot.resolve('ioredis/package.json')), join(modules, 'ioredis'), 'dir');
+  symlinkSync(dirname(requireFromRoot.resolve('ntp-time-sync/package.json')), join(modules, 'ntp-time-sync'), 'dir');
   symlinkSync(dirname(requireFromRoot.resolve('@types/node/package.json')), join(modules, '@types', 'node'), 'dir');
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'rx-sync-consumer', private: true }, null, 2)}\n`);
 

@@ -48,3 +48,16 @@ export { VersionConflictError } from './errors/VersionConflictError.js';
 export { BackendUnavailableError } from './errors/BackendUnavailableError.js';
 export { NotHeldError } from './errors/NotHeldError.js';
 export { BackendReplyError } from './errors/BackendReplyError.js';
+
+/* Time */
+export { clock } from './observables/clock.js';
+export { DEFAULT_CLOCK_OPTIONS } from './observables/clockOptions.js';
+export type { ClockOptions } from './observables/clockOptions.js';
+export type { ClockReading } from './observables/ClockReading.js';
+export type { ClockSample, ClockSource } from './time/ClockSource.js';
+export { localClock } from './time/localClock.js';
+export { backendClock } from './time/backendClock.js';
+export type { BackendClockOptions } from './time/backendClock.js';
+export { createClock } from './facade/createClock.js';
+export type { Clock } from './facade/createClock.js';
+export { ClockSourceError } from './errors/ClockSourceError.js';

@@ -1,0 +1,70 @@
+import { Redis } from 'ioredis';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { backendClock, BackendUnavailableError, clock, ClockSourceError, createClock } from 'rx-sync';
+import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
+import { summarize, toReadingData } from '../support/clockHelpers';
+import { freePort, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer';
+
+/**
+ * backendClock on the Redis backend: Redis TIME, against a redis-server that the test starts on
+ * 127.0.0.1. Redis and Date.now() read the same clock here, so the true offset is 0.
+ */
+describe('backendClock on Redis (TIME)', () => {
+  let server: RedisServer | undefined;
+  let client: Redis | undefined;
+  let backend: RedisBackend | undefined;
+  const measurements: string[] = [];
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    await client.connect();
+    backend = createRedisBackend({ client, prefix: 'rxs-time', requestTimeout: 500 });
+  });
+
+  afterAll(async () => {
+    await backend?.close();
+    client?.disconnect();
+    await stopRedisServers(server);
+    console.log(`Redis TIME measurements (true offset 0):\n${measurements.join('\n')}`);
+  });
+
+  it('measures an offset of 0 within the reading uncertainty', async () => {
+    const list = await firstValueFrom(
+      clock(backendClock(backend!), { refreshInterval: 20 }).pipe(toReadingData(), take(10), toArray()),
+    );
+    measurements.push(summarize('redis TIME', list));
+    for (const reading of list) {
+      expect(reading.source).toBe('redis');
+      expect(Math.abs(reading.sampleOffset)).toBeLessThanOrEqual(reading.uncertainty);
+      expect(Math.abs(reading.offset)).toBeLessThanOrEqual(reading.uncertainty);
+      expect(reading.uncertainty).toBeGreaterThanOrEqual(1.5); // TIME in whole ms: the resolution is counted
+    }
+  });
+
+  it('answers now() through the Promise facade', async () => {
+    const t = createClock(backendClock(backend!));
+    const reading = await t.read();
+    expect(Math.abs((await t.now()) - Date.now())).toBeLessThanOrEqual(reading.uncertainty + 2);
+  });
+
+  it('errors with ClockSourceError when Redis cannot be reached', async () => {
+    const nowhere = new Redis(`redis://127.0.0.1:${await freePort()}`, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
+    const unreachable = createRedisBackend({ client: nowhere, prefix: 'rxs-time', requestTimeout: 500 });
+    try {
+      const error = await firstValueFrom(clock(backendClock(unreachable), { sampleTimeout: 2_000 })).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ClockSourceError);
+      expect((error as ClockSourceError).source).toBe('redis');
+      expect((error as ClockSourceError).cause).toBeInstanceOf(BackendUnavailableError);
+    } finally {
+      await unreachable.close();
+      nowhere.disconnect();
+    }
+  });
+});
