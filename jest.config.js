@@ -40,11 +40,5 @@ const project = (name) => ({
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout,
-  projects: [
-    project('unit'),
-    project('marble'),
-    project('contract'),
-    project('redis'),
-    project('time'),
-  ],
+  projects: [project('unit'), project('marble'), project('contract'), project('redis'), project('time')],
 };
