@@ -61,3 +61,40 @@ export type { BackendClockOptions } from './time/backendClock.js';
 export { createClock } from './facade/createClock.js';
 export type { Clock } from './facade/createClock.js';
 export { ClockSourceError } from './errors/ClockSourceError.js';
+
+/* Task */
+export type {
+  Enqueued,
+  TaskBackend,
+  TaskBackendEvent,
+  TaskClaim,
+  TaskErrorInfo,
+  TaskPolicy,
+  TaskRecord,
+  TaskRequest,
+  TaskState,
+} from './taskBackend.js';
+export { submit } from './observables/submit.js';
+export { DEFAULT_SUBMIT_OPTIONS } from './observables/submitOptions.js';
+export type { SubmitOptions } from './observables/submitOptions.js';
+export { worker } from './observables/worker.js';
+export { DEFAULT_WORKER_OPTIONS } from './observables/workerOptions.js';
+export type { WorkerOptions } from './observables/workerOptions.js';
+export type {
+  TaskContext,
+  TaskEvent,
+  TaskHandler,
+  TaskHandlers,
+  TaskInfo,
+  WorkerEvent,
+} from './observables/TaskEvent.js';
+export { task } from './observables/task.js';
+export { cancelTask } from './observables/cancelTask.js';
+export { schedule } from './observables/schedule.js';
+export type { ScheduledTick, ScheduleOptions } from './observables/schedule.js';
+export { createTaskRunner } from './facade/createTaskRunner.js';
+export type { Command, TaskRunner, TaskRunnerOptions } from './facade/createTaskRunner.js';
+export { TaskFailedError } from './errors/TaskFailedError.js';
+export { TaskCancelledError } from './errors/TaskCancelledError.js';
+export { TaskTimeoutError } from './errors/TaskTimeoutError.js';
+export { UnknownTaskError } from './errors/UnknownTaskError.js';

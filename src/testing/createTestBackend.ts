@@ -1,6 +1,5 @@
-import { defer, NEVER, throwError, type Observable } from 'rxjs';
-import type { SyncBackend } from '../backend.js';
-import { createMemoryBackendInternals } from '../backends/memory/createMemoryBackend.js';
+import { defer, NEVER, tap, throwError, type Observable } from 'rxjs';
+import { createMemoryBackendInternals, type MemoryBackend } from '../backends/memory/createMemoryBackend.js';
 import { BackendUnavailableError } from '../errors/BackendUnavailableError.js';
 import { leadershipLeaseKey, lockLeaseKey } from '../internal/leaseKeys.js';
 import { assertName } from '../internal/validate.js';
@@ -10,10 +9,11 @@ import { assertName } from '../internal/validate.js';
  *
  * @remarks
  * Holders are named by their public name: a lock's `holder` option or a leadership `candidate`.
- * Faults act on the lease requests (acquire, renew, release, proclaim) of that holder; store
- * requests are not affected.
+ * Faults act on the lease requests (acquire, renew, release, proclaim) of that holder, and on
+ * the task requests (claim, renew, progress, complete, fail) of a worker of that name (the
+ * worker's `name` option); store requests and submits are not affected.
  */
-export interface TestBackend extends SyncBackend {
+export interface TestBackend extends MemoryBackend {
   /** Ends the lock's lease now, as if its time had run out; `false` when nobody held it. */
   expireLock(key: string): boolean;
   /** Ends the group's leadership lease now, as if its time had run out; `false` when nobody led. */
@@ -26,8 +26,12 @@ export interface TestBackend extends SyncBackend {
   heal(holder: string): void;
   /** The holder's node dies: its requests are lost for good, so its leases lapse at their end. */
   crash(holder: string): void;
-  /** How many leases are held and how many watchers are attached, to check that nothing leaked. */
+  /** Ends the running claim of task `id` now, as if its lease had lapsed; `false` when it was not running. */
+  expireTask(id: string): boolean;
+  /** How many leases are held and how many watchers (of leases, the store and tasks) are attached, to check that nothing leaked. */
   inspect(): { readonly leasesHeld: number; readonly watchers: number };
+  /** How many tasks are claimed by a worker right now. */
+  tasksRunning(): number;
 }
 
 type Fault = 'partitioned' | 'failing' | 'crashed';
@@ -57,9 +61,12 @@ type Fault = 'partitioned' | 'failing' | 'crashed';
  * @returns A new, empty {@link TestBackend}.
  */
 export function createTestBackend(): TestBackend {
-  const { backend, leases, store } = createMemoryBackendInternals();
+  const { backend, leases, store, tasks } = createMemoryBackendInternals();
   const faults = new Map<string, Fault>();
   const holderOfOwner = new Map<string, string>();
+  /** The worker of each claim, by `id#token`, so that its follow-up requests meet its faults. */
+  const workerOfClaim = new Map<string, string>();
+  const claimKey = (id: string, token: number): string => `${id}#${token}`;
 
   const guarded = <T>(holder: string | undefined, operation: string, request: () => Observable<T>): Observable<T> =>
     defer(() => {
@@ -93,6 +100,29 @@ export function createTestBackend(): TestBackend {
       const request = backend.updateLease(key, owner, value);
       return guarded(holderOfOwner.get(owner), 'updateLease', () => request);
     },
+    claim(worker, names, leaseDuration, limit) {
+      const request = backend.claim(worker, names, leaseDuration, limit);
+      return guarded(worker, 'claim', () => request).pipe(
+        tap((claims) => claims.forEach((claim) => workerOfClaim.set(claimKey(claim.id, claim.token), worker))),
+      );
+    },
+    renewTask(id, token, leaseDuration) {
+      const request = backend.renewTask(id, token, leaseDuration);
+      return guarded(workerOfClaim.get(claimKey(id, token)), 'renewTask', () => request);
+    },
+    reportProgress(id, token, value) {
+      const request = backend.reportProgress(id, token, value);
+      return guarded(workerOfClaim.get(claimKey(id, token)), 'reportProgress', () => request);
+    },
+    completeTask(id, token, result) {
+      const request = backend.completeTask(id, token, result);
+      return guarded(workerOfClaim.get(claimKey(id, token)), 'completeTask', () => request);
+    },
+    failTask(id, token, error, retryDelay) {
+      const request = backend.failTask(id, token, error, retryDelay);
+      return guarded(workerOfClaim.get(claimKey(id, token)), 'failTask', () => request);
+    },
+    expireTask: (id: string) => tasks.expireClaim(id),
     expireLock: (key: string) => leases.expire(lockLeaseKey(key)),
     expireLeadership: (group: string) => leases.expire(leadershipLeaseKey(group)),
     partition: (holder: string) => setFault(holder, 'partitioned'),
@@ -101,7 +131,8 @@ export function createTestBackend(): TestBackend {
       if (faults.get(holder) !== 'crashed') faults.delete(holder);
     },
     crash: (holder: string) => setFault(holder, 'crashed'),
-    inspect: () => ({ leasesHeld: leases.held, watchers: leases.watchers + store.watchers }),
+    inspect: () => ({ leasesHeld: leases.held, watchers: leases.watchers + store.watchers + tasks.watchers }),
+    tasksRunning: () => tasks.claimed,
   };
   return Object.freeze(testBackend);
 }

@@ -10,15 +10,24 @@ import {
 import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
 import { MemoryLeases } from './memoryLeases.js';
 import { MemoryStore } from './memoryStore.js';
+import { MemoryTasks } from './memoryTasks.js';
+import type { TaskBackend } from '../../taskBackend.js';
+import { assertTaskBackendArguments as check } from '../../internal/taskArguments.js';
+
+/** The memory backend: a {@link SyncBackend} that also runs tasks ({@link TaskBackend}). */
+export interface MemoryBackend extends SyncBackend, TaskBackend {
+  readonly name: string;
+}
 
 /**
  * A memory backend, with the internals that the testing entry point's fault controls reach.
  * Not exported from the package: users get a plain {@link SyncBackend}.
  */
 export interface MemoryBackendInternals {
-  readonly backend: SyncBackend;
+  readonly backend: MemoryBackend;
   readonly leases: MemoryLeases;
   readonly store: MemoryStore;
+  readonly tasks: MemoryTasks;
 }
 
 /**
@@ -42,10 +51,10 @@ export interface MemoryBackendInternals {
  * leadership(backend, 'billing', { candidate: 'node-a' }).subscribe();
  * ```
  *
- * @returns A new, empty {@link SyncBackend}.
+ * @returns A new, empty {@link MemoryBackend}: a {@link SyncBackend} and a {@link TaskBackend}.
  * @see {@link createTestBackend} (rx-sync/testing) for a memory backend with fault controls.
  */
-export function createMemoryBackend(): SyncBackend {
+export function createMemoryBackend(): MemoryBackend {
   return createMemoryBackendInternals().backend;
 }
 
@@ -53,8 +62,9 @@ export function createMemoryBackend(): SyncBackend {
 export function createMemoryBackendInternals(): MemoryBackendInternals {
   const leases = new MemoryLeases();
   const store = new MemoryStore();
+  const tasks = new MemoryTasks();
   const reply = <T>(run: () => T): Observable<T> => defer(() => of(run()));
-  const backend: SyncBackend = {
+  const backend: MemoryBackend = {
     name: 'memory',
     tryAcquire(key, claim) {
       assertName(key, 'key');
@@ -117,6 +127,50 @@ export function createMemoryBackendInternals(): MemoryBackendInternals {
     now() {
       return reply(schedulerNow);
     },
+    enqueue(request) {
+      check.request(request);
+      return reply(() => tasks.enqueue(request));
+    },
+    claim(worker, names, leaseDuration, limit) {
+      check.claim(worker, names, leaseDuration, limit);
+      return reply(() => tasks.claim(worker, names, leaseDuration, limit));
+    },
+    renewTask(id, token, leaseDuration) {
+      check.owned(id, token);
+      assertPositiveDuration(leaseDuration, 'leaseDuration');
+      return reply(() => tasks.renew(id, token, leaseDuration));
+    },
+    reportProgress(id, token, value) {
+      check.owned(id, token);
+      assertString(value, 'value');
+      return reply(() => tasks.progress(id, token, value));
+    },
+    completeTask(id, token, result) {
+      check.owned(id, token);
+      if (result !== undefined) assertString(result, 'result');
+      return reply(() => tasks.complete(id, token, result));
+    },
+    failTask(id, token, error, retryDelay) {
+      check.owned(id, token);
+      check.failure(error, retryDelay);
+      return reply(() => tasks.fail(id, token, error, retryDelay));
+    },
+    cancelTask(id) {
+      assertName(id, 'id');
+      return reply(() => tasks.cancel(id));
+    },
+    readTask(id) {
+      assertName(id, 'id');
+      return reply(() => tasks.read(id));
+    },
+    taskEvents(id) {
+      assertName(id, 'id');
+      return tasks.events(id);
+    },
+    taskSignals(names) {
+      check.names(names);
+      return tasks.signals(names);
+    },
   };
-  return { backend: Object.freeze(backend), leases, store };
+  return { backend: Object.freeze(backend), leases, store, tasks };
 }

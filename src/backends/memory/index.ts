@@ -1,2 +1,3 @@
 /* Memory backend: the embedded default */
 export { createMemoryBackend } from './createMemoryBackend.js';
+export type { MemoryBackend } from './createMemoryBackend.js';

@@ -62,7 +62,7 @@ describe('backendClock', () => {
   it('validates at call time', () => {
     expect(() => backendClock({} as SyncBackend)).toThrow(TypeError);
     const { now: _now, ...withoutNow } = createMemoryBackend();
-    expect(() => backendClock(withoutNow as SyncBackend)).toThrow(
+    expect(() => backendClock(withoutNow as Omit<SyncBackend, 'now'> as SyncBackend)).toThrow(
       new TypeError('Expected `backend` to be a SyncBackend with a `now()` method.'),
     );
     expect(() => backendClock(createMemoryBackend(), { resolution: -1 })).toThrow(RangeError);

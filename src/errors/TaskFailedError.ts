@@ -1,0 +1,42 @@
+import type { TaskErrorInfo } from '../taskBackend.js';
+import { SyncError } from './SyncError.js';
+
+/**
+ * Raised by {@link submit} when every attempt of a task failed; `lastError` (and `cause`, rebuilt
+ * as an `Error`) is the last attempt's error, as the worker reported it.
+ *
+ * @example
+ * ```ts
+ * import { submit, TaskFailedError } from 'rx-sync';
+ * import { createMemoryBackend } from 'rx-sync/memory';
+ *
+ * submit(createMemoryBackend(), 'resize', { w: 64 }, { attempts: 3 }).subscribe({
+ *   error: (error: unknown) => {
+ *     if (error instanceof TaskFailedError) console.log(`${error.attempts} attempts: ${error.lastError.message}`);
+ *   },
+ * });
+ * ```
+ */
+export class TaskFailedError extends SyncError {
+  override readonly name = 'TaskFailedError';
+  readonly transient = false;
+
+  /**
+   * @param id - The task id.
+   * @param task - The task name.
+   * @param attempts - How many attempts ran.
+   * @param lastError - The last attempt's error.
+   */
+  constructor(
+    readonly id: string,
+    readonly task: string,
+    readonly attempts: number,
+    readonly lastError: TaskErrorInfo,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Task "${task}" (${id}) failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError.name}: ${lastError.message.replace(/\.$/, '')}. Raise "attempts" to retry more.`,
+      { cause: Object.assign(new Error(lastError.message), { name: lastError.name }), ...options },
+    );
+  }
+}

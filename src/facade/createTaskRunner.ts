@@ -1,0 +1,99 @@
+import type { Subscription } from 'rxjs';
+import { lastValueFrom } from 'rxjs';
+import { assertTaskBackend } from '../internal/taskArguments.js';
+import { assertName } from '../internal/validate.js';
+import { cancelTask } from '../observables/cancelTask.js';
+import { submit } from '../observables/submit.js';
+import { resolveSubmitOptions, type SubmitOptions } from '../observables/submitOptions.js';
+import { task } from '../observables/task.js';
+import type { TaskHandlers, TaskInfo } from '../observables/TaskEvent.js';
+import { worker } from '../observables/worker.js';
+import { resolveWorkerOptions, type WorkerOptions } from '../observables/workerOptions.js';
+import type { TaskBackend } from '../taskBackend.js';
+
+/** go-sync's `Command`: a task name and its input, with per-run options. */
+export interface Command extends SubmitOptions {
+  /** The task name. */
+  readonly name: string;
+  /** The input, a JSON value. */
+  readonly input?: unknown;
+}
+
+/** Options of {@link createTaskRunner}. */
+export interface TaskRunnerOptions extends WorkerOptions {
+  /**
+   * Handlers this runner runs in a local pool (go-sync's `WithPool`); `run` then rejects names
+   * that none of them handles with `UnknownTaskError`. Without handlers the runner only submits,
+   * and workers elsewhere run the tasks.
+   */
+  readonly handlers?: TaskHandlers;
+}
+
+/** go-sync's `Task` for code that is not reactive. */
+export interface TaskRunner {
+  /** Submits the command and resolves with its result; rejects with `TaskFailedError`, `TaskCancelledError`, `UnknownTaskError`. */
+  run<Result = unknown>(command: Command): Promise<Result>;
+  /** The task's record, or `undefined`. */
+  get(id: string): Promise<TaskInfo | undefined>;
+  /** Cancels a task; resolves `true` when it was cancelled. */
+  cancel(id: string): Promise<boolean>;
+  /** Stops the local pool (running tasks get the grace period); `run` rejects afterwards. */
+  close(): void;
+}
+
+/**
+ * The Promise facade of {@link submit} and {@link worker}, line for line go-sync's `task.Run`.
+ *
+ * @remarks
+ * With `handlers`, the runner starts a local {@link worker} pool (of `concurrency`) on the first
+ * `run` and keeps it until `close()`; `run(command)` submits and resolves with the result. Call
+ * `close()` when done, or the pool's poll timer keeps the process alive.
+ *
+ * @example
+ * ```ts
+ * import { createTaskRunner } from 'rx-sync';
+ * import { createMemoryBackend } from 'rx-sync/memory';
+ *
+ * const runner = createTaskRunner(createMemoryBackend(), {
+ *   handlers: { add: (input: { a: number; b: number }) => input.a + input.b },
+ *   concurrency: 10,
+ * });
+ * const sum = await runner.run<number>({ name: 'add', input: { a: 1, b: 2 } });
+ * console.log(sum); // 3
+ * runner.close();
+ * ```
+ *
+ * @param backend - Where the task queue lives.
+ * @param options - Local handlers and worker options; see {@link TaskRunnerOptions}.
+ * @throws TypeError or RangeError, at call time, for a bad option.
+ */
+export function createTaskRunner(backend: TaskBackend, options?: TaskRunnerOptions): TaskRunner {
+  assertTaskBackend(backend);
+  const { handlers, ...workerOptions } = options ?? {};
+  resolveWorkerOptions(workerOptions);
+  const pool = handlers && worker(backend, handlers, workerOptions); // validates the handlers
+  const knownTasks = handlers && Object.keys(handlers);
+  let running: Subscription | undefined;
+  let closed = false;
+  return Object.freeze({
+    run<Result = unknown>(command: Command): Promise<Result> {
+      if (typeof command !== 'object' || command === null) throw new TypeError('Expected `command` to be an object.');
+      const { name, input, ...submitOptions } = command;
+      assertName(name, 'command.name');
+      resolveSubmitOptions(submitOptions);
+      if (closed) return Promise.reject(new Error('The task runner is closed.'));
+      if (pool && !running) running = pool.subscribe();
+      const events = submit<Result>(backend, name, input, { ...(knownTasks && { knownTasks }), ...submitOptions });
+      return lastValueFrom(events).then((event) => {
+        if (event.type !== 'succeeded') throw new Error(`Task "${name}" ended without a result.`);
+        return event.result;
+      });
+    },
+    get: (id: string) => lastValueFrom(task(backend, id)),
+    cancel: (id: string) => lastValueFrom(cancelTask(backend, id)),
+    close(): void {
+      closed = true;
+      running?.unsubscribe();
+    },
+  });
+}

@@ -1,0 +1,179 @@
+import { defer, Observable, switchMap, throwError } from 'rxjs';
+import { TaskCancelledError } from '../errors/TaskCancelledError.js';
+import { TaskFailedError } from '../errors/TaskFailedError.js';
+import { UnknownTaskError } from '../errors/UnknownTaskError.js';
+import { fromJson, toJson } from '../internal/json.js';
+import { assertTaskBackend } from '../internal/taskArguments.js';
+import { assertName } from '../internal/validate.js';
+import type { TaskBackend, TaskBackendEvent, TaskRecord, TaskRequest } from '../taskBackend.js';
+import type { TaskEvent } from './TaskEvent.js';
+import { resolveSubmitOptions, type SubmitOptions } from './submitOptions.js';
+
+/**
+ * Submits a task by name and follows its life, as an Observable: queued, started, progress,
+ * retrying, then the result and completion.
+ *
+ * @remarks
+ * ```
+ * submit(b, 'resize', input):  q--s-p-p--r----s-p--(v|)   q: queued  s: started  p: progress
+ *                                                         r: retrying  v: succeeded (result)
+ * every attempt failed:        q--s---r----s---#          #: TaskFailedError (last cause)
+ * ```
+ * Subscribing enqueues the task (nothing is enqueued before); any worker that handles the name
+ * claims it (see {@link worker}). The stream emits {@link TaskEvent}s and completes after
+ * `succeeded`. It errors with `TaskFailedError` when the last attempt failed (its `lastError` is
+ * that attempt's error: a `TaskTimeoutError` when it ran longer than `timeout`), with
+ * `TaskCancelledError` when the task was cancelled, with `UnknownTaskError` when `knownTasks` is
+ * given and lacks the name, and with the backend's error when the backend fails. Unsubscribing
+ * before the end cancels the task (unless `cancelOnUnsubscribe` is `false`): removed when still
+ * queued, aborted through its handler's `signal` when running. With an `idempotencyKey` that an
+ * existing task has, nothing is enqueued and the stream follows that task (it emits `queued` with
+ * its id, then catches up on its state), and unsubscribing does not cancel it.
+ *
+ * The input must be a JSON value (so it reaches a worker on another node unchanged): anything
+ * else (`undefined` inside an object, a function, a `bigint`, `NaN`, a `Date`, a cycle) throws
+ * `TypeError` at call time. A top-level `undefined` input is sent as `null`.
+ *
+ * @example
+ * ```ts
+ * import { submit, worker } from 'rx-sync';
+ * import { createMemoryBackend } from 'rx-sync/memory';
+ *
+ * const backend = createMemoryBackend();
+ * const workers = worker(backend, { double: (n: number) => n * 2 }).subscribe();
+ * submit<number>(backend, 'double', 21).subscribe({
+ *   next: (event) => console.log(event.type, event.type === 'succeeded' ? event.result : ''),
+ *   complete: () => workers.unsubscribe(),
+ * });
+ * ```
+ *
+ * @param backend - Where the task queue lives.
+ * @param name - The task name: which handler runs it.
+ * @param input - The handler's input: a JSON value.
+ * @param options - Retries, timeout, idempotency, retention; see {@link SubmitOptions}.
+ * @returns A cold Observable of the task's {@link TaskEvent}s.
+ * @throws TypeError or RangeError, at call time, for a bad name, input or option.
+ * @see {@link worker} to run tasks; {@link task} to look one up; {@link cancelTask}.
+ */
+export function submit<Result = unknown>(
+  backend: TaskBackend,
+  name: string,
+  input?: unknown,
+  options?: SubmitOptions,
+): Observable<TaskEvent<Result>> {
+  assertTaskBackend(backend);
+  assertName(name, 'name');
+  const settings = resolveSubmitOptions(options);
+  const request: TaskRequest = {
+    name,
+    input: toJson(input === undefined ? null : input, 'input'),
+    policy: settings.policy,
+    retention: settings.retention,
+    ...(settings.idempotencyKey !== undefined && { idempotencyKey: settings.idempotencyKey }),
+  };
+  return defer(() => {
+    const { knownTasks } = settings;
+    if (knownTasks && !knownTasks.includes(name)) return throwError(() => new UnknownTaskError(name, knownTasks));
+    return backend
+      .enqueue(request)
+      .pipe(
+        switchMap(({ id, created }) => followTask<Result>(backend, id, name, created && settings.cancelOnUnsubscribe)),
+      );
+  });
+}
+
+/**
+ * Follows a task by id: its events from now on, after catching up on its record. Events and the
+ * record are ordered by `seq`, so an event that the record already reflects is skipped.
+ */
+export function followTask<Result>(
+  backend: TaskBackend,
+  id: string,
+  name: string,
+  cancelOnUnsubscribe: boolean,
+): Observable<TaskEvent<Result>> {
+  return new Observable<TaskEvent<Result>>((subscriber) => {
+    let lastSeq: number | undefined;
+    let finished = false;
+    const pending: TaskBackendEvent[] = [];
+
+    const handle = (event: TaskBackendEvent): void => {
+      if (lastSeq === undefined) {
+        pending.push(event);
+        return;
+      }
+      if (event.seq <= lastSeq || finished) return;
+      lastSeq = event.seq;
+      switch (event.type) {
+        case 'queued':
+          return; // already emitted on catching up
+        case 'started':
+          return subscriber.next({ type: 'started', id, attempt: event.attempt, worker: event.worker });
+        case 'progress':
+          return subscriber.next({ type: 'progress', id, attempt: event.attempt, value: fromJson(event.value) });
+        case 'retrying':
+          return subscriber.next({
+            type: 'retrying',
+            id,
+            attempt: event.attempt,
+            error: event.error,
+            delay: event.delay,
+          });
+        case 'succeeded':
+          finished = true;
+          subscriber.next({ type: 'succeeded', id, result: fromJson(event.result) as Result });
+          return subscriber.complete();
+        case 'failed':
+          finished = true;
+          return subscriber.error(new TaskFailedError(id, name, event.attempt, event.error));
+        case 'cancelled':
+          finished = true;
+          return subscriber.error(new TaskCancelledError(id, name));
+      }
+    };
+
+    const catchUp = (record: TaskRecord | undefined): void => {
+      subscriber.next({ type: 'queued', id });
+      if (!record) {
+        finished = true;
+        const gone = { name: 'TaskNotFoundError', message: 'The task record is gone (its retention ran out).' };
+        return subscriber.error(new TaskFailedError(id, name, 0, gone));
+      }
+      lastSeq = record.seq;
+      switch (record.state) {
+        case 'running':
+          subscriber.next({ type: 'started', id, attempt: record.attempt, worker: record.worker ?? '' });
+          break;
+        case 'succeeded':
+          finished = true;
+          subscriber.next({ type: 'succeeded', id, result: fromJson(record.result) as Result });
+          return subscriber.complete();
+        case 'failed':
+          finished = true;
+          return subscriber.error(
+            new TaskFailedError(id, name, record.attempt, record.error ?? { name: 'Error', message: 'unknown' }),
+          );
+        case 'cancelled':
+          finished = true;
+          return subscriber.error(new TaskCancelledError(id, name));
+        case 'queued':
+          break;
+      }
+      for (const event of pending.splice(0)) handle(event);
+    };
+
+    const events = backend
+      .taskEvents(id)
+      .subscribe({ next: handle, error: (error: unknown) => subscriber.error(error) });
+    const read = backend.readTask(id).subscribe({ next: catchUp, error: (error: unknown) => subscriber.error(error) });
+    return () => {
+      events.unsubscribe();
+      read.unsubscribe();
+      if (cancelOnUnsubscribe && !finished) backend.cancelTask(id).subscribe({ error: ignore });
+    };
+  });
+}
+
+function ignore(): void {
+  // A failed cancel leaves the task to run; its result is kept for its retention.
+}

@@ -1,0 +1,96 @@
+import type { TaskPolicy } from '../taskBackend.js';
+import { assertPolicy } from '../internal/taskArguments.js';
+import { assertBoolean, assertName, assertOptionsObject, assertPositiveDuration } from '../internal/validate.js';
+
+/**
+ * Options of {@link submit}: retries, timeout, idempotency and retention. Every duration is in
+ * milliseconds.
+ */
+export interface SubmitOptions {
+  /** How many attempts in all, the first included; `1` means no retry. @defaultValue 3 */
+  readonly attempts?: number;
+  /** Delay before the first retry; it doubles with every further retry up to `maxRetryDelay`. @defaultValue 1_000 */
+  readonly retryDelay?: number;
+  /** Longest delay between two attempts. @defaultValue 60_000 */
+  readonly maxRetryDelay?: number;
+  /** Fraction of each retry delay taken off at random; `0` makes retries deterministic. @defaultValue 0.5 */
+  readonly retryJitter?: number;
+  /** How long one attempt may run before its handler is aborted with `TaskTimeoutError`. @defaultValue Infinity */
+  readonly timeout?: number;
+  /**
+   * A second submit with the same key, while the first task is queued, running or retained,
+   * enqueues nothing and follows the first task (its result, its failure).
+   */
+  readonly idempotencyKey?: string;
+  /** How long the finished task (its result, its idempotency key) is kept for {@link task}. @defaultValue 86_400_000 (one day) */
+  readonly retention?: number;
+  /**
+   * Task names that some worker handles: when given, submitting another name errors with
+   * `UnknownTaskError` and enqueues nothing. Without it, a task of a name nobody handles waits in
+   * the queue (workers may start later, on other nodes).
+   */
+  readonly knownTasks?: readonly string[];
+  /**
+   * Whether unsubscribing before the task finished cancels it (removed when queued, aborted when
+   * running). Only the submit that created the task cancels it, not one that found it by its
+   * idempotency key. @defaultValue true
+   */
+  readonly cancelOnUnsubscribe?: boolean;
+}
+
+/** Defaults of {@link SubmitOptions}. */
+export const DEFAULT_SUBMIT_OPTIONS = Object.freeze({
+  attempts: 3,
+  retryDelay: 1_000,
+  maxRetryDelay: 60_000,
+  retryJitter: 0.5,
+  timeout: Infinity,
+  retention: 86_400_000,
+  cancelOnUnsubscribe: true,
+});
+
+/** Submit options with defaults applied and rules checked. */
+export interface SubmitSettings {
+  readonly policy: TaskPolicy;
+  readonly idempotencyKey: string | undefined;
+  readonly retention: number;
+  readonly knownTasks: readonly string[] | undefined;
+  readonly cancelOnUnsubscribe: boolean;
+}
+
+/** Applies defaults to {@link SubmitOptions} and validates them; throws `TypeError`/`RangeError`. */
+export function resolveSubmitOptions(options: SubmitOptions | undefined): SubmitSettings {
+  assertOptionsObject(options, 'options');
+  const {
+    attempts = DEFAULT_SUBMIT_OPTIONS.attempts,
+    retryDelay = DEFAULT_SUBMIT_OPTIONS.retryDelay,
+    maxRetryDelay = Math.max(retryDelay, DEFAULT_SUBMIT_OPTIONS.maxRetryDelay),
+    retryJitter = DEFAULT_SUBMIT_OPTIONS.retryJitter,
+    timeout = DEFAULT_SUBMIT_OPTIONS.timeout,
+    retention = DEFAULT_SUBMIT_OPTIONS.retention,
+    cancelOnUnsubscribe = DEFAULT_SUBMIT_OPTIONS.cancelOnUnsubscribe,
+    idempotencyKey,
+    knownTasks,
+  } = options ?? {};
+  const policy = { attempts, retryDelay, maxRetryDelay, retryJitter, timeout };
+  assertPolicy(policy);
+  if (maxRetryDelay < retryDelay) {
+    throw new RangeError(
+      `Expected \`maxRetryDelay\` (${maxRetryDelay}) to be at least \`retryDelay\` (${retryDelay}).`,
+    );
+  }
+  assertPositiveDuration(retention, 'retention');
+  assertBoolean(cancelOnUnsubscribe, 'cancelOnUnsubscribe');
+  if (idempotencyKey !== undefined) assertName(idempotencyKey, 'idempotencyKey');
+  if (knownTasks !== undefined) {
+    if (!Array.isArray(knownTasks)) throw new TypeError('Expected `knownTasks` to be an array of task names.');
+    for (const name of knownTasks) assertName(name, 'knownTasks[]');
+  }
+  return Object.freeze({
+    policy: Object.freeze(policy),
+    idempotencyKey,
+    retention,
+    knownTasks: knownTasks && Object.freeze([...(knownTasks as readonly string[])]),
+    cancelOnUnsubscribe,
+  });
+}

@@ -1,0 +1,369 @@
+import {
+  catchError,
+  concatMap,
+  defaultIfEmpty,
+  defer,
+  filter,
+  from,
+  isObservable,
+  map,
+  merge,
+  NEVER,
+  Observable,
+  of,
+  race,
+  Subject,
+  Subscription,
+  take,
+  takeLast,
+  timeout,
+  timer,
+} from 'rxjs';
+import { TaskCancelledError } from '../errors/TaskCancelledError.js';
+import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
+import { schedulerNow } from '../internal/clock.js';
+import { fromJson, toJson } from '../internal/json.js';
+import { defaultHolderName } from '../internal/ownerId.js';
+import { SerialStep } from '../internal/serialStep.js';
+import { assertTaskBackend } from '../internal/taskArguments.js';
+import { assertName } from '../internal/validate.js';
+import type { TaskBackend, TaskClaim, TaskErrorInfo, TaskPolicy } from '../taskBackend.js';
+import type { TaskContext, TaskHandlers, WorkerEvent } from './TaskEvent.js';
+import { resolveWorkerOptions, type WorkerOptions, type WorkerSettings } from './workerOptions.js';
+
+/** How an attempt ended, before the backend is told. */
+type Outcome =
+  | { readonly kind: 'succeeded'; readonly result: unknown }
+  | { readonly kind: 'failed'; readonly error: unknown }
+  | { readonly kind: 'abandoned'; readonly reason: 'cancelled' | 'lease-lost' | 'stopped' };
+
+/** One running attempt, as the worker keeps track of it. */
+interface Run {
+  /** Aborts the attempt because the worker stopped (grace period over). */
+  readonly stop: () => void;
+}
+
+/**
+ * A pool of task handlers, as an Observable: subscribing starts claiming and running tasks with
+ * the given concurrency; unsubscribing stops taking new ones and lets running ones finish.
+ *
+ * @remarks
+ * ```
+ * submit(b, 'a', 1):  q-s----(v|)
+ * worker(b, {a}):     --s----d----   s: started  d: succeeded (WorkerEvent)
+ * ```
+ * The worker claims due tasks whose names it handles (oldest first, up to `concurrency` at a
+ * time), woken at once by new and retried tasks and polling every `pollInterval` as well. Each
+ * claim is a lease with a fencing token (`context.token`), renewed every `renewInterval`; a
+ * worker that crashes or stalls stops renewing, and the backend hands the task to another worker
+ * when the lease lapses (at-least-once delivery), never to two at once. The handler gets the
+ * parsed input and a {@link TaskContext}; its `signal` is aborted when the attempt's `timeout`
+ * runs out (`TaskTimeoutError`, the attempt fails), when the task is cancelled
+ * (`TaskCancelledError`), when the claim is lost (renewal refused, or unconfirmed until
+ * `leaseDuration - driftMargin` after the last confirmed one), or at the end of the grace
+ * period. A failed attempt (throw, rejection, error, timeout, a result that is not a JSON value)
+ * is retried after jittered exponential backoff while attempts remain.
+ *
+ * Emits a {@link WorkerEvent} for every attempt that starts and ends; never completes by itself.
+ * Unsubscribing stops claiming; running handlers go on for `gracePeriod` and report their
+ * results, then are aborted and their tasks handed back to the queue at once.
+ *
+ * @example
+ * ```ts
+ * import { submit, worker } from 'rx-sync';
+ * import { createMemoryBackend } from 'rx-sync/memory';
+ *
+ * const backend = createMemoryBackend();
+ * const pool = worker(backend, {
+ *   resize: async (input: { w: number }, { signal, progress }) => {
+ *     progress('started');
+ *     signal.throwIfAborted();
+ *     return `resized to ${input.w}`;
+ *   },
+ * }, { concurrency: 10 }).subscribe((event) => console.log(event.type, event.id));
+ * submit(backend, 'resize', { w: 64 }).subscribe({ complete: () => pool.unsubscribe() });
+ * ```
+ *
+ * @param backend - Where the task queue lives.
+ * @param handlers - Handlers by task name.
+ * @param options - Concurrency, lease timing, polling and grace period; see {@link WorkerOptions}.
+ * @returns A cold Observable of {@link WorkerEvent}s that runs tasks while subscribed.
+ * @throws TypeError or RangeError, at call time, for bad handlers or options.
+ * @see {@link submit}; {@link createTaskRunner} for a Promise API.
+ */
+export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: WorkerOptions): Observable<WorkerEvent> {
+  assertTaskBackend(backend);
+  assertHandlers(handlers);
+  const settings = resolveWorkerOptions(options);
+  const names = Object.freeze(Object.keys(handlers));
+  return new Observable<WorkerEvent>((subscriber) => {
+    const workerName = settings.name ?? defaultHolderName();
+    const runs = new Map<string, Run>();
+    let stopped = false;
+    let claimInFlight = false;
+    let claimAgain = false;
+    let claimRequest = Subscription.EMPTY;
+    let grace = Subscription.EMPTY;
+
+    const pump = (): void => {
+      if (stopped) return;
+      if (claimInFlight) {
+        claimAgain = true;
+        return;
+      }
+      const free = settings.concurrency - runs.size;
+      if (free <= 0) return;
+      claimAgain = false;
+      claimInFlight = true;
+      const requestStart = schedulerNow();
+      claimRequest = backend
+        .claim(workerName, names, settings.leaseDuration, free)
+        .pipe(timeout(settings.leaseDuration))
+        .subscribe({
+          next: (claims) => {
+            // Runs that end at once ask for more only after every claim of this reply has started.
+            for (const claim of claims) start(claim, requestStart);
+            claimInFlight = false;
+            if (claimAgain) pump();
+          },
+          error: () => {
+            claimInFlight = false; // asked again at the next signal or poll
+          },
+        });
+    };
+
+    const start = (claim: TaskClaim, requestStart: number): void => {
+      const stop = new Subject<void>();
+      runs.set(claim.id, { stop: () => stop.next() });
+      subscriber.next({ type: 'started', id: claim.id, name: claim.name, attempt: claim.attempt });
+      runAttempt(backend, handlers, settings, claim, requestStart, stop).subscribe({
+        next: (event) => subscriber.next(event),
+        complete: () => finished(claim.id),
+        error: () => finished(claim.id),
+      });
+    };
+
+    const finished = (id: string): void => {
+      runs.delete(id);
+      if (stopped && runs.size === 0) grace.unsubscribe();
+      pump();
+    };
+
+    const wakeUps = merge(backend.taskSignals(names), timer(0, settings.pollInterval)).subscribe({
+      next: pump,
+      error: () => undefined, // the poll goes on
+    });
+
+    return () => {
+      stopped = true;
+      wakeUps.unsubscribe();
+      claimRequest.unsubscribe();
+      if (runs.size === 0) return;
+      const stopAll = (): void => [...runs.values()].forEach((run) => run.stop());
+      if (settings.gracePeriod === 0) stopAll();
+      else grace = timer(settings.gracePeriod).subscribe(stopAll);
+    };
+  });
+}
+
+/** Runs one attempt and tells the backend how it ended; emits the worker's event for the end. */
+function runAttempt(
+  backend: TaskBackend,
+  handlers: TaskHandlers,
+  settings: WorkerSettings,
+  claim: TaskClaim,
+  requestStart: number,
+  stop: Subject<void>,
+): Observable<WorkerEvent> {
+  const { id, name, attempt, token, policy } = claim;
+  return defer(() => {
+    const controller = new AbortController();
+    let over = false;
+    const context: TaskContext = Object.freeze({
+      id,
+      name,
+      attempt,
+      token,
+      signal: controller.signal,
+      progress: (value: unknown) => {
+        if (over) return;
+        const json = toJson(value === undefined ? null : value, 'progress value');
+        backend.reportProgress(id, token, json).subscribe({ error: () => undefined });
+      },
+    });
+    const handler = handlers[name];
+    const execution = defer(() => {
+      if (!handler) throw new TypeError(`No handler for task "${name}".`);
+      const output = handler(fromJson(claim.input), context);
+      return isObservable(output) || isPromiseLike(output) ? from(output) : of(output);
+    }).pipe(
+      takeLast(1),
+      defaultIfEmpty(undefined),
+      map((result): Outcome => ({ kind: 'succeeded', result })),
+      catchError((error: unknown) => of<Outcome>({ kind: 'failed', error })),
+    );
+    const timedOut = Number.isFinite(policy.timeout)
+      ? timer(policy.timeout).pipe(
+          map((): Outcome => ({ kind: 'failed', error: new TaskTimeoutError(id, name, policy.timeout) })),
+        )
+      : NEVER;
+    // Pushed endings of this claim: cancelled, or its lease lapsed on the backend (which then
+    // queued or failed the task) before a renewal told us.
+    const endedElsewhere = backend.taskEvents(id).pipe(
+      filter(
+        (event) =>
+          event.type === 'cancelled' ||
+          ((event.type === 'retrying' || event.type === 'failed') && event.attempt === attempt) ||
+          (event.type === 'started' && event.attempt > attempt),
+      ),
+      map((event): Outcome => ({ kind: 'abandoned', reason: event.type === 'cancelled' ? 'cancelled' : 'lease-lost' })),
+    );
+    const lost = leaseLost(backend, settings, claim, requestStart).pipe(
+      map((): Outcome => ({ kind: 'abandoned', reason: 'lease-lost' })),
+    );
+    const stopped = stop.pipe(map((): Outcome => ({ kind: 'abandoned', reason: 'stopped' })));
+
+    return race(execution, timedOut, endedElsewhere, lost, stopped).pipe(
+      take(1),
+      concatMap((outcome) => {
+        over = true;
+        return settle(backend, claim, outcome, controller);
+      }),
+    );
+  });
+}
+
+/** Aborts what must stop and reports the outcome to the backend (token-checked). */
+function settle(
+  backend: TaskBackend,
+  claim: TaskClaim,
+  outcome: Outcome,
+  controller: AbortController,
+): Observable<WorkerEvent> {
+  const { id, name, attempt, token, policy } = claim;
+  const abandoned = (reason: 'cancelled' | 'lease-lost' | 'stopped'): WorkerEvent => ({
+    type: 'abandoned',
+    id,
+    name,
+    attempt,
+    reason,
+  });
+  if (outcome.kind === 'succeeded') {
+    let result: string | undefined;
+    try {
+      result = outcome.result === undefined ? undefined : toJson(outcome.result, 'result');
+    } catch (error) {
+      return settle(backend, claim, { kind: 'failed', error }, controller);
+    }
+    return backend.completeTask(id, token, result).pipe(
+      map((done): WorkerEvent => (done ? { type: 'succeeded', id, name, attempt } : abandoned('lease-lost'))),
+      catchError(() => of(abandoned('lease-lost'))),
+    );
+  }
+  if (outcome.kind === 'failed') {
+    controller.abort(outcome.error);
+    const error = errorInfo(outcome.error);
+    const retry = attempt < policy.attempts;
+    return backend.failTask(id, token, error, retry ? retryDelay(policy, attempt) : undefined).pipe(
+      map((done): WorkerEvent =>
+        done ? { type: 'failed', id, name, attempt, error, retry } : abandoned('lease-lost'),
+      ),
+      catchError(() => of(abandoned('lease-lost'))),
+    );
+  }
+  if (outcome.reason === 'cancelled') {
+    controller.abort(new TaskCancelledError(id, name));
+    return of(abandoned('cancelled'));
+  }
+  if (outcome.reason === 'lease-lost') {
+    controller.abort(new Error(`The claim on task "${name}" (${id}) was lost; another worker may run it.`));
+    return of(abandoned('lease-lost'));
+  }
+  controller.abort(new Error(`The worker stopped before task "${name}" (${id}) finished.`));
+  const stoppedError = { name: 'WorkerStoppedError', message: 'The worker stopped and its grace period ran out.' };
+  return backend.failTask(id, token, stoppedError, 0).pipe(
+    map(() => abandoned('stopped')),
+    catchError(() => of(abandoned('stopped'))),
+  );
+}
+
+/**
+ * Renews the claim every `renewInterval`; emits once when it is lost: a renewal refused, or none
+ * confirmed by `leaseDuration - driftMargin` after the start of the last confirmed request.
+ */
+function leaseLost(
+  backend: TaskBackend,
+  settings: WorkerSettings,
+  claim: TaskClaim,
+  requestStart: number,
+): Observable<void> {
+  const validity = settings.leaseDuration - settings.driftMargin;
+  return new Observable<void>((subscriber) => {
+    const step = new SerialStep();
+    let deadline = Subscription.EMPTY;
+    const confirmedAt = (start: number): void => {
+      deadline.unsubscribe();
+      deadline = timer(Math.max(0, start + validity - schedulerNow())).subscribe(() => subscriber.next());
+    };
+    const renew = (): void => {
+      const start = schedulerNow();
+      step.start(() =>
+        backend
+          .renewTask(claim.id, claim.token, settings.leaseDuration)
+          .pipe(timeout(settings.renewInterval))
+          .subscribe({
+            next: (renewed) => {
+              if (!renewed) return subscriber.next();
+              confirmedAt(start);
+              later(settings.renewInterval);
+            },
+            error: () => later(Math.min(settings.renewInterval, 100)),
+          }),
+      );
+    };
+    const later = (delay: number): void => step.start(() => timer(delay).subscribe(renew));
+    confirmedAt(requestStart);
+    later(settings.renewInterval);
+    return () => {
+      step.stop();
+      deadline.unsubscribe();
+    };
+  });
+}
+
+/** The delay before attempt `attempt + 1`: exponential from `retryDelay`, capped, minus jitter. */
+export function retryDelay(policy: TaskPolicy, attempt: number): number {
+  const base = Math.min(policy.maxRetryDelay, policy.retryDelay * 2 ** Math.min(attempt - 1, 30));
+  return base * (1 - policy.retryJitter * Math.random());
+}
+
+function errorInfo(error: unknown): TaskErrorInfo {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: typeof error === 'string' ? error : safeText(error) };
+}
+
+function safeText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+function assertHandlers(handlers: unknown): asserts handlers is TaskHandlers {
+  if (typeof handlers !== 'object' || handlers === null || Array.isArray(handlers)) {
+    throw new TypeError('Expected `handlers` to be an object of task handlers by name.');
+  }
+  const entries = Object.entries(handlers);
+  if (entries.length === 0) throw new TypeError('Expected `handlers` to name at least one task.');
+  for (const [name, handler] of entries) {
+    assertName(name, 'handlers key');
+    if (typeof handler !== 'function') {
+      throw new TypeError(`Expected \`handlers.${name}\` to be a function, got ${typeof handler}.`);
+    }
+  }
+}

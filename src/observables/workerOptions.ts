@@ -1,0 +1,82 @@
+import { assertCount } from '../internal/taskArguments.js';
+import { assertDuration, assertName, assertOptionsObject, assertPositiveDuration } from '../internal/validate.js';
+
+/**
+ * Options of {@link worker}. Every duration is in milliseconds.
+ */
+export interface WorkerOptions {
+  /** How many tasks this worker runs at once. @defaultValue 1 */
+  readonly concurrency?: number;
+  /** Public name of this worker, shown in task records and `started` events. @defaultValue `host-pid-random` */
+  readonly name?: string;
+  /**
+   * How long the backend keeps a claim without a renewal: a crashed or stalled worker's task runs
+   * again this long after its last renewal. @defaultValue 30_000
+   */
+  readonly leaseDuration?: number;
+  /** How often a running task's claim is renewed; shorter than `leaseDuration - driftMargin`. @defaultValue `leaseDuration / 3` */
+  readonly renewInterval?: number;
+  /**
+   * The worker aborts a task's handler this long before the backend could let its claim lapse,
+   * when renewals cannot be confirmed. @defaultValue `Math.floor(leaseDuration / 100) + 2`
+   */
+  readonly driftMargin?: number;
+  /** How often an idle worker asks for work besides being woken by new tasks. @defaultValue 1_000 */
+  readonly pollInterval?: number;
+  /**
+   * After unsubscribing, how long running tasks may go on before their handlers are aborted and
+   * the tasks handed back to the queue; `0` aborts at once. @defaultValue 10_000
+   */
+  readonly gracePeriod?: number;
+}
+
+/** Defaults of {@link WorkerOptions}. */
+export const DEFAULT_WORKER_OPTIONS = Object.freeze({
+  concurrency: 1,
+  leaseDuration: 30_000,
+  pollInterval: 1_000,
+  gracePeriod: 10_000,
+});
+
+/** Worker options with defaults applied and rules checked. */
+export interface WorkerSettings {
+  readonly concurrency: number;
+  readonly name: string | undefined;
+  readonly leaseDuration: number;
+  readonly renewInterval: number;
+  readonly driftMargin: number;
+  readonly pollInterval: number;
+  readonly gracePeriod: number;
+}
+
+/** Applies defaults to {@link WorkerOptions} and validates them; throws `TypeError`/`RangeError`. */
+export function resolveWorkerOptions(options: WorkerOptions | undefined): WorkerSettings {
+  assertOptionsObject(options, 'options');
+  const {
+    concurrency = DEFAULT_WORKER_OPTIONS.concurrency,
+    leaseDuration = DEFAULT_WORKER_OPTIONS.leaseDuration,
+    pollInterval = DEFAULT_WORKER_OPTIONS.pollInterval,
+    gracePeriod = DEFAULT_WORKER_OPTIONS.gracePeriod,
+    name,
+  } = options ?? {};
+  assertCount(concurrency, 'concurrency');
+  assertPositiveDuration(leaseDuration, 'leaseDuration');
+  const renewInterval = options?.renewInterval ?? leaseDuration / 3;
+  const driftMargin = options?.driftMargin ?? Math.floor(leaseDuration / 100) + 2;
+  assertPositiveDuration(renewInterval, 'renewInterval');
+  assertDuration(driftMargin, 'driftMargin');
+  assertPositiveDuration(pollInterval, 'pollInterval');
+  assertDuration(gracePeriod, 'gracePeriod');
+  if (name !== undefined) assertName(name, 'name');
+  if (driftMargin >= leaseDuration) {
+    throw new RangeError(
+      `Expected \`driftMargin\` (${driftMargin}) to be less than \`leaseDuration\` (${leaseDuration}).`,
+    );
+  }
+  if (renewInterval >= leaseDuration - driftMargin) {
+    throw new RangeError(
+      `Expected \`renewInterval\` (${renewInterval}) to be less than \`leaseDuration - driftMargin\` (${leaseDuration - driftMargin}), or the claim would lapse between renewals.`,
+    );
+  }
+  return Object.freeze({ concurrency, name, leaseDuration, renewInterval, driftMargin, pollInterval, gracePeriod });
+}

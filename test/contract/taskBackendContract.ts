@@ -1,0 +1,263 @@
+import { firstValueFrom, lastValueFrom, take, toArray, type Observable } from 'rxjs';
+import {
+  cancelTask,
+  submit,
+  task,
+  TaskCancelledError,
+  TaskFailedError,
+  worker,
+  type TaskBackend,
+  type TaskBackendEvent,
+  type TaskContext,
+  type TaskPolicy,
+  type TaskRequest,
+} from 'rx-sync';
+
+/** Options of {@link describeTaskBackendContract}. */
+export interface TaskBackendContractOptions<B extends TaskBackend> {
+  /** Called after each test with the backend `createBackend` gave for it. */
+  readonly teardown?: (backend: B) => Promise<void> | void;
+  /** Multiplies every lease duration and wait of the suite (a remote backend may want 2 or 3). @defaultValue 1 */
+  readonly timeScale?: number;
+}
+
+const POLICY: TaskPolicy = { attempts: 2, retryDelay: 10, maxRetryDelay: 10, retryJitter: 0, timeout: Infinity };
+
+/**
+ * The behaviour every {@link TaskBackend} must have, on the real clock: the atomic steps (enqueue
+ * with idempotency, claim with tokens, token-checked renew, progress, complete and fail, cancel,
+ * read, events in `seq` order, wake-up signals, stalled-claim recovery, retention) and, on top of
+ * them, `submit` and `worker` end to end (retries, timeout, cancellation, errors, results).
+ */
+export function describeTaskBackendContract<B extends TaskBackend>(
+  name: string,
+  createBackend: () => B,
+  options: TaskBackendContractOptions<B> = {},
+): void {
+  const scale = options.timeScale ?? 1;
+  const ms = (value: number): number => value * scale;
+  const sleep = (value: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms(value)));
+  const request = (overrides: Partial<TaskRequest> = {}): TaskRequest => ({
+    name: 'job',
+    input: '{"n":1}',
+    policy: POLICY,
+    retention: ms(60_000),
+    ...overrides,
+  });
+  const one = <T>(source: Observable<T>): Promise<T> => firstValueFrom(source);
+
+  describe(`TaskBackend contract: ${name}`, () => {
+    let backend: B;
+
+    beforeEach(() => {
+      backend = createBackend();
+    });
+
+    afterEach(async () => {
+      await options.teardown?.(backend);
+    });
+
+    describe('enqueue and read', () => {
+      it('stores a queued task and reads it back', async () => {
+        const { id, created } = await one(backend.enqueue(request()));
+        expect(created).toBe(true);
+        const record = await one(backend.readTask(id));
+        expect(record).toMatchObject({
+          id,
+          name: 'job',
+          input: '{"n":1}',
+          state: 'queued',
+          attempt: 0,
+          policy: POLICY,
+        });
+        expect(await one(backend.readTask('no-such-task'))).toBeUndefined();
+      });
+
+      it('returns the existing task for a taken idempotency key', async () => {
+        const first = await one(backend.enqueue(request({ idempotencyKey: 'k1' })));
+        const second = await one(backend.enqueue(request({ idempotencyKey: 'k1', input: '2' })));
+        expect(second).toEqual({ id: first.id, created: false });
+        const other = await one(backend.enqueue(request({ idempotencyKey: 'k2' })));
+        expect(other.id).not.toBe(first.id);
+      });
+
+      it('is cold', async () => {
+        backend.enqueue(request());
+        expect(await one(backend.claim('w', ['job'], ms(1_000), 10))).toEqual([]);
+      });
+    });
+
+    describe('claim', () => {
+      it('hands due tasks of the given names out oldest first, each once, with growing tokens', async () => {
+        const a = await one(backend.enqueue(request()));
+        const b = await one(backend.enqueue(request({ name: 'other' })));
+        const c = await one(backend.enqueue(request()));
+        const claims = await one(backend.claim('w1', ['job'], ms(1_000), 1));
+        expect(claims).toEqual([
+          { id: a.id, name: 'job', input: '{"n":1}', policy: POLICY, attempt: 1, token: expect.any(Number) },
+        ]);
+        const more = await one(backend.claim('w2', ['job', 'other'], ms(1_000), 10));
+        expect(more.map((claim) => claim.id)).toEqual([b.id, c.id]);
+        expect(await one(backend.claim('w3', ['job', 'other'], ms(1_000), 10))).toEqual([]);
+        expect(await one(backend.readTask(a.id))).toMatchObject({ state: 'running', attempt: 1, worker: 'w1' });
+      });
+
+      it('hands a lapsed claim out again, with the next attempt and a greater token; the old token is refused', async () => {
+        const { id } = await one(backend.enqueue(request()));
+        const [first] = await one(backend.claim('w1', ['job'], ms(50), 1));
+        await sleep(120);
+        const [second] = await one(backend.claim('w2', ['job'], ms(1_000), 1));
+        expect(second).toMatchObject({ id, attempt: 2 });
+        expect(second!.token).toBeGreaterThan(first!.token);
+        expect(await one(backend.renewTask(id, first!.token, ms(1_000)))).toBe(false);
+        expect(await one(backend.completeTask(id, first!.token, '"stale"'))).toBe(false);
+        expect(await one(backend.reportProgress(id, first!.token, '1'))).toBe(false);
+        expect(await one(backend.failTask(id, first!.token, { name: 'E', message: 'm' }, 0))).toBe(false);
+        expect(await one(backend.completeTask(id, second!.token, '"fresh"'))).toBe(true);
+        expect(await one(backend.readTask(id))).toMatchObject({ state: 'succeeded', result: '"fresh"', attempt: 2 });
+      });
+
+      it('fails a task whose claim lapsed on its last attempt', async () => {
+        const { id } = await one(backend.enqueue(request({ policy: { ...POLICY, attempts: 1 } })));
+        await one(backend.claim('w1', ['job'], ms(30), 1));
+        await sleep(80);
+        expect(await one(backend.readTask(id))).toMatchObject({ state: 'failed', error: { name: 'TaskStalledError' } });
+      });
+
+      it('keeps a renewed claim', async () => {
+        const { id } = await one(backend.enqueue(request()));
+        const [claim] = await one(backend.claim('w1', ['job'], ms(60), 1));
+        for (let i = 0; i < 4; i++) {
+          await sleep(30);
+          expect(await one(backend.renewTask(id, claim!.token, ms(60)))).toBe(true);
+        }
+        expect(await one(backend.claim('w2', ['job'], ms(60), 1))).toEqual([]);
+        expect(await one(backend.completeTask(id, claim!.token, undefined))).toBe(true);
+      });
+    });
+
+    describe('events and signals', () => {
+      it('publishes every step of a task in seq order', async () => {
+        const { id } = await one(backend.enqueue(request()));
+        const seen: TaskBackendEvent[] = [];
+        const subscription = backend.taskEvents(id).subscribe((event) => seen.push(event));
+        const [first] = await one(backend.claim('w1', ['job'], ms(1_000), 1));
+        expect(await one(backend.reportProgress(id, first!.token, '0.5'))).toBe(true);
+        expect(await one(backend.failTask(id, first!.token, { name: 'Error', message: 'boom' }, ms(10)))).toBe(true);
+        await sleep(30);
+        const [second] = await one(backend.claim('w2', ['job'], ms(1_000), 1));
+        expect(await one(backend.completeTask(id, second!.token, '42'))).toBe(true);
+        subscription.unsubscribe();
+        expect(seen.map(({ type }) => type)).toEqual(['started', 'progress', 'retrying', 'started', 'succeeded']);
+        expect(seen.map(({ seq }) => seq)).toEqual([2, 3, 4, 5, 6]);
+        expect(seen[2]).toMatchObject({ attempt: 1, error: { name: 'Error', message: 'boom' }, delay: ms(10) });
+        expect(seen[4]).toEqual({ type: 'succeeded', id, seq: 6, result: '42' });
+        expect(await one(backend.readTask(id))).toMatchObject({ seq: 6 });
+      });
+
+      it('does not hand out a retry before its delay', async () => {
+        const { id } = await one(backend.enqueue(request()));
+        const [claim] = await one(backend.claim('w1', ['job'], ms(1_000), 1));
+        await one(backend.failTask(id, claim!.token, { name: 'E', message: 'm' }, ms(100)));
+        expect(await one(backend.claim('w1', ['job'], ms(1_000), 1))).toEqual([]);
+        await sleep(150);
+        expect(await one(backend.claim('w1', ['job'], ms(1_000), 1))).toHaveLength(1);
+      });
+
+      it('signals idle workers of the name when a task is enqueued or due again', async () => {
+        const signals = lastValueFrom(backend.taskSignals(['job']).pipe(take(2), toArray()));
+        const { id } = await one(backend.enqueue(request()));
+        await one(backend.enqueue(request({ name: 'other' })));
+        const [claim] = await one(backend.claim('w1', ['job'], ms(1_000), 1));
+        await one(backend.failTask(id, claim!.token, { name: 'E', message: 'm' }, ms(10)));
+        expect(await signals).toHaveLength(2);
+      });
+    });
+
+    describe('cancel and retention', () => {
+      it('cancels a queued task, which is then never claimed', async () => {
+        const { id } = await one(backend.enqueue(request()));
+        expect(await one(backend.cancelTask(id))).toBe(true);
+        expect(await one(backend.cancelTask(id))).toBe(false);
+        expect(await one(backend.claim('w', ['job'], ms(1_000), 1))).toEqual([]);
+        expect(await one(backend.readTask(id))).toMatchObject({ state: 'cancelled' });
+      });
+
+      it('cancels a running task: its claim ends', async () => {
+        const { id } = await one(backend.enqueue(request()));
+        const [claim] = await one(backend.claim('w', ['job'], ms(1_000), 1));
+        expect(await one(backend.cancelTask(id))).toBe(true);
+        expect(await one(backend.renewTask(id, claim!.token, ms(1_000)))).toBe(false);
+        expect(await one(backend.completeTask(id, claim!.token, '1'))).toBe(false);
+      });
+
+      it('forgets a finished task, and frees its idempotency key, after its retention', async () => {
+        const { id } = await one(backend.enqueue(request({ idempotencyKey: 'r', retention: ms(50) })));
+        const [claim] = await one(backend.claim('w', ['job'], ms(1_000), 1));
+        await one(backend.completeTask(id, claim!.token, '1'));
+        expect(await one(backend.readTask(id))).toMatchObject({ state: 'succeeded' });
+        await sleep(100);
+        expect(await one(backend.readTask(id))).toBeUndefined();
+        expect(await one(backend.enqueue(request({ idempotencyKey: 'r' })))).toMatchObject({ created: true });
+      });
+    });
+
+    describe('submit and worker on this backend', () => {
+      const options = { leaseDuration: ms(1_000), pollInterval: ms(50), gracePeriod: ms(100) };
+
+      it('runs a task to its result, with progress, retrying a failed attempt', async () => {
+        const pool = worker(
+          backend,
+          {
+            flaky: async (input: { n: number }, context: TaskContext) => {
+              // In process, a worker may claim and start a task before its submitter follows it (the
+              // submitter then catches up from the record): progress is reported after a pause.
+              await sleep(5);
+              context.progress(context.attempt);
+              if (context.attempt === 1) throw new Error('first attempt fails');
+              return { doubled: input.n * 2 };
+            },
+          },
+          options,
+        ).subscribe();
+        const events = await lastValueFrom(
+          submit(backend, 'flaky', { n: 21 }, { retryDelay: ms(10), retryJitter: 0 }).pipe(toArray()),
+        );
+        pool.unsubscribe();
+        expect(events.map(({ type }) => type)).toEqual([
+          'queued',
+          'started',
+          'progress',
+          'retrying',
+          'started',
+          'progress',
+          'succeeded',
+        ]);
+        expect(events.at(-1)).toMatchObject({ type: 'succeeded', result: { doubled: 42 } });
+      });
+
+      it('errors with TaskFailedError after the last attempt, and TaskCancelledError when cancelled', async () => {
+        const pool = worker(
+          backend,
+          {
+            broken: () => {
+              throw new TypeError('sync throw');
+            },
+          },
+          options,
+        ).subscribe();
+        await expect(lastValueFrom(submit(backend, 'broken', null, { attempts: 1 }))).rejects.toBeInstanceOf(
+          TaskFailedError,
+        );
+        const queued = await one(submit(backend, 'nobody', null, { idempotencyKey: 'n' }));
+        await one(cancelTask(backend, queued.id));
+        await expect(lastValueFrom(submit(backend, 'nobody', null, { idempotencyKey: 'n' }))).rejects.toBeInstanceOf(
+          TaskCancelledError,
+        );
+        pool.unsubscribe();
+        const first = await one(task(backend, queued.id));
+        expect(first).toMatchObject({ state: 'cancelled', name: 'nobody' });
+      });
+    });
+  });
+}

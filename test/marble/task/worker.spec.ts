@@ -1,0 +1,185 @@
+import { map, NEVER, timer } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { submit, TaskFailedError, worker, type TaskContext, type TaskEvent, type WorkerEvent } from 'rx-sync';
+import { createTestBackend } from 'rx-sync/testing';
+import { atFrame, CLEAN } from '../../support/marbleHelpers';
+import { at, onAbort, WORKER_TIMING } from './taskHelpers';
+
+const started = (id: string, attempt = 1, name = 'job'): WorkerEvent => ({ type: 'started', id, name, attempt });
+const succeeded = (id: string, attempt = 1, name = 'job'): WorkerEvent => ({ type: 'succeeded', id, name, attempt });
+
+describe('worker', () => {
+  let scheduler: TestScheduler;
+
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('runs at most `concurrency` tasks at once, oldest first, and takes the next when one ends', () => {
+    const backend = createTestBackend();
+    const running: number[] = [];
+    scheduler.run(({ expectObservable }) => {
+      for (const n of [1, 2, 3]) expectObservable(submit(backend, 'job', n), '^ 20ms !');
+      const job = (n: number) => {
+        running.push(backend.tasksRunning());
+        return timer(5).pipe(map(() => n));
+      };
+      expectObservable(worker(backend, { job }, { ...WORKER_TIMING, concurrency: 2 }), '-^ 20ms !').toBe(
+        '-(ab)-(cde)f',
+        {
+          a: started('task-1'),
+          b: started('task-2'),
+          c: succeeded('task-1'),
+          d: started('task-3'),
+          e: succeeded('task-2'),
+          f: succeeded('task-3'),
+        },
+      );
+    });
+    expect(Math.max(...running)).toBe(2);
+    expect(backend.inspect()).toEqual(CLEAN);
+  });
+
+  it('renews the claim of a long task, which then succeeds in its first attempt', () => {
+    const backend = createTestBackend();
+    scheduler.run(({ expectObservable }) => {
+      const job = () => timer(50).pipe(map(() => 'done'));
+      expectObservable(worker(backend, { job }, { ...WORKER_TIMING, name: 'w' }), '^ 60ms !');
+      expectObservable(at(1, submit(backend, 'job', null))).toBe('-(qs) 46ms (v|)', {
+        q: { type: 'queued', id: 'task-1' },
+        s: { type: 'started', id: 'task-1', attempt: 1, worker: 'w' },
+        v: { type: 'succeeded', id: 'task-1', result: 'done' },
+      });
+    });
+  });
+
+  it('runs a crashed worker’s task again once its claim lapses, with a higher token, never on two live claims', () => {
+    const backend = createTestBackend();
+    const aborts: string[] = [];
+    const tokens: string[] = [];
+    scheduler.run(({ expectObservable }) => {
+      const stuck = (_: null, context: TaskContext) => {
+        tokens.push(`a:${context.token}`);
+        onAbort(
+          context.signal,
+          () => scheduler.now(),
+          (entry) => aborts.push(entry),
+        );
+        return NEVER;
+      };
+      const quick = (_: null, context: TaskContext) => {
+        tokens.push(`b:${context.token}`);
+        return timer(4).pipe(map(() => 'recovered'));
+      };
+      atFrame(2, () => backend.crash('a')); // a's renewals, from frame 7 on, are lost
+      expectObservable(worker(backend, { job: stuck }, { ...WORKER_TIMING, name: 'a' }), '^ 40ms !').toBe(
+        '-s-----------------l',
+        { s: started('task-1'), l: { type: 'abandoned', id: 'task-1', name: 'job', attempt: 1, reason: 'lease-lost' } },
+      );
+      // a gives the task up at 19 (1 + 18, its validity); the backend lets the claim lapse at 21.
+      expectObservable(worker(backend, { job: quick }, { ...WORKER_TIMING, name: 'b' }), '---^ 40ms !').toBe(
+        '---------------------s---d',
+        { s: started('task-1', 2), d: succeeded('task-1', 2) },
+      );
+      const stalled = { name: 'TaskStalledError', message: 'The lease of attempt 1 lapsed.' };
+      expectObservable(at(1, submit(backend, 'job', null))).toBe('-(qs)----------------(rt)(v|)', {
+        q: { type: 'queued', id: 'task-1' } satisfies TaskEvent,
+        s: { type: 'started', id: 'task-1', attempt: 1, worker: 'a' } satisfies TaskEvent,
+        r: { type: 'retrying', id: 'task-1', attempt: 1, error: stalled, delay: 0 } satisfies TaskEvent,
+        t: { type: 'started', id: 'task-1', attempt: 2, worker: 'b' } satisfies TaskEvent,
+        v: { type: 'succeeded', id: 'task-1', result: 'recovered' } satisfies TaskEvent,
+      });
+    });
+    expect(aborts).toEqual(['19:Error']);
+    expect(tokens).toEqual(['a:1', 'b:2']);
+  });
+
+  it('fails a task whose claim lapsed on its last attempt with TaskStalledError', () => {
+    const backend = createTestBackend();
+    scheduler.run(({ expectObservable }) => {
+      atFrame(3, () => backend.expireTask('task-1'));
+      expectObservable(worker(backend, { job: () => NEVER }, { ...WORKER_TIMING, name: 'w' }), '-^ 10ms !').toBe(
+        '-s-l',
+        { s: started('task-1'), l: { type: 'abandoned', id: 'task-1', name: 'job', attempt: 1, reason: 'lease-lost' } },
+      );
+      const stalled = { name: 'TaskStalledError', message: 'The lease of attempt 1 lapsed.' };
+      expectObservable(submit(backend, 'job', null, { attempts: 1 }).pipe(map((event) => event.type))).toBe(
+        'qs-#',
+        { q: 'queued', s: 'started' },
+        new TaskFailedError('task-1', 'job', 1, stalled),
+      );
+    });
+    expect(backend.tasksRunning()).toBe(0);
+  });
+
+  it('lets running tasks finish after unsubscription, and hands back those still running after the grace period', () => {
+    const backend = createTestBackend();
+    const aborts: string[] = [];
+    scheduler.run(({ expectObservable }) => {
+      const handlers = {
+        short: () => timer(5).pipe(map(() => 'short done')),
+        long: (_: null, context: TaskContext) => {
+          onAbort(
+            context.signal,
+            () => scheduler.now(),
+            (entry) => aborts.push(entry),
+          );
+          return NEVER;
+        },
+      };
+      expectObservable(worker(backend, handlers, { ...WORKER_TIMING, name: 'w', concurrency: 2 }), '^-!').toBe(
+        '-(ab)',
+        {
+          a: started('task-1', 1, 'short'),
+          b: started('task-2', 1, 'long'),
+        },
+      );
+      expectObservable(at(1, submit(backend, 'short', null))).toBe('-(qs)-(v|)', {
+        q: { type: 'queued', id: 'task-1' },
+        s: { type: 'started', id: 'task-1', attempt: 1, worker: 'w' },
+        v: { type: 'succeeded', id: 'task-1', result: 'short done' },
+      });
+      const stopped = { name: 'WorkerStoppedError', message: 'The worker stopped and its grace period ran out.' };
+      expectObservable(at(1, submit(backend, 'long', null)), '^ 30ms !').toBe('-(qs)-------r', {
+        q: { type: 'queued', id: 'task-2' },
+        s: { type: 'started', id: 'task-2', attempt: 1, worker: 'w' },
+        r: { type: 'retrying', id: 'task-2', attempt: 1, error: stopped, delay: 0 },
+      });
+    });
+    expect(aborts).toEqual(['12:Error']);
+    expect(backend.tasksRunning()).toBe(0);
+  });
+
+  it('aborts running tasks at once on unsubscription when gracePeriod is 0', () => {
+    const backend = createTestBackend();
+    const aborts: string[] = [];
+    scheduler.run(({ expectObservable }) => {
+      const job = (_: null, context: TaskContext) => {
+        onAbort(
+          context.signal,
+          () => scheduler.now(),
+          (entry) => aborts.push(entry),
+        );
+        return NEVER;
+      };
+      expectObservable(worker(backend, { job }, { ...WORKER_TIMING, gracePeriod: 0 }), '-^--!').toBe('-s', {
+        s: started('task-1'),
+      });
+      expectObservable(submit(backend, 'job', null).pipe(map((event) => event.type)), '^ 10ms !').toBe('qs--r', {
+        q: 'queued',
+        s: 'started',
+        r: 'retrying',
+      });
+    });
+    expect(aborts).toEqual(['4:Error']);
+  });
+
+  it('throws at call time for bad handlers or options', () => {
+    const backend = createTestBackend();
+    expect(() => worker(backend, {})).toThrow(TypeError);
+    expect(() => worker(backend, { job: 'nope' } as never)).toThrow('Expected `handlers.job` to be a function');
+    expect(() => worker(backend, { job: () => 1 }, { concurrency: 0 })).toThrow(RangeError);
+    expect(() => worker(backend, { job: () => 1 }, { leaseDuration: 10, renewInterval: 10 })).toThrow(RangeError);
+    expect(() => worker({} as never, { job: () => 1 })).toThrow('Expected `backend` to be a TaskBackend');
+  });
+});
