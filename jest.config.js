@@ -40,5 +40,12 @@ const project = (name) => ({
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout,
-  projects: [project('unit'), project('marble'), project('contract'), project('redis'), project('time')],
+  projects: [
+    project('unit'),
+    project('marble'),
+    project('contract'),
+    project('redis'),
+    project('time'),
+    project('topology'),
+  ],
 };

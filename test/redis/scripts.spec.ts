@@ -77,7 +77,7 @@ describe('Lua scripts on a real redis-server', () => {
           client,
           acquireLease,
           [keys.lease, keys.token],
-          ['owner-1', 'node-1', '', '0', 5_000, keys.channel, WEEK, 0],
+          ['owner-1', 'node-1', '', '0', 5_000, keys.channel, 'PUBLISH', WEEK, 0],
         ),
       );
       expect(granted).toEqual({ granted: true, token: expect.any(Number) });
@@ -92,7 +92,7 @@ describe('Lua scripts on a real redis-server', () => {
           client,
           acquireLease,
           [keys.lease, keys.token],
-          ['owner-1', 'node-1', '', '0', 5_000, keys.channel, WEEK, 0],
+          ['owner-1', 'node-1', '', '0', 5_000, keys.channel, 'PUBLISH', WEEK, 0],
         ),
       );
       expect(again).toEqual({ granted: true, token });
@@ -102,7 +102,7 @@ describe('Lua scripts on a real redis-server', () => {
           client,
           acquireLease,
           [keys.lease, keys.token],
-          ['owner-2', 'node-2', 'v', '1', 5_000, keys.channel, WEEK, 0],
+          ['owner-2', 'node-2', 'v', '1', 5_000, keys.channel, 'PUBLISH', WEEK, 0],
         ),
       );
       expect(refused).toEqual({ granted: false, holder: 'node-1', token, expiresIn: expect.any(Number) });
@@ -115,7 +115,12 @@ describe('Lua scripts on a real redis-server', () => {
       const keys = leaseKeys(randomPrefix(), 'leader', 'g');
       const floor = 5_000_000_000_000_000;
       const reply = await single(
-        runScript(client, acquireLease, [keys.lease, keys.token], ['o', 'h', 'addr', '1', 5_000, '', WEEK, floor]),
+        runScript(
+          client,
+          acquireLease,
+          [keys.lease, keys.token],
+          ['o', 'h', 'addr', '1', 5_000, '', 'PUBLISH', WEEK, floor],
+        ),
       );
       expect(reply).toEqual({ granted: true, token: floor });
       expect(await single(runScript(client, readLease, [keys.lease], []))).toEqual({
@@ -130,11 +135,18 @@ describe('Lua scripts on a real redis-server', () => {
       const keys = leaseKeys(randomPrefix(), 'lock', 'b');
       expect(await single(runScript(client, readLease, [keys.lease], []))).toBeUndefined();
       expect(await single(runScript(client, renewLease, [keys.lease], ['o', 1_000]))).toBe(false);
-      expect(await single(runScript(client, updateLease, [keys.lease], ['o', 'x', keys.channel]))).toBeUndefined();
-      expect(await single(runScript(client, releaseLease, [keys.lease], ['o', keys.channel]))).toBe(0);
+      expect(
+        await single(runScript(client, updateLease, [keys.lease], ['o', 'x', keys.channel, 'PUBLISH'])),
+      ).toBeUndefined();
+      expect(await single(runScript(client, releaseLease, [keys.lease], ['o', keys.channel, 'PUBLISH']))).toBe(0);
 
       const granted = await single(
-        runScript(client, acquireLease, [keys.lease, keys.token], ['o', 'h', '', '0', 1_000, keys.channel, WEEK, 0]),
+        runScript(
+          client,
+          acquireLease,
+          [keys.lease, keys.token],
+          ['o', 'h', '', '0', 1_000, keys.channel, 'PUBLISH', WEEK, 0],
+        ),
       );
       const token = (granted as { token: number }).token;
       const held = await single(runScript(client, readLease, [keys.lease], []));
@@ -145,22 +157,26 @@ describe('Lua scripts on a real redis-server', () => {
       expect(await single(runScript(client, renewLease, [keys.lease], ['o', 60_000]))).toBe(true);
       expect(await client.pttl(keys.lease)).toBeGreaterThan(1_000);
 
-      expect(await single(runScript(client, updateLease, [keys.lease], ['other', 'x', keys.channel]))).toBeUndefined();
-      expect(await single(runScript(client, updateLease, [keys.lease], ['o', 'x', keys.channel]))).toEqual({
+      expect(
+        await single(runScript(client, updateLease, [keys.lease], ['other', 'x', keys.channel, 'PUBLISH'])),
+      ).toBeUndefined();
+      expect(await single(runScript(client, updateLease, [keys.lease], ['o', 'x', keys.channel, 'PUBLISH']))).toEqual({
         holder: 'h',
         token,
       });
       expect(await single(runScript(client, readLease, [keys.lease], []))).toMatchObject({ value: 'x' });
 
-      expect(await single(runScript(client, releaseLease, [keys.lease], ['other', keys.channel]))).toBe(0);
-      expect(await single(runScript(client, releaseLease, [keys.lease], ['o', keys.channel]))).toBe(token);
+      expect(await single(runScript(client, releaseLease, [keys.lease], ['other', keys.channel, 'PUBLISH']))).toBe(0);
+      expect(await single(runScript(client, releaseLease, [keys.lease], ['o', keys.channel, 'PUBLISH']))).toBe(token);
       expect(await client.exists(keys.lease)).toBe(0);
       expect(Number(await client.get(keys.token))).toBe(token); // the counter outlives the lease
     });
 
     it('raiseTokenFloor raises the counter, never lowers it, and stamps only the owner', async () => {
       const keys = leaseKeys(randomPrefix(), 'lock', 'c');
-      await single(runScript(client, acquireLease, [keys.lease, keys.token], ['o', 'h', '', '0', 5_000, '', WEEK, 0]));
+      await single(
+        runScript(client, acquireLease, [keys.lease, keys.token], ['o', 'h', '', '0', 5_000, '', 'PUBLISH', WEEK, 0]),
+      );
       const high = 6_000_000_000_000_000;
       expect(await single(runScript(client, raiseTokenFloor, [keys.token, keys.lease], [high, WEEK, 'o']))).toBe(1);
       expect(Number(await client.get(keys.token))).toBe(high);
@@ -178,18 +194,19 @@ describe('Lua scripts on a real redis-server', () => {
       const prefix = randomPrefix();
       const keys = storeKeys(prefix, 'cfg/a');
       const args = (ifVersion: number, timeToLive = 0) =>
-        ['cfg/a', 'v', ifVersion, timeToLive, keys.channel, WEEK, 60_000] as [
+        ['cfg/a', 'v', ifVersion, timeToLive, keys.channel, 'PUBLISH', WEEK, 60_000] as [
           string,
           string,
           number,
           number,
           string,
+          'PUBLISH',
           number,
           number,
         ];
 
       expect(
-        await single(runScript(client, getItem, [keys.item, keys.version], ['cfg/a', keys.channel, WEEK])),
+        await single(runScript(client, getItem, [keys.item, keys.version], ['cfg/a', keys.channel, 'PUBLISH', WEEK])),
       ).toBeUndefined();
       const first = await single(runScript(client, putItem, [keys.item, keys.version], args(0)));
       expect(first).toEqual({ written: true, version: expect.any(Number), expiresAt: undefined });
@@ -203,25 +220,31 @@ describe('Lua scripts on a real redis-server', () => {
       const secondVersion = (second as { version: number }).version;
       expect(secondVersion).toBeGreaterThan(version);
       expect(
-        await single(runScript(client, getItem, [keys.item, keys.version], ['cfg/a', keys.channel, WEEK])),
+        await single(runScript(client, getItem, [keys.item, keys.version], ['cfg/a', keys.channel, 'PUBLISH', WEEK])),
       ).toEqual({
         value: 'v',
         version: secondVersion,
       });
 
       expect(
-        await single(runScript(client, deleteItem, [keys.item, keys.version], ['cfg/a', version, keys.channel, WEEK])),
+        await single(
+          runScript(client, deleteItem, [keys.item, keys.version], ['cfg/a', version, keys.channel, 'PUBLISH', WEEK]),
+        ),
       ).toEqual({
         outcome: 'conflict',
         actualVersion: secondVersion,
       });
       expect(
-        await single(runScript(client, deleteItem, [keys.item, keys.version], ['cfg/a', -1, keys.channel, WEEK])),
+        await single(
+          runScript(client, deleteItem, [keys.item, keys.version], ['cfg/a', -1, keys.channel, 'PUBLISH', WEEK]),
+        ),
       ).toEqual({
         outcome: 'deleted',
       });
       expect(
-        await single(runScript(client, deleteItem, [keys.item, keys.version], ['cfg/a', -1, keys.channel, WEEK])),
+        await single(
+          runScript(client, deleteItem, [keys.item, keys.version], ['cfg/a', -1, keys.channel, 'PUBLISH', WEEK]),
+        ),
       ).toEqual({
         outcome: 'absent',
       });

@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 
 /** A real redis-server process on 127.0.0.1, started for tests and stopped afterwards. */
 export interface RedisServer {
@@ -19,9 +20,21 @@ export interface RedisServer {
   signal(signal: NodeJS.Signals): void;
 }
 
-/** Extra `redis-server` arguments, such as `['--appendonly', 'yes']`. */
+/** How to start a server: extra arguments, and for topologies a fixed port, a config file or Sentinel mode. */
 export interface RedisServerOptions {
+  /** Extra `redis-server` arguments, such as `['--appendonly', 'yes']`. */
   readonly args?: readonly string[];
+  /** The port to listen on (a free one when left out). */
+  readonly port?: number;
+  /**
+   * Text of a config file, written to `redis.conf` in the server's directory and passed as the first
+   * argument (Sentinel needs a writable config file; it rewrites it).
+   */
+  readonly config?: string;
+  /** Runs `redis-server --sentinel` (only the port, bind and `args` are passed on the command line). */
+  readonly sentinel?: boolean;
+  /** Uses this directory (created by the caller, removed by `stopRedisServers`) instead of a fresh one. */
+  readonly directory?: string;
 }
 
 const INSTALL_HINT =
@@ -51,11 +64,13 @@ export function freePort(): Promise<number> {
 /** Starts a redis-server on a free port of 127.0.0.1, without persistence unless `args` asks for it. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   assertRedisServerInstalled();
-  const port = await freePort();
-  const directory = mkdtempSync(join(tmpdir(), 'rx-sync-redis-'));
+  const port = options.port ?? (await freePort());
+  const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'rx-sync-redis-'));
+  const configFile = options.config === undefined ? undefined : join(directory, 'redis.conf');
+  if (configFile !== undefined) writeFileSync(configFile, options.config ?? '');
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
-    child = await spawnRedis(port, directory, options.args ?? []);
+    child = await spawnRedis(port, directory, options.args ?? [], configFile, options.sentinel ?? false);
   };
   await launch();
   const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
@@ -85,6 +100,24 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
 }
 
+/**
+ * A plain connection to one server (a data server or a sentinel), for administration: one retry per
+ * request, errors swallowed (servers are stopped on purpose), and a short `disconnectTimeout`, so
+ * that closing it while its server is down leaves no timer behind. Close it with `disconnect()`.
+ */
+export function adminClient(server: { readonly host?: string; readonly port: number }): Redis {
+  const client = new Redis({
+    host: server.host ?? '127.0.0.1',
+    port: server.port,
+    maxRetriesPerRequest: 1,
+    disconnectTimeout: 100,
+  });
+  client.on('error', () => {
+    // A server being stopped or failing over: requests report it.
+  });
+  return client;
+}
+
 /** Stops servers and removes their directories. */
 export async function stopRedisServers(...servers: (RedisServer | undefined)[]): Promise<void> {
   await Promise.all(
@@ -96,33 +129,33 @@ export async function stopRedisServers(...servers: (RedisServer | undefined)[]):
   );
 }
 
-function spawnRedis(port: number, directory: string, args: readonly string[]): Promise<ChildProcess> {
+function spawnRedis(
+  port: number,
+  directory: string,
+  args: readonly string[],
+  configFile: string | undefined,
+  sentinel: boolean,
+): Promise<ChildProcess> {
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no'];
+  const dataServer = ['--dir', directory, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'];
   const child = spawn(
     'redis-server',
     [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      directory,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--daemonize',
-      'no',
-      '--protected-mode',
-      'yes',
+      ...(configFile === undefined ? [] : [configFile]),
+      ...(sentinel ? ['--sentinel'] : []),
+      ...common,
+      ...(sentinel ? [] : dataServer),
       ...args,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // A Sentinel logs no "Ready" line; it is serving once it monitors its master.
+  const readyLine = sentinel ? '+monitor master' : 'Ready to accept connections';
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
+      if (output.includes(readyLine)) {
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         child.stderr?.resume();

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   catchError,
   concatMap,
@@ -6,10 +6,12 @@ import {
   firstValueFrom,
   from,
   map,
+  retry,
   shareReplay,
   switchMap,
   throwError,
   timeout,
+  timer,
   type Observable,
 } from 'rxjs';
 import type { DeleteOptions, Item, LeaseEvent, PutOptions, SyncBackend } from '../../backend.js';
@@ -23,10 +25,11 @@ import {
 } from '../../internal/storeArguments.js';
 import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
 import { expirySweeper } from './expirySweeper.js';
+import { HASH_SLOTS } from './hashSlot.js';
 import { quorumLeases } from './quorumLeases.js';
 import { resolveRedisBackendOptions, type RedisBackendOptions } from './redisBackendOptions.js';
 import { escapeGlob, RedisKeys } from './redisKeys.js';
-import { runScript, type RedisClient } from './redisScript.js';
+import { isCluster, runScript, type PublishCommand, type RedisClient } from './redisScript.js';
 import { RedisSubscriber } from './redisSubscriber.js';
 import { deleteItem } from './scripts/deleteItem.js';
 import { dueItems } from './scripts/dueItems.js';
@@ -36,7 +39,7 @@ import { putItem } from './scripts/putItem.js';
 import { singleInstanceLeases } from './singleInstanceLeases.js';
 import { toSyncError } from './toSyncError.js';
 import { VacancySignals } from './vacancySignals.js';
-import { watchChanges, type StoreSnapshot } from './watchChanges.js';
+import { storeSignals, watchChanges, type StoreSnapshot } from './watchChanges.js';
 import { watchLeaseEvents } from './watchLeaseEvents.js';
 
 /** How many due items the expiry sweeper ends per round trip. */
@@ -45,6 +48,8 @@ const SWEEP_BATCH = 100;
 const GC_GRACE = 60_000;
 /** Keys read per SCAN step when listing. */
 const SCAN_COUNT = 500;
+/** Longest pause between attempts to read the store after a pub/sub gap (a Cluster failover can take seconds). */
+const CATCH_UP_MAX_DELAY = 2_000;
 
 /** A {@link SyncBackend} on Redis, which owns one pub/sub connection that `close()` ends. */
 export interface RedisBackend extends SyncBackend {
@@ -63,8 +68,12 @@ export interface RedisBackend extends SyncBackend {
  * `TIME`). The backend uses the given client for commands and one `duplicate()` of it for pub/sub,
  * whatever the number of locks, campaigns and watchers. With `quorum`, locks and leadership run
  * on several independent masters and hold when a majority granted them; the store stays on
- * `client`. Requests fail with `BackendUnavailableError` when Redis cannot be reached (transient)
- * and `BackendReplyError` when it answers with something unusable.
+ * `client`. On a Redis Cluster, every notification goes by sharded pub/sub (`SPUBLISH` from the
+ * script, to a channel in the slot of its keys), so it stays on the shard that owns the data; the
+ * store's items are spread over 256 store shards, each with its channel, which `changes()` listens
+ * to. With `replicaAcknowledgement`, a lease grant or renewal counts only once replicas received it.
+ * Requests fail with `BackendUnavailableError` when Redis cannot be reached (transient) and
+ * `BackendReplyError` when it answers with something unusable.
  *
  * @example
  * ```ts
@@ -86,10 +95,23 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   const { client, counterLifetime } = settings;
   const keys = new RedisKeys(settings.prefix);
   const subscriber = new RedisSubscriber(client);
+  // Classic pub/sub on one Redis (Redis < 7 has no SPUBLISH); sharded pub/sub on a Cluster, where a
+  // classic message would cross every node of the cluster bus.
+  const publishCommand: PublishCommand = isCluster(client) ? 'SPUBLISH' : 'PUBLISH';
   const leases = settings.quorum
     ? quorumLeases(settings.quorum, client, keys, settings)
-    : singleInstanceLeases(client, keys, counterLifetime);
-  const storeChannel = keys.storeChannel();
+    : singleInstanceLeases(client, keys, {
+        counterLifetime,
+        publishCommand,
+        replicaAcknowledgement: settings.replicaAcknowledgement,
+      });
+  /** Where the change of `key` is published: the store channel, or on a Cluster its store shard's channel. */
+  const storeChannel = (key: string): string =>
+    publishCommand === 'SPUBLISH' ? keys.storeShardChannel(key) : keys.storeChannel();
+  const storeChanges = storeSignals(
+    subscriber,
+    publishCommand === 'SPUBLISH' ? keys.storeShardChannels() : [keys.storeChannel()],
+  );
 
   /** One request: after pending subscriptions when `ordered`, bounded by `requestTimeout`, errors typed. */
   const request = <T>(operation: string, work: () => Observable<T>, ordered = false): Observable<T> =>
@@ -112,9 +134,12 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   const vacancies = new VacancySignals(watchLease);
 
   const readItem = (key: string): Observable<Item | undefined> =>
-    runScript(client, getItem, [keys.item(key), keys.itemVersion(key)], [key, storeChannel, counterLifetime]).pipe(
-      map((found) => found && { key, ...found }),
-    );
+    runScript(
+      client,
+      getItem,
+      [keys.item(key), keys.itemVersion(key)],
+      [key, storeChannel(key), publishCommand, counterLifetime],
+    ).pipe(map((found) => found && { key, ...found }));
 
   const serverMicroseconds = (): Observable<number> =>
     defer(() => client.time()).pipe(
@@ -157,7 +182,12 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   let snapshotOfGap: { reconnects: number; snapshot: Observable<StoreSnapshot> } | undefined;
   const snapshot = (reconnects: number): Observable<StoreSnapshot> => {
     if (snapshotOfGap?.reconnects !== reconnects) {
-      snapshotOfGap = { reconnects, snapshot: request('list', readSnapshot, true).pipe(shareReplay(1)) };
+      // Retried while anybody waits for it: after a Cluster failover, the command client may still
+      // know the failed master for a few seconds, and no further gap would come to try again.
+      const read = request('list', readSnapshot, true).pipe(
+        retry({ delay: (_error, attempt) => timer(Math.min(CATCH_UP_MAX_DELAY, 100 * 2 ** attempt)) }),
+      );
+      snapshotOfGap = { reconnects, snapshot: read.pipe(shareReplay({ bufferSize: 1, refCount: true })) };
     }
     return snapshotOfGap.snapshot;
   };
@@ -222,7 +252,8 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
             value,
             options.ifVersion ?? -1,
             Math.ceil(options.timeToLive ?? 0),
-            storeChannel,
+            storeChannel(key),
+            publishCommand,
             counterLifetime,
             GC_GRACE,
           ],
@@ -242,7 +273,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
           client,
           deleteItem,
           [keys.item(key), keys.itemVersion(key)],
-          [key, options.ifVersion ?? -1, storeChannel, counterLifetime],
+          [key, options.ifVersion ?? -1, storeChannel(key), publishCommand, counterLifetime],
         ).pipe(
           map((reply) => {
             if (reply.outcome === 'conflict')
@@ -258,7 +289,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
     },
     changes(prefix) {
       assertPrefixArgument(prefix);
-      return watchChanges(subscriber, storeChannel, prefix, {
+      return watchChanges(storeChanges, prefix, {
         serverMicroseconds: () => request('now', serverMicroseconds),
         get: (key) => request('get', () => readItem(key), true),
         snapshot,
@@ -274,8 +305,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
 }
 
 async function scanKeys(client: RedisClient, pattern: string): Promise<Set<string>> {
-  const nodes: Redis[] =
-    'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client as Redis];
+  const nodes: Redis[] = isCluster(client) ? slotOwners(client) : [client];
   const keyPrefix = (client.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '';
   const found = new Set<string>();
   for (const node of nodes) {
@@ -287,4 +317,29 @@ async function scanKeys(client: RedisClient, pattern: string): Promise<Set<strin
     } while (cursor !== '0');
   }
   return found;
+}
+
+/**
+ * The masters that own the slots of a Cluster, per the client's slot table: every slot must have
+ * one, and the client must be connected to each, or a listing would silently miss keys (after a
+ * failover, ioredis drops the failed master before it learns of its successor). Then this throws
+ * (the caller retries) and asks ioredis to refresh its slot table.
+ */
+function slotOwners(client: Cluster): Redis[] {
+  const owners = new Set<string>();
+  for (let slot = 0; slot < HASH_SLOTS; slot++) {
+    const owner = client.slots[slot]?.[0];
+    if (owner === undefined) {
+      client.refreshSlotsCache();
+      throw new Error(`the cluster's slot ${slot} has no known master; cannot list every key`);
+    }
+    owners.add(owner);
+  }
+  const masters = new Map(client.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]));
+  return [...owners].map((owner) => {
+    const node = masters.get(owner);
+    if (node) return node;
+    client.refreshSlotsCache();
+    throw new Error(`the cluster's master ${owner} is not connected; cannot list every key`);
+  });
 }

@@ -6,7 +6,7 @@ import { encodeLeaseEvent } from './leaseEventMessage.js';
 import type { LeaseOperations } from './leaseOperations.js';
 import type { RedisBackendSettings } from './redisBackendOptions.js';
 import type { RedisKeys } from './redisKeys.js';
-import { runScript, type RedisClient } from './redisScript.js';
+import { isCluster, runScript, type RedisClient } from './redisScript.js';
 import { acquireLease } from './scripts/acquireLease.js';
 import { raiseTokenFloor } from './scripts/raiseTokenFloor.js';
 import { readLease } from './scripts/readLease.js';
@@ -36,7 +36,7 @@ const MIN_MASTER_TIMEOUT = 50;
  * Without a majority, the partial grants are released at once. The validity rule (the lease is
  * good for `leaseDuration − elapsed − driftMargin` from the start of the request) is the lease
  * engine's, as for every backend. Events are published on the store client's Redis, where
- * watchers listen, after the majority step succeeded.
+ * watchers listen, after the majority step succeeded (with `SPUBLISH` when that client is a Cluster).
  */
 export function quorumLeases(
   masters: readonly Redis[],
@@ -74,10 +74,14 @@ export function quorumLeases(
   };
 
   const publish = (key: string, event: LeaseEvent): Observable<unknown> =>
-    defer(() => eventsClient.publish(keys.leaseChannel(key), encodeLeaseEvent(event))).pipe(catchError(() => of(0)));
+    defer(() =>
+      isCluster(eventsClient)
+        ? eventsClient.spublish(keys.leaseChannel(key), encodeLeaseEvent(event))
+        : eventsClient.publish(keys.leaseChannel(key), encodeLeaseEvent(event)),
+    ).pipe(catchError(() => of(0)));
 
   const releaseEverywhere = (key: string, owner: string): Observable<number> =>
-    poll(shortestWait, (master) => runScript(master, releaseLease, [keys.lease(key)], [owner, ''])).pipe(
+    poll(shortestWait, (master) => runScript(master, releaseLease, [keys.lease(key)], [owner, '', 'PUBLISH'])).pipe(
       map((votes) => Math.max(0, ...votes.map((vote) => (vote.ok ? vote.reply : 0)))),
     );
 
@@ -94,6 +98,7 @@ export function quorumLeases(
           claim.value === undefined ? '0' : '1',
           claim.leaseDuration,
           '',
+          'PUBLISH',
           settings.counterLifetime,
           0,
         ],
@@ -162,7 +167,9 @@ export function quorumLeases(
         ),
       ),
     update: (key, owner, value) =>
-      poll(shortestWait, (master) => runScript(master, updateLease, [keys.lease(key)], [owner, value, ''])).pipe(
+      poll(shortestWait, (master) =>
+        runScript(master, updateLease, [keys.lease(key)], [owner, value, '', 'PUBLISH']),
+      ).pipe(
         concatMap((votes) => {
           const updated = votes.flatMap((vote) => (vote.ok && vote.reply ? [vote.reply] : []));
           if (updated.length < majority) {

@@ -1,6 +1,22 @@
 import type { Redis } from 'ioredis';
 import { assertName, assertOptionsObject, assertPositiveDuration } from '../../internal/validate.js';
 import type { RedisClient } from './redisScript.js';
+import type { ReplicaAcknowledgementSettings } from './replicaAcknowledgement.js';
+
+/**
+ * How many replicas must acknowledge a lease grant or renewal, and how long to wait for them (see
+ * {@link RedisBackendOptions.replicaAcknowledgement}).
+ */
+export interface ReplicaAcknowledgementOptions {
+  /** How many replicas must have received the write (`WAIT`'s first argument). @defaultValue 1 */
+  readonly replicas?: number;
+  /**
+   * How long the master waits for them, in ms (`WAIT`'s timeout). `WAIT` holds up the connection
+   * it runs on (not the server): while replicas lag, the client's other requests queue behind it
+   * for up to this long. Shorter than `requestTimeout`. @defaultValue 50
+   */
+  readonly timeout?: number;
+}
 
 /**
  * Options of {@link createRedisBackend}. Every duration is in milliseconds.
@@ -9,7 +25,10 @@ export interface RedisBackendOptions {
   /**
    * The ioredis client (a `Redis`, a Sentinel-managed `Redis` or a `Cluster`) for the store, the
    * pub/sub notifications and, without `quorum`, the leases. rx-sync never closes it; it makes one
-   * `duplicate()` of it for pub/sub, closed by `close()` or when this client ends.
+   * `duplicate()` of it for pub/sub, closed by `close()` or when this client ends. On a `Cluster`,
+   * notifications use sharded pub/sub (`SPUBLISH`, `SSUBSCRIBE`: Redis 7 or newer), and the
+   * duplicate gets `shardedSubscribers: true` (one subscriber connection per master). Recommended:
+   * `failoverDetector: true` for Sentinel, `retryDelayOnFailover` (e.g. 200) for a Cluster.
    */
   readonly client: RedisClient;
   /**
@@ -29,7 +48,23 @@ export interface RedisBackendOptions {
   readonly counterLifetime?: number;
   /** Longest pause of the expiry sweeper that announces `expired` items while someone watches. @defaultValue 1_000 */
   readonly expiryCheckInterval?: number;
+  /**
+   * Makes a lease grant or renewal count only once this many replicas of the master received it
+   * (`WAIT replicas timeout`, on the same connection right after the script). Redis replicates
+   * asynchronously: without it, a master that fails right after a grant can hand the lease, through
+   * its promoted replica, to a second holder while the first still believes it holds it. With it,
+   * an unacknowledged grant is released at once and the attempt fails with
+   * `BackendUnavailableError` (transient); an unacknowledged renewal fails the same way and is
+   * retried until the validity deadline. Costs a replication round trip per grant and renewal
+   * (see the README's "Scaling out"). Fencing tokens do not depend on it: after a failover they
+   * continue from the new master's clock. For `client`'s leases (a master with replicas, Sentinel, Cluster); not
+   * with `quorum`, whose masters are independent. Leave out to not wait (the default).
+   */
+  readonly replicaAcknowledgement?: ReplicaAcknowledgementOptions;
 }
+
+/** Defaults of {@link ReplicaAcknowledgementOptions}. */
+export const DEFAULT_REPLICA_ACKNOWLEDGEMENT_OPTIONS = Object.freeze({ replicas: 1, timeout: 50 });
 
 /** Defaults of {@link RedisBackendOptions}. */
 export const DEFAULT_REDIS_BACKEND_OPTIONS = Object.freeze({
@@ -47,6 +82,7 @@ export interface RedisBackendSettings {
   readonly requestTimeout: number;
   readonly counterLifetime: number;
   readonly expiryCheckInterval: number;
+  readonly replicaAcknowledgement: ReplicaAcknowledgementSettings | undefined;
 }
 
 /** Applies defaults to {@link RedisBackendOptions} and validates them; throws `TypeError`/`RangeError`. */
@@ -60,6 +96,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
     requestTimeout = DEFAULT_REDIS_BACKEND_OPTIONS.requestTimeout,
     counterLifetime = DEFAULT_REDIS_BACKEND_OPTIONS.counterLifetime,
     expiryCheckInterval = DEFAULT_REDIS_BACKEND_OPTIONS.expiryCheckInterval,
+    replicaAcknowledgement,
   } = options;
   assertClient(client, 'client');
   if (quorum !== undefined) {
@@ -79,6 +116,12 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
   assertPositiveDuration(requestTimeout, 'requestTimeout');
   assertPositiveDuration(counterLifetime, 'counterLifetime');
   assertPositiveDuration(expiryCheckInterval, 'expiryCheckInterval');
+  const acknowledgement = resolveReplicaAcknowledgement(replicaAcknowledgement, requestTimeout);
+  if (acknowledgement && quorum !== undefined) {
+    throw new TypeError(
+      'Expected `replicaAcknowledgement` without `quorum`: the quorum masters are independent (give them no replicas); it applies to the leases on `client`.',
+    );
+  }
   return Object.freeze({
     client,
     quorum: quorum && Object.freeze([...(quorum as readonly Redis[])]),
@@ -86,7 +129,36 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
     requestTimeout,
     counterLifetime,
     expiryCheckInterval,
+    replicaAcknowledgement: acknowledgement,
   });
+}
+
+function resolveReplicaAcknowledgement(
+  options: ReplicaAcknowledgementOptions | undefined,
+  requestTimeout: number,
+): ReplicaAcknowledgementSettings | undefined {
+  if (options === undefined) return undefined;
+  assertOptionsObject(options, 'replicaAcknowledgement');
+  const {
+    replicas = DEFAULT_REPLICA_ACKNOWLEDGEMENT_OPTIONS.replicas,
+    timeout = DEFAULT_REPLICA_ACKNOWLEDGEMENT_OPTIONS.timeout,
+  } = options;
+  if (typeof replicas !== 'number' || !Number.isSafeInteger(replicas) || replicas < 1) {
+    throw new RangeError(
+      `Expected \`replicaAcknowledgement.replicas\` to be a positive integer, got ${JSON.stringify(replicas)}.`,
+    );
+  }
+  if (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1) {
+    throw new RangeError(
+      `Expected \`replicaAcknowledgement.timeout\` to be a positive integer number of milliseconds, got ${JSON.stringify(timeout)}.`,
+    );
+  }
+  if (timeout >= requestTimeout) {
+    throw new RangeError(
+      `Expected \`replicaAcknowledgement.timeout\` (${timeout}) to be shorter than \`requestTimeout\` (${requestTimeout}).`,
+    );
+  }
+  return Object.freeze({ replicas, timeout });
 }
 
 function assertClient(value: unknown, what: string): void {

@@ -1,7 +1,17 @@
+import { crc16, HASH_SLOTS, hashSlot } from './hashSlot.js';
+
 /**
- * Names of every Redis key and channel the backend uses. Each primitive instance (one lease, one
- * store item) gets its own hash tag, `{kind:name}`, so every script touches one slot and the same
- * code runs on Redis Cluster. Braces in user names are escaped so they cannot end the tag early.
+ * How many shards the store's items are spread over. Fixed: it is part of the key layout (every
+ * process must put a key in the same shard), so it never changes for a given prefix.
+ */
+export const STORE_SHARDS = 256;
+
+/**
+ * Names of every Redis key and channel the backend uses. Each lease gets its own hash tag,
+ * `{kind:name}`; each store item lives in one of {@link STORE_SHARDS} store shards, whose hash tags
+ * `{kv~N}` are chosen so that the shards spread evenly over the 16384 slots of Redis Cluster. So
+ * every script touches one slot, and on a Cluster each store shard has a sharded pub/sub channel in
+ * the slot of its items. Braces in user names are escaped so they cannot end the tag early.
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
@@ -23,25 +33,26 @@ export class RedisKeys {
 
   /** The hash holding a store item's value, version and expiry. */
   item(key: string): string {
-    return `${this.prefix}:{kv:${escape(key)}}:item`;
+    return `${this.prefix}:{${storeShardTag(key)}}:item:${escape(key)}`;
   }
 
   /** The last version of a store item; it outlives a delete so versions never repeat. */
   itemVersion(key: string): string {
-    return `${this.prefix}:{kv:${escape(key)}}:version`;
+    return `${this.prefix}:{${storeShardTag(key)}}:version:${escape(key)}`;
   }
 
   /** The SCAN pattern of the store items (`part` 'item') or version counters ('version') under `keyPrefix`. */
   storePattern(part: 'item' | 'version', keyPrefix: string): string {
-    return `${escapeGlob(this.prefix)}:{kv:${escapeGlob(escape(keyPrefix))}*}:${part}`;
+    return `${escapeGlob(this.prefix)}:{kv~*}:${part}:${escapeGlob(escape(keyPrefix))}*`;
   }
 
   /** Recovers a store key from the name of its item hash or version counter; `undefined` for another shape. */
   keyOfStoreName(part: 'item' | 'version', name: string): string | undefined {
-    const head = `${this.prefix}:{kv:`;
-    const tail = `}:${part}`;
-    if (!name.startsWith(head) || !name.endsWith(tail)) return undefined;
-    return unescape(name.slice(head.length, name.length - tail.length));
+    const head = `${this.prefix}:{kv~`;
+    if (!name.startsWith(head)) return undefined;
+    const match = /^\d+\}:(item|version):/.exec(name.slice(head.length));
+    if (match?.[1] !== part) return undefined;
+    return unescape(name.slice(head.length + match[0].length));
   }
 
   /** The sorted set of store items with a time to live, scored by expiry time (ms, server clock). */
@@ -49,10 +60,59 @@ export class RedisKeys {
     return `${this.prefix}:{kv-expiring}`;
   }
 
-  /** The channel of every store change; watchers filter by prefix on their side. */
+  /**
+   * The channel of every store change (standalone and Sentinel: classic pub/sub, where a channel
+   * belongs to no slot); watchers filter by prefix on their side.
+   */
   storeChannel(): string {
     return `${this.prefix}:{kv-changes}`;
   }
+
+  /**
+   * The sharded pub/sub channel (Redis Cluster) of the store shard that holds `key`: in the slot of
+   * the item's keys, so the item's scripts can `SPUBLISH` to it.
+   */
+  storeShardChannel(key: string): string {
+    return `${this.prefix}:{${storeShardTag(key)}}:changes`;
+  }
+
+  /** Every store shard's sharded pub/sub channel: what `changes()` listens to on Redis Cluster. */
+  storeShardChannels(): readonly string[] {
+    return shardTags().map((tag) => `${this.prefix}:{${tag}}:changes`);
+  }
+}
+
+/** The store shard of a key: CRC16 of its UTF-8 bytes modulo {@link STORE_SHARDS}. */
+export function storeShard(key: string): number {
+  return crc16(Buffer.from(key, 'utf8')) % STORE_SHARDS;
+}
+
+function storeShardTag(key: string): string {
+  return shardTags()[storeShard(key)]!;
+}
+
+let tags: readonly string[] | undefined;
+
+/**
+ * The hash tag of each store shard: shard `s` gets the first of `kv~0`, `kv~1`, ... whose hash slot
+ * falls in the `s`-th of {@link STORE_SHARDS} equal ranges of the 16384 slots, so the shards spread
+ * evenly over the masters of a Cluster (whose masters own contiguous slot ranges). Deterministic:
+ * every process computes the same tags.
+ */
+export function shardTags(): readonly string[] {
+  if (tags) return tags;
+  const width = HASH_SLOTS / STORE_SHARDS;
+  const found: (string | undefined)[] = new Array<string | undefined>(STORE_SHARDS).fill(undefined);
+  let missing = STORE_SHARDS;
+  for (let n = 0; missing > 0; n++) {
+    const shard = Math.floor(hashSlot(`kv~${n}`) / width);
+    if (found[shard] === undefined) {
+      found[shard] = `kv~${n}`;
+      missing--;
+    }
+  }
+  tags = Object.freeze(found as string[]);
+  return tags;
 }
 
 function escape(name: string): string {

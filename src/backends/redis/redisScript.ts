@@ -4,6 +4,14 @@ import { defer, type Observable } from 'rxjs';
 /** A client the backend can send commands and scripts to. */
 export type RedisClient = Redis | Cluster;
 
+/** How a script publishes: classic pub/sub, or sharded pub/sub on Redis Cluster (Redis 7 or newer). */
+export type PublishCommand = 'PUBLISH' | 'SPUBLISH';
+
+/** Whether `client` is an ioredis `Cluster`. */
+export function isCluster(client: RedisClient): client is Cluster {
+  return (client as { isCluster?: unknown }).isCluster === true;
+}
+
 /**
  * One Lua script, typed for its KEYS, ARGV and reply. Registered once per client with ioredis
  * `defineCommand`, so ioredis handles EVALSHA, NOSCRIPT, `keyPrefix` and pipelines.

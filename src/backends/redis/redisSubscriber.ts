@@ -1,5 +1,6 @@
+import type { Cluster } from 'ioredis';
 import { Observable } from 'rxjs';
-import type { RedisClient } from './redisScript.js';
+import { isCluster, type RedisClient } from './redisScript.js';
 
 /** What a channel delivers: a message, or word that messages may have been missed (after a reconnect). */
 export type ChannelSignal =
@@ -21,16 +22,30 @@ type Listener = {
  * backend waits for it before reads and lease attempts, so that "subscribe, then read" never
  * misses a write in between. After a reconnect, every channel is subscribed again and its
  * watchers get a `gap` signal, so they can read again and converge.
+ *
+ * On a Redis Cluster the channels are sharded (`SSUBSCRIBE`, each on the master that owns its
+ * slot): the duplicate is a `Cluster` with `shardedSubscribers`, which keeps one subscriber
+ * connection per master and moves a shard's subscriptions to the new master after a failover.
+ * ioredis says so with `subscribersReady`; after a disruption (a subscriber connection ended, a
+ * node left, an error), rx-sync then subscribes every channel again itself and, once all are
+ * acknowledged, signals the gap (if one fails, the next `subscribersReady` tries again). A failed
+ * `SSUBSCRIBE` does not fail its watchers: ioredis keeps the channel and subscribes it again with
+ * the next topology, which then brings a gap.
  */
 export class RedisSubscriber {
   private connection: RedisClient | undefined;
   private readonly channels = new Map<string, Set<Listener>>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly sharded: boolean;
   private closed = false;
   private reconnects = 0;
+  /** Sharded mode: whether something may have cost subscriptions since the last gap. */
+  private disrupted = false;
   private readonly onClientEnd = (): void => void this.close();
 
-  constructor(private readonly client: RedisClient) {}
+  constructor(private readonly client: RedisClient) {
+    this.sharded = isCluster(client);
+  }
 
   /** Signals of one channel, from the acknowledgement of its subscription on. */
   channel(name: string): Observable<ChannelSignal> {
@@ -53,7 +68,7 @@ export class RedisSubscriber {
         const current = this.channels.get(name);
         if (!current?.delete(listener) || current.size > 0) return;
         this.channels.delete(name);
-        if (this.connection && !this.closed) this.track(this.connection.unsubscribe(name));
+        if (this.connection && !this.closed) this.track(this.send('unsubscribe', name));
       };
     });
   }
@@ -91,16 +106,20 @@ export class RedisSubscriber {
   private connect(): RedisClient {
     if (this.connection) return this.connection;
     // Subscriptions made before the connection is up must wait for it, whatever the user's client does.
-    const connection =
-      'nodes' in this.client
-        ? this.client.duplicate(undefined, { enableOfflineQueue: true })
-        : this.client.duplicate({ enableOfflineQueue: true });
-    let readyBefore = false;
-    connection.on('message', (channel: string, message: string) => this.deliver(channel, { kind: 'message', message }));
-    connection.on('ready', () => {
-      if (readyBefore) this.resubscribe();
-      readyBefore = true;
-    });
+    const connection = isCluster(this.client)
+      ? this.client.duplicate(undefined, { enableOfflineQueue: true, shardedSubscribers: true })
+      : this.client.duplicate({ enableOfflineQueue: true });
+    if (isCluster(connection)) this.watchShards(connection);
+    else {
+      let readyBefore = false;
+      connection.on('message', (channel: string, message: string) =>
+        this.deliver(channel, { kind: 'message', message }),
+      );
+      connection.on('ready', () => {
+        if (readyBefore) this.resubscribe();
+        readyBefore = true;
+      });
+    }
     connection.on('error', () => {
       // Connection errors surface as failed requests and reconnects; ioredis retries on its own.
     });
@@ -109,13 +128,73 @@ export class RedisSubscriber {
     return connection;
   }
 
+  /** Sharded mode: messages, and gaps after the subscriber group recovered from a disruption. */
+  private watchShards(connection: Cluster): void {
+    connection.on('smessage', (channel: string, message: string) =>
+      this.deliver(channel, { kind: 'message', message }),
+    );
+    const disrupt = (): void => {
+      this.disrupted = true;
+    };
+    connection.on('-node', disrupt);
+    connection.on('-subscriber', disrupt);
+    connection.on('error', disrupt);
+    connection.on('subscribersReady', () => {
+      if (!this.disrupted || this.closed) return;
+      this.disrupted = false;
+      // ioredis has already sent SSUBSCRIBE again for the channels it knows, but says nothing when
+      // they are acknowledged: subscribing again ourselves (harmless to Redis) tells us when the gap
+      // is over. (ioredis then lists those channels twice, until they are unsubscribed.)
+      const names = [...this.channels.keys()];
+      const acknowledged = names.map((name) => this.sendTracked('subscribe', name));
+      void Promise.all(acknowledged).then((results) => {
+        if (this.closed) return;
+        if (results.includes(false)) {
+          this.disrupted = true; // not every shard is back: the next `subscribersReady` tries again
+          return;
+        }
+        this.reconnects++;
+        for (const name of names) this.deliver(name, { kind: 'gap', reconnects: this.reconnects });
+      });
+    });
+  }
+
   private subscribe(names: string[]): void {
-    const connection = this.connect();
+    this.connect();
+    if (this.sharded) {
+      for (const name of names) void this.sendTracked('subscribe', name);
+      return;
+    }
     this.track(
-      connection.subscribe(...names).catch((error: unknown) => {
+      this.send('subscribe', ...names).catch((error: unknown) => {
         for (const name of names) for (const listener of [...(this.channels.get(name) ?? [])]) listener.fail(error);
       }),
     );
+  }
+
+  /** Sharded mode: one channel's (S)SUBSCRIBE, tracked; resolves `false` (marking a disruption) when it failed. */
+  private sendTracked(command: 'subscribe', name: string): Promise<boolean> {
+    const acknowledged = this.send(command, name).then(
+      () => true,
+      () => {
+        this.disrupted = true;
+        return false;
+      },
+    );
+    this.track(acknowledged);
+    return acknowledged;
+  }
+
+  /** Sends SUBSCRIBE or UNSUBSCRIBE, sharded on a Cluster (one slot per command there). */
+  private send(command: 'subscribe' | 'unsubscribe', ...names: string[]): Promise<unknown> {
+    const connection = this.connection;
+    if (!connection) return Promise.reject(new Error('The Redis backend is closed.'));
+    // ioredis can throw synchronously while a Cluster's slots are unknown: make it a rejection.
+    return new Promise<unknown>((resolve) => {
+      if (!this.sharded)
+        resolve(command === 'subscribe' ? connection.subscribe(...names) : connection.unsubscribe(...names));
+      else resolve(command === 'subscribe' ? connection.ssubscribe(...names) : connection.sunsubscribe(...names));
+    });
   }
 
   private resubscribe(): void {

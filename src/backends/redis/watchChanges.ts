@@ -1,8 +1,8 @@
-import { catchError, concatMap, EMPTY, filter, from, merge, Observable, Subscription } from 'rxjs';
+import { catchError, concatMap, EMPTY, filter, from, merge, Observable, share, Subscription } from 'rxjs';
 import type { ChangeEvent, Item } from '../../backend.js';
 import { decodeChangeEvent } from './changeEventMessage.js';
 import type { ExpirySweeper } from './expirySweeper.js';
-import type { RedisSubscriber } from './redisSubscriber.js';
+import type { ChannelSignal, RedisSubscriber } from './redisSubscriber.js';
 
 /** The whole store at one moment: its items, and the last version of every key (deleted ones too). */
 export interface StoreSnapshot {
@@ -23,7 +23,29 @@ export interface ChangeSources {
 }
 
 /**
- * The changes under a prefix, from the store channel. After a reconnect (a `gap`, when messages may
+ * Every signal of the store channels (one, or on a Cluster one per store shard) as one stream,
+ * shared by all of a backend's change watchers: the channels are subscribed once, whatever the
+ * number of watchers, and each watcher holds one listener. A reconnect brings one `gap`, however
+ * many channels report it.
+ */
+export function storeSignals(subscriber: RedisSubscriber, channels: readonly string[]): Observable<ChannelSignal> {
+  return new Observable<ChannelSignal>((observer) => {
+    let lastGap = 0;
+    return merge(...channels.map((channel) => subscriber.channel(channel)))
+      .pipe(
+        filter((signal) => {
+          if (signal.kind !== 'gap') return true;
+          if (signal.reconnects <= lastGap) return false; // the same gap, heard on another channel
+          lastGap = signal.reconnects;
+          return true;
+        }),
+      )
+      .subscribe(observer);
+  }).pipe(share());
+}
+
+/**
+ * The changes under a prefix, from the store's signals (see {@link storeSignals}). After a reconnect (a `gap`, when messages may
  * have been lost) it reads the store once and emits what changed meanwhile, oldest first: a `put`
  * for every item newer than both what it saw and the moment it started watching (versions are at
  * least the server's clock at their write), and a `deleted` for every key that is gone while its
@@ -33,8 +55,7 @@ export interface ChangeSources {
  * during the gap is reported as `deleted`.
  */
 export function watchChanges(
-  subscriber: RedisSubscriber,
-  channel: string,
+  signals: Observable<ChannelSignal>,
   prefix: string,
   sources: ChangeSources,
 ): Observable<ChangeEvent> {
@@ -67,9 +88,9 @@ export function watchChanges(
           }
           return from(missed.sort((a, b) => a.version - b.version));
         }),
-        catchError(() => EMPTY), // Redis unreachable again: the next gap catches up
+        catchError(() => EMPTY), // the snapshot is retried until it succeeds; nothing else can fail here
       );
-    const events = subscriber.channel(channel).pipe(
+    const events = signals.pipe(
       concatMap((signal) => {
         if (signal.kind === 'gap') return catchUp(signal.reconnects);
         const decoded = decodeChangeEvent(signal.message);

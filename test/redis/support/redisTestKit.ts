@@ -5,8 +5,10 @@ import {
   concat,
   filter,
   firstValueFrom,
+  from,
   map,
   of,
+  race,
   Subject,
   throwError,
   timeout,
@@ -15,6 +17,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from '../../../src/backends/redis/index.js';
+import { RedisKeys } from '../../../src/backends/redis/redisKeys.js';
 import type { RedisServer } from '../../support/redisServer.js';
 
 /**
@@ -43,10 +46,21 @@ export function leaseKeys(
   return { lease: `${tag}:lease`, token: `${tag}:token`, channel: `${tag}:events` };
 }
 
-/** Names of the Redis keys of a store item and the store channel. */
-export function storeKeys(prefix: string, key: string): { item: string; version: string; channel: string } {
-  const tag = `${prefix}:{kv:${key}}`;
-  return { item: `${tag}:item`, version: `${tag}:version`, channel: `${prefix}:{kv-changes}` };
+/**
+ * Names of the Redis keys of a store item, the store channel (standalone, Sentinel) and the item's
+ * store shard channel (Cluster), from the backend's own key layout.
+ */
+export function storeKeys(
+  prefix: string,
+  key: string,
+): { item: string; version: string; channel: string; shardChannel: string } {
+  const keys = new RedisKeys(prefix);
+  return {
+    item: keys.item(key),
+    version: keys.itemVersion(key),
+    channel: keys.storeChannel(),
+    shardChannel: keys.storeShardChannel(key),
+  };
 }
 
 /** Milliseconds on the monotonic clock (tests only: the library reads time through RxJS). */
@@ -219,7 +233,8 @@ export async function closeClient(client: Redis): Promise<void> {
     () => true,
     () => false,
   );
-  const done = await Promise.race([quit, firstValueFrom(timer(2_000).pipe(map(() => false)))]);
+  // `race` unsubscribes the timer that lost, so no timer outlives the test.
+  const done = await firstValueFrom(race(from(quit), timer(2_000).pipe(map(() => false))));
   if (!done) client.disconnect();
 }
 

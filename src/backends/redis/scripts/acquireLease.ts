@@ -1,4 +1,12 @@
-import { ReplyShapeError, toArray, toInteger, toOptionalString, toString, type RedisScript } from '../redisScript.js';
+import {
+  ReplyShapeError,
+  toArray,
+  toInteger,
+  toOptionalString,
+  toString,
+  type PublishCommand,
+  type RedisScript,
+} from '../redisScript.js';
 import { LUA_HELPERS } from './luaHelpers.js';
 
 /** A reply of {@link acquireLease}. */
@@ -12,33 +20,34 @@ export type AcquireLeaseReply =
       readonly value?: string;
     };
 
+/** The ARGV of {@link acquireLease}. */
+export type AcquireLeaseArgs = [
+  owner: string,
+  holder: string,
+  value: string,
+  hasValue: string,
+  leaseDuration: number,
+  channel: string,
+  publishCommand: PublishCommand,
+  tokenLifetime: number,
+  floor: number,
+];
+
 /**
  * One attempt to take a lease, minting its fencing token atomically with the grant.
  *
  * KEYS: [lease hash, token counter]. ARGV: [owner, holder, value, hasValue ('1'/'0'), leaseDuration
- * ms, events channel (empty: publish nothing), token counter lifetime ms, token floor]. The same owner gets its own lease
+ * ms, events channel (empty: publish nothing), publish command ('PUBLISH' or 'SPUBLISH'), token counter lifetime ms,
+ * token floor]. The same owner gets its own lease
  * back, extended (idempotent retry). A new token is the greatest of the counter + 1, the server's
  * clock in microseconds (so tokens keep growing after a restart that lost the counter) and the
  * floor (quorum mode: the highest token seen on the other masters). Publishes `acquired`.
  * Reply: `{1, token}` or `{0, holder, token, pttl, value|false}`.
  */
-export const acquireLease: RedisScript<
-  [lease: string, tokenCounter: string],
-  [
-    owner: string,
-    holder: string,
-    value: string,
-    hasValue: string,
-    leaseDuration: number,
-    channel: string,
-    tokenLifetime: number,
-    floor: number,
-  ],
-  AcquireLeaseReply
-> = {
+export const acquireLease: RedisScript<[lease: string, tokenCounter: string], AcquireLeaseArgs, AcquireLeaseReply> = {
   name: 'rxSyncAcquireLease',
   numberOfKeys: 2,
-  numberOfArgs: 8,
+  numberOfArgs: 9,
   lua: `${LUA_HELPERS}
 local leaseKey = KEYS[1]
 local tokenKey = KEYS[2]
@@ -48,8 +57,9 @@ local value = ARGV[3]
 local hasValue = ARGV[4] == '1'
 local leaseDuration = tonumber(ARGV[5])
 local channel = ARGV[6]
-local tokenLifetime = tonumber(ARGV[7])
-local floor = tonumber(ARGV[8])
+local publishCommand = ARGV[7]
+local tokenLifetime = tonumber(ARGV[8])
+local floor = tonumber(ARGV[9])
 local current = redis.call('HMGET', leaseKey, 'owner', 'holder', 'token', 'value')
 if current[1] then
   if current[1] == owner then
@@ -67,7 +77,7 @@ if hasValue then
   event.value = value
 end
 redis.call('PEXPIRE', leaseKey, leaseDuration)
-if channel ~= '' then redis.call('PUBLISH', channel, cjson.encode(event)) end
+publish(publishCommand, channel, cjson.encode(event))
 return {1, token}`,
   parse: (reply) => {
     const [granted, ...rest] = toArray(reply, 'acquire reply');

@@ -1,24 +1,24 @@
 import type { Item } from '../../../backend.js';
-import { toArray, toInteger, toString, type RedisScript } from '../redisScript.js';
+import { toArray, toInteger, toString, type PublishCommand, type RedisScript } from '../redisScript.js';
 import { LUA_STORE_HELPERS } from './luaStoreHelpers.js';
 
 /**
  * Reads a store item; an item past its time to live is ended here (deleted, `expired` published),
  * which is also how the expiry sweeper ends items on time.
  *
- * KEYS: [item hash, version counter]. ARGV: [key, store channel, tombstoneLifetime ms].
+ * KEYS: [item hash, version counter]. ARGV: [key, store channel, publish command, tombstoneLifetime ms].
  * Reply: `{value, version}` or nil.
  */
 export const getItem: RedisScript<
   [item: string, versionCounter: string],
-  [key: string, channel: string, tombstoneLifetime: number],
+  [key: string, channel: string, publishCommand: PublishCommand, tombstoneLifetime: number],
   Omit<Item, 'key'> | undefined
 > = {
   name: 'rxSyncGetItem',
   numberOfKeys: 2,
-  numberOfArgs: 3,
+  numberOfArgs: 4,
   lua: `${LUA_STORE_HELPERS}
-local fields = liveFields(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]))
+local fields = liveFields(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))
 if not fields then return false end
 return {fields[1], tonumber(fields[2])}`,
   parse: (reply) => {

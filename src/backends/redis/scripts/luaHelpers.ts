@@ -1,7 +1,10 @@
 /**
- * Lua shared by the scripts: the server's clock and integer formatting. Numbers in Redis Lua are
- * doubles, exact up to 2^53, which covers microsecond timestamps for the next two centuries;
- * `%.0f` prints them without an exponent.
+ * Lua shared by the scripts: the server's clock, integer formatting and publishing. Numbers in
+ * Redis Lua are doubles, exact up to 2^53, which covers microsecond timestamps for the next two
+ * centuries; `%.0f` prints them without an exponent. `publish` sends with `PUBLISH` (standalone,
+ * Sentinel: Redis before 7 has no `SPUBLISH`) or, when the backend says `SPUBLISH` (Redis Cluster),
+ * with sharded pub/sub, to a channel in the slot of the script's keys; an empty channel publishes
+ * nothing.
  */
 export const LUA_HELPERS = `
 local function nowMicroseconds()
@@ -10,5 +13,9 @@ local function nowMicroseconds()
 end
 local function integer(number)
   return string.format('%.0f', number)
+end
+local function publish(command, channel, message)
+  if channel == '' then return end
+  redis.call(command == 'SPUBLISH' and 'SPUBLISH' or 'PUBLISH', channel, message)
 end
 `;

@@ -1,8 +1,8 @@
 import { LUA_HELPERS } from './luaHelpers.js';
 
 /**
- * Lua shared by the store scripts. Every script of one item touches only that item's keys (one
- * hash tag, so one Cluster slot): the item hash (`value`, `version`, optional `expiresAt` in server
+ * Lua shared by the store scripts. Every script of one item touches only that item's keys (in its
+ * store shard: one hash tag, so one Cluster slot) and publishes on its shard's channel: the item hash (`value`, `version`, optional `expiresAt` in server
  * milliseconds) and the version counter, which outlives a delete for `tombstoneLifetime` ms.
  *
  * `nextVersion` is the greatest of the counter + 1, the item's version + 1 and the server clock in
@@ -18,13 +18,13 @@ local function nextVersion(versionKey, currentVersion, tombstoneLifetime)
   redis.call('SET', versionKey, integer(version), 'PX', tombstoneLifetime)
   return version
 end
-local function liveFields(itemKey, versionKey, key, channel, tombstoneLifetime)
+local function liveFields(itemKey, versionKey, key, channel, publishCommand, tombstoneLifetime)
   local fields = redis.call('HMGET', itemKey, 'value', 'version', 'expiresAt')
   if not fields[2] then return nil end
   if fields[3] and tonumber(fields[3]) * 1000 <= nowMicroseconds() then
     redis.call('DEL', itemKey)
     local version = nextVersion(versionKey, tonumber(fields[2]), tombstoneLifetime)
-    redis.call('PUBLISH', channel, cjson.encode({type = 'expired', key = key, version = integer(version)}))
+    publish(publishCommand, channel, cjson.encode({type = 'expired', key = key, version = integer(version)}))
     return nil
   end
   return fields

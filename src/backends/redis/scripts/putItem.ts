@@ -1,4 +1,4 @@
-import { toArray, toInteger, type RedisScript } from '../redisScript.js';
+import { toArray, toInteger, type PublishCommand, type RedisScript } from '../redisScript.js';
 import { LUA_STORE_HELPERS } from './luaStoreHelpers.js';
 
 /** A reply of {@link putItem}. */
@@ -11,7 +11,7 @@ export type PutItemReply =
  * its event.
  *
  * KEYS: [item hash, version counter]. ARGV: [key, value, ifVersion (-1: any), timeToLive ms (0: none),
- * store channel, tombstoneLifetime ms, gcGrace ms]. An item with a time to live also gets a Redis
+ * store channel, publish command, tombstoneLifetime ms, gcGrace ms]. An item with a time to live also gets a Redis
  * expiry of timeToLive + gcGrace, so it is collected even if no sweeper ever ends it. Publishes
  * `put` (with `expiresIn` when it has a time to live, so sweepers can wake on time).
  * Reply: `{1, version, expiresAt|false}`, or `{0, actualVersion}` on a version conflict.
@@ -24,6 +24,7 @@ export const putItem: RedisScript<
     ifVersion: number,
     timeToLive: number,
     channel: string,
+    publishCommand: PublishCommand,
     tombstoneLifetime: number,
     gcGrace: number,
   ],
@@ -31,7 +32,7 @@ export const putItem: RedisScript<
 > = {
   name: 'rxSyncPutItem',
   numberOfKeys: 2,
-  numberOfArgs: 7,
+  numberOfArgs: 8,
   lua: `${LUA_STORE_HELPERS}
 local itemKey = KEYS[1]
 local versionKey = KEYS[2]
@@ -40,9 +41,10 @@ local value = ARGV[2]
 local ifVersion = tonumber(ARGV[3])
 local timeToLive = tonumber(ARGV[4])
 local channel = ARGV[5]
-local tombstoneLifetime = tonumber(ARGV[6])
-local gcGrace = tonumber(ARGV[7])
-local fields = liveFields(itemKey, versionKey, key, channel, tombstoneLifetime)
+local publishCommand = ARGV[6]
+local tombstoneLifetime = tonumber(ARGV[7])
+local gcGrace = tonumber(ARGV[8])
+local fields = liveFields(itemKey, versionKey, key, channel, publishCommand, tombstoneLifetime)
 local actual = fields and tonumber(fields[2]) or 0
 if ifVersion >= 0 and ifVersion ~= actual then return {0, actual} end
 local version = nextVersion(versionKey, actual, tombstoneLifetime)
@@ -58,7 +60,7 @@ else
 end
 local event = {type = 'put', key = key, version = integer(version), value = value}
 if timeToLive > 0 then event.expiresIn = timeToLive end
-redis.call('PUBLISH', channel, cjson.encode(event))
+publish(publishCommand, channel, cjson.encode(event))
 return {1, version, expiresAt}`,
   parse: (reply) => {
     const [written, version, expiresAt] = toArray(reply, 'put reply');

@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom, map, timer } from 'rxjs';
+import { adminClient, freePort, startRedisServer, stopRedisServers, type RedisServer } from './redisServer.js';
+
+/** A Sentinel-managed Redis on 127.0.0.1: one master, its replicas and the sentinels watching them. */
+export interface RedisSentinelGroup {
+  /** The master group's name (`name` of ioredis' Sentinel options). */
+  readonly name: string;
+  /** The data servers: the first is the master at start, the others its replicas. */
+  readonly servers: readonly RedisServer[];
+  readonly sentinels: readonly RedisServer[];
+  /** Addresses to give ioredis as `sentinels`. */
+  readonly sentinelAddresses: readonly { readonly host: string; readonly port: number }[];
+  /** `down-after-milliseconds`: how long a master must be unreachable before failover starts. */
+  readonly downAfter: number;
+  /** The data server that the sentinels name as master now. */
+  master(): Promise<RedisServer>;
+  /**
+   * Starts a stopped data server again as a replica of the current master, and resolves once it
+   * has the master's data and every sentinel counts it as a healthy replica (so it can be promoted).
+   */
+  restore(server: RedisServer): Promise<void>;
+  /** Stops every server and sentinel and removes their directories. */
+  stop(): Promise<void>;
+}
+
+/** Shape of a test Sentinel group. */
+export interface RedisSentinelOptions {
+  /** @defaultValue 1 */
+  readonly replicas?: number;
+  /** @defaultValue 3 */
+  readonly sentinels?: number;
+  /** `sentinel down-after-milliseconds`. @defaultValue 500 */
+  readonly downAfter?: number;
+}
+
+const NAME = 'mymaster';
+
+/**
+ * Starts a master, its replicas and sentinels as child processes on free ports of 127.0.0.1. The
+ * sentinels' config files are seeded with each other and with the replicas (`known-sentinel`,
+ * `known-replica`), so they agree on the group at once instead of discovering it through hello
+ * messages over several seconds. Ready once a write on the master has reached every replica (the
+ * master's `WAIT` says so) and every sentinel sees a quorum (`SENTINEL CKQUORUM`).
+ */
+export async function startRedisSentinel(options: RedisSentinelOptions = {}): Promise<RedisSentinelGroup> {
+  const { replicas = 1, sentinels: sentinelCount = 3, downAfter = 500 } = options;
+  const started: RedisServer[] = [];
+  try {
+    const master = await startRedisServer({ args: ['--repl-diskless-sync-delay', '0'] });
+    started.push(master);
+    const replicaServers = await Promise.all(
+      Array.from({ length: replicas }, () =>
+        startRedisServer({
+          args: ['--replicaof', master.host, String(master.port), '--repl-diskless-sync-delay', '0'],
+        }),
+      ),
+    );
+    started.push(...replicaServers);
+    const admin = adminClient(master);
+    try {
+      await until(
+        async () => {
+          await admin.set('rx-sync-ready', '1');
+          return Number(await admin.wait(replicas, 1_000)) >= replicas;
+        },
+        10_000,
+        'the replicas to sync',
+      );
+    } finally {
+      admin.disconnect();
+    }
+
+    const sentinelPorts = await Promise.all(Array.from({ length: sentinelCount }, () => freePort()));
+    const ids = sentinelPorts.map(() => randomBytes(20).toString('hex'));
+    const sentinels = await Promise.all(
+      sentinelPorts.map((port, index) => {
+        const directory = mkdtempSync(join(tmpdir(), 'rx-sync-sentinel-'));
+        const config = [
+          `dir ${directory}`,
+          `sentinel myid ${ids[index]}`,
+          `sentinel monitor ${NAME} ${master.host} ${master.port} ${Math.floor(sentinelCount / 2) + 1}`,
+          `sentinel down-after-milliseconds ${NAME} ${downAfter}`,
+          `sentinel failover-timeout ${NAME} 10000`,
+          `sentinel parallel-syncs ${NAME} 1`,
+          ...replicaServers.map((replica) => `sentinel known-replica ${NAME} ${replica.host} ${replica.port}`),
+          ...sentinelPorts.flatMap((other, otherIndex) =>
+            otherIndex === index ? [] : [`sentinel known-sentinel ${NAME} 127.0.0.1 ${other} ${ids[otherIndex]}`],
+          ),
+          '',
+        ].join('\n');
+        return startRedisServer({ port, directory, config, sentinel: true });
+      }),
+    );
+    started.push(...sentinels);
+    const servers = [master, ...replicaServers];
+    const group: RedisSentinelGroup = {
+      name: NAME,
+      servers,
+      sentinels,
+      sentinelAddresses: sentinels.map((sentinel) => ({ host: sentinel.host, port: sentinel.port })),
+      downAfter,
+      master: async () => {
+        for (const sentinel of sentinels) {
+          const client = adminClient(sentinel);
+          try {
+            const [, port] = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME)) as [string, string];
+            const found = servers.find((server) => server.port === Number(port));
+            if (found) return found;
+          } catch {
+            // This sentinel is down: ask another.
+          } finally {
+            client.disconnect();
+          }
+        }
+        throw new Error('no sentinel names a master');
+      },
+      restore: async (server) => {
+        await server.restart();
+        const master = await group.master();
+        const replica = adminClient(server);
+        const admin = adminClient(master);
+        try {
+          await replica.replicaof(master.host, master.port);
+          const others = servers.length - 1;
+          await until(
+            async () => {
+              await admin.set('rx-sync-ready', '1');
+              return Number(await admin.wait(others, 1_000)) >= others;
+            },
+            10_000,
+            'the restored replica to sync',
+          );
+        } finally {
+          replica.disconnect();
+          admin.disconnect();
+        }
+        await Promise.all(
+          sentinels.map(async (sentinel) => {
+            const client = adminClient(sentinel);
+            try {
+              await until(
+                async () => {
+                  const replicas = (await client.call('SENTINEL', 'REPLICAS', NAME)) as string[][];
+                  return replicas.some((fields) => {
+                    const info = new Map<string, string>();
+                    for (let index = 0; index + 1 < fields.length; index += 2)
+                      info.set(fields[index]!, fields[index + 1]!);
+                    return (
+                      info.get('port') === String(server.port) &&
+                      info.get('master-link-status') === 'ok' &&
+                      !/s_down|disconnected/.test(info.get('flags') ?? '')
+                    );
+                  });
+                },
+                15_000,
+                `sentinel ${sentinel.port} to count ${server.port} as a healthy replica`,
+              );
+            } finally {
+              client.disconnect();
+            }
+          }),
+        );
+      },
+      stop: () => stopRedisServers(...started),
+    };
+    await Promise.all(
+      sentinels.map(async (sentinel) => {
+        const client = adminClient(sentinel);
+        try {
+          await until(
+            async () => String(await client.call('SENTINEL', 'CKQUORUM', NAME)).startsWith('OK'),
+            10_000,
+            `sentinel ${sentinel.port} to see a quorum`,
+          );
+        } finally {
+          client.disconnect();
+        }
+      }),
+    );
+    return group;
+  } catch (error) {
+    await stopRedisServers(...started);
+    throw error;
+  }
+}
+
+async function until(check: () => Promise<boolean>, within: number, what: string): Promise<void> {
+  const deadline = performance.now() + within;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      last = error;
+    }
+    if (performance.now() > deadline)
+      throw new Error(
+        `timed out after ${within} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
+    await firstValueFrom(timer(20).pipe(map(() => undefined)));
+  }
+}

@@ -1,0 +1,73 @@
+import { crc16, hashSlot, HASH_SLOTS } from '../../../src/backends/redis/hashSlot';
+import { RedisKeys, shardTags, storeShard, STORE_SHARDS } from '../../../src/backends/redis/redisKeys';
+
+describe('hashSlot', () => {
+  it('is the CRC16 (XMODEM) of the hash tag or the whole name, modulo 16384, as Redis Cluster computes it', () => {
+    expect(crc16(Buffer.from('123456789'))).toBe(0x31c3); // the XMODEM check value
+    // Values from CLUSTER KEYSLOT on redis-server 7.
+    expect(hashSlot('foo')).toBe(12182);
+    expect(hashSlot('{user1000}.following')).toBe(hashSlot('{user1000}.followers'));
+    expect(hashSlot('{user1000}.following')).toBe(3443);
+    expect(hashSlot('a{b}c')).toBe(hashSlot('b'));
+    expect(hashSlot('{}x')).toBe(hashSlot('{}x')); // an empty tag hashes the whole name
+    expect(hashSlot('{}x')).not.toBe(hashSlot(''));
+    expect(hashSlot('x{ü}')).toBe(hashSlot('ü')); // UTF-8 bytes
+  });
+});
+
+describe('store shards', () => {
+  it('has one tag per shard, each in its own equal slot range, the same in every process', () => {
+    const tags = shardTags();
+    expect(tags).toHaveLength(STORE_SHARDS);
+    expect(new Set(tags).size).toBe(STORE_SHARDS);
+    const width = HASH_SLOTS / STORE_SHARDS;
+    tags.forEach((tag, shard) => expect(Math.floor(hashSlot(`{${tag}}`) / width)).toBe(shard));
+    // Part of the key layout: these must never change.
+    expect(tags.slice(0, 4)).toEqual(['kv~3', 'kv~317', 'kv~7', 'kv~313']);
+    expect(shardTags()).toBe(tags);
+  });
+
+  it('puts a key in a shard by the CRC16 of its UTF-8 bytes', () => {
+    expect(storeShard('cfg/a')).toBe(crc16(Buffer.from('cfg/a')) % STORE_SHARDS);
+    const used = new Set(Array.from({ length: 2_000 }, (_, index) => storeShard(`key-${index}`)));
+    expect(used.size).toBe(STORE_SHARDS); // keys spread over every shard
+  });
+});
+
+describe('RedisKeys', () => {
+  const keys = new RedisKeys('app');
+
+  it('gives every key of a lease one hash tag, and its channel the same', () => {
+    expect(keys.lease('lock:jobs')).toBe('app:{lock:jobs}:lease');
+    expect(keys.leaseToken('lock:jobs')).toBe('app:{lock:jobs}:token');
+    expect(keys.leaseChannel('lock:jobs')).toBe('app:{lock:jobs}:events');
+    expect(keys.lease('lock:{x}')).toBe('app:{lock:\\(x\\)}:lease'); // braces cannot end the tag
+  });
+
+  it("puts a store item's keys and its shard channel in one slot", () => {
+    const tag = shardTags()[storeShard('cfg/a')]!;
+    expect(keys.item('cfg/a')).toBe(`app:{${tag}}:item:cfg/a`);
+    expect(keys.itemVersion('cfg/a')).toBe(`app:{${tag}}:version:cfg/a`);
+    expect(keys.storeShardChannel('cfg/a')).toBe(`app:{${tag}}:changes`);
+    expect(hashSlot(keys.itemVersion('cfg/a'))).toBe(hashSlot(keys.item('cfg/a')));
+    expect(hashSlot(keys.storeShardChannel('cfg/a'))).toBe(hashSlot(keys.item('cfg/a')));
+    expect(keys.storeShardChannels()).toHaveLength(STORE_SHARDS);
+    expect(keys.storeShardChannels()).toContain(keys.storeShardChannel('cfg/a'));
+    expect(keys.storeChannel()).toBe('app:{kv-changes}');
+  });
+
+  it('recovers store keys from key names, whatever their characters', () => {
+    for (const key of ['cfg/a', 'a:item:b', 'x{y}z', 'back\\slash', 'ünï', '*?[]']) {
+      expect(keys.keyOfStoreName('item', keys.item(key))).toBe(key);
+      expect(keys.keyOfStoreName('version', keys.itemVersion(key))).toBe(key);
+      expect(keys.keyOfStoreName('version', keys.item(key))).toBeUndefined();
+    }
+    expect(keys.keyOfStoreName('item', 'other:{kv~3}:item:a')).toBeUndefined();
+    expect(keys.keyOfStoreName('item', 'app:{lock:a}:lease')).toBeUndefined();
+  });
+
+  it('matches the items under a prefix with a SCAN pattern', () => {
+    expect(keys.storePattern('item', 'cfg/')).toBe('app:{kv~*}:item:cfg/*');
+    expect(keys.storePattern('version', 'a*b')).toBe('app:{kv~*}:version:a\\*b*');
+  });
+});
