@@ -96,7 +96,7 @@ export function quorumLeases(
           claim.holder,
           claim.value ?? '',
           claim.value === undefined ? '0' : '1',
-          claim.leaseDuration,
+          Math.ceil(claim.leaseDuration),
           '',
           'PUBLISH',
           settings.counterLifetime,
@@ -150,7 +150,7 @@ export function quorumLeases(
     tryAcquire: acquire,
     renew: (key, owner, leaseDuration) =>
       poll(masterTimeout(leaseDuration), (master) =>
-        runScript(master, renewLease, [keys.lease(key)], [owner, leaseDuration]),
+        runScript(master, renewLease, [keys.lease(key)], [owner, Math.ceil(leaseDuration)]),
       ).pipe(
         map((votes) => {
           const renewed = votes.filter((vote) => vote.ok && vote.reply).length;
