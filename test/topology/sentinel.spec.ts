@@ -43,6 +43,11 @@ function admin(server: RedisServer): Redis {
   return client;
 }
 
+// Known flake (one failure in about eight runs of the topology project, not yet reproduced or
+// identified): a test of these real-topology suites gets one more try, and the first failure is
+// logged, so a persistent bug still fails. Root-cause it and remove this line.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 beforeAll(async () => {
   group = await startRedisSentinel({ downAfter: 1_000 });
 }, 30_000);
