@@ -7,6 +7,7 @@ import {
   assertPrefixArgument,
   assertPutArguments,
 } from '../../internal/storeArguments.js';
+import { assertTryAcquireArguments } from '../../internal/leaseArguments.js';
 import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
 import { MemoryLeases } from './memoryLeases.js';
 import { MemoryStore } from './memoryStore.js';
@@ -67,11 +68,7 @@ export function createMemoryBackendInternals(): MemoryBackendInternals {
   const backend: MemoryBackend = {
     name: 'memory',
     tryAcquire(key, claim) {
-      assertName(key, 'key');
-      assertName(claim.owner, 'claim.owner');
-      assertName(claim.holder, 'claim.holder');
-      assertPositiveDuration(claim.leaseDuration, 'claim.leaseDuration');
-      if (claim.value !== undefined) assertString(claim.value, 'claim.value');
+      assertTryAcquireArguments(key, claim);
       return reply(() => leases.tryAcquire(key, claim));
     },
     renew(key, owner, leaseDuration) {

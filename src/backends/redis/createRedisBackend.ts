@@ -23,6 +23,7 @@ import {
   assertPrefixArgument,
   assertPutArguments,
 } from '../../internal/storeArguments.js';
+import { assertTryAcquireArguments } from '../../internal/leaseArguments.js';
 import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
 import { expirySweeper } from './expirySweeper.js';
 import { HASH_SLOTS } from './hashSlot.js';
@@ -203,11 +204,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   const backend: RedisBackend = {
     name: 'redis',
     tryAcquire(key, claim) {
-      assertName(key, 'key');
-      assertName(claim.owner, 'claim.owner');
-      assertName(claim.holder, 'claim.holder');
-      assertPositiveDuration(claim.leaseDuration, 'claim.leaseDuration');
-      if (claim.value !== undefined) assertString(claim.value, 'claim.value');
+      assertTryAcquireArguments(key, claim);
       return request('tryAcquire', () => leases.tryAcquire(key, claim), true);
     },
     renew(key, owner, leaseDuration) {
