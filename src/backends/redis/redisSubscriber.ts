@@ -78,16 +78,6 @@ export class RedisSubscriber {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  /** How many channels are subscribed (for tests and metrics). */
-  get channelCount(): number {
-    return this.channels.size;
-  }
-
-  /** Whether the pub/sub connection has been made. */
-  get connected(): boolean {
-    return this.connection !== undefined && !this.closed;
-  }
-
   /** Closes the pub/sub connection; watchers still attached get an error. */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
