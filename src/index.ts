@@ -98,3 +98,4 @@ export { TaskFailedError } from './errors/TaskFailedError.js';
 export { TaskCancelledError } from './errors/TaskCancelledError.js';
 export { TaskTimeoutError } from './errors/TaskTimeoutError.js';
 export { UnknownTaskError } from './errors/UnknownTaskError.js';
+export { NonRetryableError } from './errors/NonRetryableError.js';

@@ -2,8 +2,9 @@ import type { TaskErrorInfo } from '../taskBackend.js';
 import { SyncError } from './SyncError.js';
 
 /**
- * Raised by {@link submit} when every attempt of a task failed; `lastError` (and `cause`, rebuilt
- * as an `Error`) is the last attempt's error, as the worker reported it.
+ * Raised by {@link submit} when every attempt of a task failed, or when an attempt failed with a
+ * {@link NonRetryableError} (then `attempts` is that attempt's number); `lastError` (and `cause`,
+ * rebuilt as an `Error`) is the last attempt's error, as the worker reported it.
  *
  * @example
  * ```ts
@@ -35,8 +36,15 @@ export class TaskFailedError extends SyncError {
     options?: ErrorOptions,
   ) {
     super(
-      `Task "${task}" (${id}) failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError.name}: ${lastError.message.replace(/\.$/, '')}. Raise "attempts" to retry more.`,
+      `Task "${task}" (${id}) failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError.name}: ${lastError.message.replace(/\.$/, '')}. ${adviceText(lastError)}`,
       { cause: Object.assign(new Error(lastError.message), { name: lastError.name }), ...options },
     );
   }
+}
+
+/** What to do: more attempts, unless the handler said a retry cannot help. */
+function adviceText(lastError: TaskErrorInfo): string {
+  return lastError.name === 'NonRetryableError'
+    ? 'The handler marked it as not retryable.'
+    : 'Raise "attempts" to retry more.';
 }

@@ -6,9 +6,9 @@ import type { TaskErrorInfo, TaskState } from '../taskBackend.js';
  *
  * @remarks
  * `queued` comes first (with the id), then for each attempt `started`, any `progress` values the
- * handler reports, and `retrying` when the attempt failed and another will run; `succeeded`
- * carries the result and is the last value before completion. Failure and cancellation are
- * errors (`TaskFailedError`, `TaskCancelledError`), not events.
+ * handler reports, and `retrying` when the attempt failed and another will run (never after a
+ * `NonRetryableError`); `succeeded` carries the result and is the last value before completion.
+ * Failure and cancellation are errors (`TaskFailedError`, `TaskCancelledError`), not events.
  *
  * @example
  * ```ts
@@ -36,6 +36,10 @@ export type TaskEvent<Result = unknown> =
 /**
  * What a handler gets besides its input: the attempt's identity, its abort signal and a way to
  * report progress.
+ *
+ * @remarks
+ * A failed attempt is retried while attempts remain (`attempt` counts them); to fail the task at
+ * once, throw a {@link NonRetryableError}.
  *
  * @example
  * ```ts
@@ -75,7 +79,8 @@ export interface TaskContext {
 
 /**
  * A task handler: takes the input and returns the result as a value, a Promise or an Observable
- * (its last value). Throwing, rejecting or erroring fails the attempt.
+ * (its last value). Throwing, rejecting or erroring fails the attempt, which is retried while
+ * attempts remain; failing with a {@link NonRetryableError} fails the task at once.
  */
 export type TaskHandler<Input = never, Result = unknown> = (
   input: Input,
@@ -83,7 +88,8 @@ export type TaskHandler<Input = never, Result = unknown> = (
 ) => Result | PromiseLike<Result> | Observable<Result>;
 
 /**
- * Handlers by task name, as {@link worker} takes them.
+ * Handlers by task name, as {@link worker} takes them. A handler that throws, rejects or errors
+ * fails its attempt (retried while attempts remain); with a {@link NonRetryableError}, the task.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler has its own input type
 export type TaskHandlers = Readonly<Record<string, TaskHandler<any, unknown>>>;
@@ -107,8 +113,8 @@ export interface TaskInfo {
 
 /**
  * What a worker did, as emitted by {@link worker}: an attempt `started`, `succeeded`, `failed`
- * (`retry` tells whether the backend will run it again), or `abandoned` (cancelled, lease lost, or
- * aborted when the worker stopped).
+ * (`retry` tells whether the backend will run it again: `false` on the last attempt and after a
+ * `NonRetryableError`), or `abandoned` (cancelled, lease lost, or aborted when the worker stopped).
  */
 export type WorkerEvent =
   | { readonly type: 'started'; readonly id: string; readonly name: string; readonly attempt: number }

@@ -18,11 +18,14 @@ import { resolveSubmitOptions, type SubmitOptions } from './submitOptions.js';
  * submit(b, 'resize', input):  q--s-p-p--r----s-p--(v|)   q: queued  s: started  p: progress
  *                                                         r: retrying  v: succeeded (result)
  * every attempt failed:        q--s---r----s---#          #: TaskFailedError (last cause)
+ * NonRetryableError thrown:    q--s---#                   (no retry, whatever attempts remain)
  * ```
  * Subscribing enqueues the task (nothing is enqueued before); any worker that handles the name
  * claims it (see {@link worker}). The stream emits {@link TaskEvent}s and completes after
  * `succeeded`. It errors with `TaskFailedError` when the last attempt failed (its `lastError` is
- * that attempt's error: a `TaskTimeoutError` when it ran longer than `timeout`), with
+ * that attempt's error: a `TaskTimeoutError` when it ran longer than `timeout`), or when an
+ * attempt failed with a {@link NonRetryableError} (no `retrying` event; `attempts` is the number
+ * of that attempt, `lastError.name` is `'NonRetryableError'`), with
  * `TaskCancelledError` when the task was cancelled, with `UnknownTaskError` when `knownTasks` is
  * given and lacks the name, and with the backend's error when the backend fails. Unsubscribing
  * before the end cancels the task (unless `cancelOnUnsubscribe` is `false`): removed when still

@@ -7,7 +7,10 @@ import { assertBoolean, assertName, assertOptionsObject, assertPositiveDuration 
  * milliseconds.
  */
 export interface SubmitOptions {
-  /** How many attempts in all, the first included; `1` means no retry. @defaultValue 3 */
+  /**
+   * How many attempts in all, the first included; `1` means no retry. A handler that fails with a
+   * `NonRetryableError` ends the task sooner. @defaultValue 3
+   */
   readonly attempts?: number;
   /** Delay before the first retry; it doubles with every further retry up to `maxRetryDelay`. @defaultValue 1_000 */
   readonly retryDelay?: number;

@@ -19,6 +19,7 @@ import {
   timeout,
   timer,
 } from 'rxjs';
+import { NonRetryableError } from '../errors/NonRetryableError.js';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
 import { schedulerNow } from '../internal/clock.js';
@@ -62,7 +63,10 @@ interface Run {
  * (`TaskCancelledError`), when the claim is lost (renewal refused, or unconfirmed until
  * `leaseDuration - driftMargin` after the last confirmed one), or at the end of the grace
  * period. A failed attempt (throw, rejection, error, timeout, a result that is not a JSON value)
- * is retried after jittered exponential backoff while attempts remain.
+ * is retried after jittered exponential backoff while attempts remain, unless its error is a
+ * {@link NonRetryableError} (or any object whose `name` is `'NonRetryableError'`): that fails the
+ * task at once (`failed` with `retry: false`), whatever attempts remain. A timed-out attempt is
+ * retried like any other.
  *
  * Emits a {@link WorkerEvent} for every attempt that starts and ends; never completes by itself.
  * Unsubscribing stops claiming; running handlers go on for `gracePeriod` and report their
@@ -262,8 +266,9 @@ function settle(
   }
   if (outcome.kind === 'failed') {
     controller.abort(outcome.error);
-    const error = errorInfo(outcome.error);
-    const retry = attempt < policy.attempts;
+    const final = isNonRetryable(outcome.error);
+    const error = final ? nonRetryableInfo(outcome.error) : errorInfo(outcome.error);
+    const retry = !final && attempt < policy.attempts;
     return backend.failTask(id, token, error, retry ? retryDelay(policy, attempt) : undefined).pipe(
       map((done): WorkerEvent =>
         done ? { type: 'failed', id, name, attempt, error, retry } : abandoned('lease-lost'),
@@ -340,6 +345,23 @@ export function retryDelay(policy: TaskPolicy, attempt: number): number {
 function errorInfo(error: unknown): TaskErrorInfo {
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: typeof error === 'string' ? error : safeText(error) };
+}
+
+/**
+ * Whether a handler's error asks not to be retried: a {@link NonRetryableError}, or any object
+ * named like one (an error from another copy of rx-sync fails `instanceof`).
+ */
+function isNonRetryable(error: unknown): boolean {
+  return (
+    error instanceof NonRetryableError ||
+    (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'NonRetryableError')
+  );
+}
+
+/** The stored error of a non-retryable failure: its fixed name and its message as written. */
+function nonRetryableInfo(error: unknown): TaskErrorInfo {
+  const { message } = error as { message?: unknown };
+  return { name: 'NonRetryableError', message: typeof message === 'string' ? message : safeText(error) };
 }
 
 function safeText(value: unknown): string {
