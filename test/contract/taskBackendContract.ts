@@ -31,7 +31,7 @@ const POLICY: TaskPolicy = { attempts: 2, retryDelay: 10, maxRetryDelay: 10, ret
  */
 export function describeTaskBackendContract<B extends TaskBackend>(
   name: string,
-  createBackend: () => B,
+  createBackend: () => B | Promise<B>,
   options: TaskBackendContractOptions<B> = {},
 ): void {
   const scale = options.timeScale ?? 1;
@@ -49,8 +49,8 @@ export function describeTaskBackendContract<B extends TaskBackend>(
   describe(`TaskBackend contract: ${name}`, () => {
     let backend: B;
 
-    beforeEach(() => {
-      backend = createBackend();
+    beforeEach(async () => {
+      backend = await createBackend();
     });
 
     afterEach(async () => {

@@ -13,6 +13,15 @@ import { readLease } from '../../src/backends/redis/scripts/readLease.js';
 import { releaseLease } from '../../src/backends/redis/scripts/releaseLease.js';
 import { renewLease } from '../../src/backends/redis/scripts/renewLease.js';
 import { updateLease } from '../../src/backends/redis/scripts/updateLease.js';
+import { cancelTask } from '../../src/backends/redis/scripts/cancelTask.js';
+import { claimTasks } from '../../src/backends/redis/scripts/claimTasks.js';
+import { completeTask } from '../../src/backends/redis/scripts/completeTask.js';
+import { enqueueTask } from '../../src/backends/redis/scripts/enqueueTask.js';
+import { failTask } from '../../src/backends/redis/scripts/failTask.js';
+import { peekTasks } from '../../src/backends/redis/scripts/peekTasks.js';
+import { readTask } from '../../src/backends/redis/scripts/readTask.js';
+import { renewTaskClaim } from '../../src/backends/redis/scripts/renewTaskClaim.js';
+import { reportTaskProgress } from '../../src/backends/redis/scripts/reportTaskProgress.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { leaseKeys, randomPrefix, Resources, single, storeKeys, type Redis } from './support/redisTestKit.js';
 
@@ -29,8 +38,17 @@ const SCRIPTS: Record<string, RedisScript<readonly string[], readonly (string | 
   'releaseLease.ts': releaseLease,
   'renewLease.ts': renewLease,
   'updateLease.ts': updateLease,
+  'cancelTask.ts': cancelTask,
+  'claimTasks.ts': claimTasks,
+  'completeTask.ts': completeTask,
+  'enqueueTask.ts': enqueueTask,
+  'failTask.ts': failTask,
+  'peekTasks.ts': peekTasks,
+  'readTask.ts': readTask,
+  'renewTaskClaim.ts': renewTaskClaim,
+  'reportTaskProgress.ts': reportTaskProgress,
 };
-const HELPERS = ['luaHelpers.ts', 'luaStoreHelpers.ts'];
+const HELPERS = ['luaHelpers.ts', 'luaStoreHelpers.ts', 'luaTaskHelpers.ts'];
 const WEEK = 7 * 24 * 60 * 60 * 1000;
 
 let server: RedisServer;

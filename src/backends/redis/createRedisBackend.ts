@@ -15,6 +15,7 @@ import {
   type Observable,
 } from 'rxjs';
 import type { DeleteOptions, Item, LeaseEvent, PutOptions, SyncBackend } from '../../backend.js';
+import type { TaskBackend } from '../../taskBackend.js';
 import { BackendUnavailableError } from '../../errors/BackendUnavailableError.js';
 import { VersionConflictError } from '../../errors/VersionConflictError.js';
 import {
@@ -28,6 +29,7 @@ import { assertName, assertPositiveDuration, assertString } from '../../internal
 import { expirySweeper } from './expirySweeper.js';
 import { HASH_SLOTS } from './hashSlot.js';
 import { quorumLeases } from './quorumLeases.js';
+import { redisTasks } from './redisTasks.js';
 import { resolveRedisBackendOptions, type RedisBackendOptions } from './redisBackendOptions.js';
 import { escapeGlob, RedisKeys } from './redisKeys.js';
 import { isCluster, runScript, type PublishCommand, type RedisClient } from './redisScript.js';
@@ -52,8 +54,8 @@ const SCAN_COUNT = 500;
 /** Longest pause between attempts to read the store after a pub/sub gap (a Cluster failover can take seconds). */
 const CATCH_UP_MAX_DELAY = 2_000;
 
-/** A {@link SyncBackend} on Redis, which owns one pub/sub connection that `close()` ends. */
-export interface RedisBackend extends SyncBackend {
+/** A {@link SyncBackend} and {@link TaskBackend} on Redis, which owns one pub/sub connection that `close()` ends. */
+export interface RedisBackend extends SyncBackend, TaskBackend {
   /** Ends watches (they error) and closes the pub/sub connection; the clients given stay open. */
   close(): Promise<void>;
 }
@@ -203,6 +205,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
 
   const backend: RedisBackend = {
     name: 'redis',
+    ...redisTasks({ client, keys, subscriber, publishCommand, request }),
     tryAcquire(key, claim) {
       assertTryAcquireArguments(key, claim);
       return request('tryAcquire', () => leases.tryAcquire(key, claim), true);

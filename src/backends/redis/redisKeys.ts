@@ -76,11 +76,38 @@ export class RedisKeys {
     return `${this.prefix}:{${storeShardTag(key)}}:changes`;
   }
 
+  /**
+   * The keys of the task queue of one task name, all under the hash tag `{task:NAME}` (one Cluster
+   * slot per name): the queue of claimable tasks (sorted set scored by queue order), the delayed
+   * retries (scored by due time), the running claims (scored by lease deadline), the counter of
+   * task numbers, tokens and queue order, and the bases that task records and idempotency keys
+   * extend (passed as keys so that a client's `keyPrefix` applies to them too).
+   */
+  taskKeys(name: string): TaskKeys {
+    const tag = `${this.prefix}:{task:${escape(name)}}`;
+    return [`${tag}:queue`, `${tag}:delayed`, `${tag}:claims`, `${tag}:counter`, `${tag}:task:`, `${tag}:idempotency:`];
+  }
+
+  /** The channel of a task name's events (and so of its workers' wake-ups), in the slot of its keys. */
+  taskChannel(name: string): string {
+    return `${this.prefix}:{task:${escape(name)}}:events`;
+  }
+
   /** Every store shard's sharded pub/sub channel: what `changes()` listens to on Redis Cluster. */
   storeShardChannels(): readonly string[] {
     return shardTags().map((tag) => `${this.prefix}:{${tag}}:changes`);
   }
 }
+
+/** See {@link RedisKeys.taskKeys}. */
+export type TaskKeys = [
+  queue: string,
+  delayed: string,
+  claims: string,
+  counter: string,
+  taskBase: string,
+  idempotencyBase: string,
+];
 
 /** The store shard of a key: CRC16 of its UTF-8 bytes modulo {@link STORE_SHARDS}. */
 export function storeShard(key: string): number {

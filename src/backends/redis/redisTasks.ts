@@ -1,0 +1,368 @@
+import { catchError, concatMap, EMPTY, forkJoin, map, merge, mergeMap, NEVER, Observable, of, timer } from 'rxjs';
+import { assertPolicy, assertTaskBackendArguments } from '../../internal/taskArguments.js';
+import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
+import type { TaskBackend, TaskBackendEvent, TaskClaim, TaskPolicy, TaskRecord, TaskState } from '../../taskBackend.js';
+import type { RedisKeys } from './redisKeys.js';
+import { ReplyShapeError, runScript, type PublishCommand, type RedisClient } from './redisScript.js';
+import type { RedisSubscriber } from './redisSubscriber.js';
+import { cancelTask } from './scripts/cancelTask.js';
+import { claimTasks, type ClaimedTask } from './scripts/claimTasks.js';
+import { completeTask } from './scripts/completeTask.js';
+import { enqueueTask } from './scripts/enqueueTask.js';
+import { failTask } from './scripts/failTask.js';
+import { peekTasks } from './scripts/peekTasks.js';
+import { readTask } from './scripts/readTask.js';
+import { renewTaskClaim } from './scripts/renewTaskClaim.js';
+import { reportTaskProgress } from './scripts/reportTaskProgress.js';
+import { decodeTaskEvent, errorInfo } from './taskEventMessage.js';
+
+/** What the task queue needs from the Redis backend that hosts it. */
+export interface RedisTaskContext {
+  readonly client: RedisClient;
+  readonly keys: RedisKeys;
+  readonly subscriber: RedisSubscriber;
+  readonly publishCommand: PublishCommand;
+  /** Runs one request: bounded by the backend's `requestTimeout`, errors typed; after pending subscriptions when `ordered`. */
+  readonly request: <T>(operation: string, work: () => Observable<T>, ordered?: boolean) => Observable<T>;
+}
+
+/** A task id taken apart: the name (which places the task's keys) and the task's number. */
+interface TaskAddress {
+  readonly name: string;
+  readonly n: string;
+}
+
+const STATES: ReadonlySet<string> = new Set<TaskState>(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+
+/**
+ * The task queue of the Redis backend: one Lua script per step, on the keys of one task name (see
+ * `RedisKeys.taskKeys`), events published by the same script on the name's channel. Task ids are
+ * `NAME:n`, so every call finds the task's keys (and its Cluster slot) from the id alone.
+ *
+ * @remarks
+ * Why sorted sets and pub/sub rather than a stream consumer group: a claim here is a lease with a
+ * per-claim duration, renewed only by its owner and checked by fencing token, and the queue must
+ * also hold delayed retries and let a queued task be cancelled. A consumer group's pending list
+ * would be a second record of ownership to keep consistent with the task's own (idle time that
+ * any `XCLAIM` resets is not an owner's lease), and blocked `XREADGROUP`s need a connection per
+ * waiting worker; here one script claims a batch, ends lapsed claims and queues due retries in
+ * the same atomic step, and idle workers are woken through the backend's one pub/sub connection.
+ */
+export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'> {
+  const { client, keys, subscriber, publishCommand, request } = context;
+  /** Every step waits for pending subscriptions, so that "watch, then act" never misses the act's event. */
+  const ordered = <T>(operation: string, work: () => Observable<T>): Observable<T> => request(operation, work, true);
+  const head = (name: string): [PublishCommand, string] => [publishCommand, keys.taskChannel(name)];
+
+  const claimFrom = (worker: string, name: string, leaseDuration: number, limit: number): Observable<TaskClaim[]> =>
+    runScript(client, claimTasks, keys.taskKeys(name), [...head(name), worker, leaseDuration, limit]).pipe(
+      map((claimed) => claimed.map((entry) => toClaim(name, entry))),
+    );
+
+  /** Claims across names oldest first: peeks at each name's queue, then claims each name's share. */
+  const claimAcross = (
+    worker: string,
+    names: readonly string[],
+    leaseDuration: number,
+    limit: number,
+  ): Observable<TaskClaim[]> =>
+    forkJoin(names.map((name) => runScript(client, peekTasks, keys.taskKeys(name), [...head(name), limit]))).pipe(
+      concatMap((queues) => {
+        const oldest = queues
+          .flatMap((orders, index) => orders.map((order) => ({ order, index })))
+          .sort((a, b) => a.order - b.order)
+          .slice(0, limit);
+        const shares = names.map((_, index) => oldest.filter((entry) => entry.index === index).length);
+        const claims = names.flatMap((name, index) =>
+          shares[index]! > 0 ? [claimFrom(worker, name, leaseDuration, shares[index]!)] : [],
+        );
+        return claims.length === 0 ? of([]) : forkJoin(claims);
+      }),
+      map((batches) => batches.flat().sort((a, b) => orderOf(a) - orderOf(b))),
+      map((claims) => claims.map(withoutOrder)),
+    );
+
+  const read = (address: TaskAddress): Observable<TaskRecord | undefined> =>
+    runScript(client, readTask, keys.taskKeys(address.name), [...head(address.name), address.n]).pipe(
+      map((fields) => fields && toRecord(fields)),
+    );
+
+  return {
+    enqueue(task) {
+      assertTaskBackendArguments.request(task);
+      const { name, input, policy, retention, idempotencyKey } = task;
+      return ordered('enqueue', () =>
+        runScript(client, enqueueTask, keys.taskKeys(name), [
+          ...head(name),
+          name,
+          input,
+          encodePolicy(policy),
+          policy.attempts,
+          Math.ceil(retention),
+          idempotencyKey ?? '',
+        ]),
+      );
+    },
+    claim(worker, names, leaseDuration, limit) {
+      assertTaskBackendArguments.claim(worker, names, leaseDuration, limit);
+      const distinct = [...new Set(names)];
+      return ordered('claim', () => {
+        if (distinct.length === 0) return of([]);
+        if (distinct.length === 1)
+          return claimFrom(worker, distinct[0]!, leaseDuration, limit).pipe(map(withoutOrders));
+        return claimAcross(worker, distinct, leaseDuration, limit);
+      });
+    },
+    renewTask(id, token, leaseDuration) {
+      assertTaskBackendArguments.owned(id, token);
+      assertPositiveDuration(leaseDuration, 'leaseDuration');
+      return owned(id, (address) =>
+        ordered('renewTask', () =>
+          runScript(client, renewTaskClaim, keys.taskKeys(address.name), [
+            ...head(address.name),
+            address.n,
+            String(token),
+            leaseDuration,
+          ]),
+        ),
+      );
+    },
+    reportProgress(id, token, value) {
+      assertTaskBackendArguments.owned(id, token);
+      assertString(value, 'value');
+      return owned(id, (address) =>
+        ordered('reportProgress', () =>
+          runScript(client, reportTaskProgress, keys.taskKeys(address.name), [
+            ...head(address.name),
+            address.n,
+            String(token),
+            value,
+          ]),
+        ),
+      );
+    },
+    completeTask(id, token, result) {
+      assertTaskBackendArguments.owned(id, token);
+      if (result !== undefined) assertString(result, 'result');
+      return owned(id, (address) =>
+        ordered('completeTask', () =>
+          runScript(client, completeTask, keys.taskKeys(address.name), [
+            ...head(address.name),
+            address.n,
+            String(token),
+            result === undefined ? 0 : 1,
+            result ?? '',
+          ]),
+        ),
+      );
+    },
+    failTask(id, token, error, retryDelay) {
+      assertTaskBackendArguments.owned(id, token);
+      assertTaskBackendArguments.failure(error, retryDelay);
+      return owned(id, (address) =>
+        ordered('failTask', () =>
+          runScript(client, failTask, keys.taskKeys(address.name), [
+            ...head(address.name),
+            address.n,
+            String(token),
+            JSON.stringify({ name: error.name, message: error.message }),
+            retryDelay ?? '',
+          ]),
+        ),
+      );
+    },
+    cancelTask(id) {
+      assertName(id, 'id');
+      return owned(id, (address) =>
+        ordered('cancelTask', () =>
+          runScript(client, cancelTask, keys.taskKeys(address.name), [...head(address.name), address.n]),
+        ),
+      );
+    },
+    readTask(id) {
+      assertName(id, 'id');
+      const address = parseTaskId(id);
+      if (!address) return of(undefined);
+      return request('readTask', () => read(address), true);
+    },
+    taskEvents(id) {
+      assertName(id, 'id');
+      const address = parseTaskId(id);
+      if (!address) return NEVER;
+      return watchTaskEvents(subscriber, keys.taskChannel(address.name), id, () =>
+        request('readTask', () => read(address), true),
+      );
+    },
+    taskSignals(names) {
+      assertTaskBackendArguments.names(names);
+      return merge(...[...new Set(names)].map((name) => wakeUps(subscriber, keys.taskChannel(name))));
+    },
+  };
+}
+
+/** Runs an owner-checked step, or replies `false` for an id no task of this backend can have. */
+function owned(id: string, step: (address: TaskAddress) => Observable<boolean>): Observable<boolean> {
+  const address = parseTaskId(id);
+  return address ? step(address) : of(false);
+}
+
+/** `NAME:n` taken apart; `undefined` for an id of another shape. */
+export function parseTaskId(id: string): TaskAddress | undefined {
+  const colon = id.lastIndexOf(':');
+  const n = id.slice(colon + 1);
+  if (colon < 1 || !/^[1-9]\d*$/.test(n)) return undefined;
+  return { name: id.slice(0, colon), n };
+}
+
+/**
+ * A task's events from the name's channel. After a reconnect (a `gap`, when messages may have been
+ * lost), reads the record and, when it is newer than the last event heard, emits the event that
+ * brings a listener to its state: `started` for a running task (its current attempt), `retrying`
+ * for one queued again, the ending for one that finished. Progress reports in the gap are lost;
+ * the outcome never is.
+ */
+function watchTaskEvents(
+  subscriber: RedisSubscriber,
+  channel: string,
+  id: string,
+  read: () => Observable<TaskRecord | undefined>,
+): Observable<TaskBackendEvent> {
+  return new Observable<TaskBackendEvent>((observer) => {
+    let lastSeq = 0;
+    return subscriber
+      .channel(channel)
+      .pipe(
+        concatMap((signal) => {
+          if (signal.kind === 'message') {
+            const event = decodeTaskEvent(signal.message);
+            if (event?.id !== id) return EMPTY;
+            lastSeq = Math.max(lastSeq, event.seq);
+            return of(event);
+          }
+          return read().pipe(
+            concatMap((record) => {
+              const event = record && record.seq > lastSeq ? explain(record) : undefined;
+              if (!event) return EMPTY;
+              lastSeq = event.seq;
+              return of(event);
+            }),
+            catchError(() => EMPTY), // the next gap catches up
+          );
+        }),
+      )
+      .subscribe(observer);
+  });
+}
+
+/** The event that brings a listener that missed some to the record's state. */
+function explain(record: TaskRecord): TaskBackendEvent {
+  const { id, seq, attempt } = record;
+  const error = record.error ?? { name: 'Error', message: 'unknown' };
+  switch (record.state) {
+    case 'queued':
+      return attempt === 0 ? { type: 'queued', id, seq } : { type: 'retrying', id, seq, attempt, error, delay: 0 };
+    case 'running':
+      return { type: 'started', id, seq, attempt, worker: record.worker ?? '' };
+    case 'succeeded':
+      return { type: 'succeeded', id, seq, ...(record.result !== undefined && { result: record.result }) };
+    case 'failed':
+      return { type: 'failed', id, seq, attempt, error };
+    case 'cancelled':
+      return { type: 'cancelled', id, seq };
+  }
+}
+
+/**
+ * Wake-ups of a name's idle workers: a task queued, a retry queued at once or (on a timer) due,
+ * and every gap (a message may have been missed). Each worker claims when woken; the claim script
+ * hands a task to one of them.
+ */
+function wakeUps(subscriber: RedisSubscriber, channel: string): Observable<void> {
+  return subscriber.channel(channel).pipe(
+    mergeMap((signal) => {
+      if (signal.kind === 'gap') return of(undefined);
+      const event = decodeTaskEvent(signal.message);
+      if (event?.type === 'queued') return of(undefined);
+      if (event?.type !== 'retrying') return EMPTY;
+      // The script queues a due retry when it runs; one millisecond later than due covers rounding.
+      return event.delay > 0 ? timer(Math.ceil(event.delay) + 1).pipe(map(() => undefined)) : of(undefined);
+    }),
+  );
+}
+
+function encodePolicy(policy: TaskPolicy): string {
+  return JSON.stringify({ ...policy, timeout: Number.isFinite(policy.timeout) ? policy.timeout : null });
+}
+
+function decodePolicy(text: string): TaskPolicy {
+  try {
+    const parsed = JSON.parse(text) as Record<keyof TaskPolicy, number | null>;
+    const policy: TaskPolicy = {
+      attempts: parsed.attempts ?? Number.NaN,
+      retryDelay: parsed.retryDelay ?? Number.NaN,
+      maxRetryDelay: parsed.maxRetryDelay ?? Number.NaN,
+      retryJitter: parsed.retryJitter ?? Number.NaN,
+      timeout: parsed.timeout ?? Infinity,
+    };
+    assertPolicy(policy);
+    return policy;
+  } catch {
+    throw new ReplyShapeError('task policy', text);
+  }
+}
+
+type Claimed = TaskClaim & { readonly order: number };
+
+function toClaim(name: string, entry: ClaimedTask): Claimed {
+  const { id, input, attempt, token, order } = entry;
+  return { id, name, input, policy: decodePolicy(entry.policy), attempt, token, order };
+}
+
+function orderOf(claim: TaskClaim): number {
+  return (claim as Claimed).order;
+}
+
+function withoutOrder(claim: TaskClaim): TaskClaim {
+  const { id, name, input, policy, attempt, token } = claim;
+  return { id, name, input, policy, attempt, token };
+}
+
+function withoutOrders(claims: readonly TaskClaim[]): TaskClaim[] {
+  return claims.map(withoutOrder);
+}
+
+function toRecord(fields: ReadonlyMap<string, string>): TaskRecord {
+  const field = (name: string): string => {
+    const value = fields.get(name);
+    if (value === undefined) throw new ReplyShapeError(`task record without ${name}`, Object.fromEntries(fields));
+    return value;
+  };
+  const state = field('state');
+  if (!STATES.has(state)) throw new ReplyShapeError('task state', state);
+  const worker = fields.get('worker');
+  const result = fields.get('result');
+  const errorText = fields.get('error');
+  const error = errorText === undefined ? undefined : errorInfo(parseJson(errorText));
+  const idempotencyKey = fields.get('idempotencyKey');
+  return {
+    id: field('id'),
+    name: field('name'),
+    input: field('input'),
+    state: state as TaskState,
+    policy: decodePolicy(field('policy')),
+    attempt: Number(field('attempt')),
+    seq: Number(field('seq')),
+    ...(worker !== undefined && { worker }),
+    ...(result !== undefined && { result }),
+    ...(error !== undefined && { error }),
+    ...(idempotencyKey !== undefined && { idempotencyKey }),
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

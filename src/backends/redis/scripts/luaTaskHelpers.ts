@@ -1,0 +1,94 @@
+import { LUA_HELPERS } from './luaHelpers.js';
+
+/**
+ * Lua shared by the task scripts. Every task script touches the keys of one task name (one hash
+ * tag, so one Cluster slot), passed in the same order, and publishes on the name's channel:
+ *
+ * KEYS: [queue, delayed, claims, counter, task record base, idempotency base] (see
+ * `RedisKeys.taskKeys`). ARGV[1]: publish command; ARGV[2]: the name's channel.
+ *
+ * A task is known by its number `n` (its id is `NAME:n`); its record is the hash `base .. n`.
+ * `nextNumber` hands out task numbers, fencing tokens and queue order from one counter: the
+ * greatest of the counter + 1 and the server clock in microseconds, so they keep growing across a
+ * data-losing restart. `emit` adds one to the task's `seq` and publishes the event with it, in the
+ * same atomic step as the change it tells of. Lapsed claims are found by their deadline in
+ * `claims`; `sweep` ends them (queued again while attempts remain, failed with
+ * `TaskStalledError` after the last) and moves due retries into the queue: the claim script
+ * sweeps first, and every per-task script first ends its own task's lapsed claim, so the clock of
+ * the Redis server alone decides when a claim lapsed.
+ */
+export const LUA_TASK_HELPERS = `${LUA_HELPERS}
+local QUEUE, DELAYED, CLAIMS, COUNTER, TASK_BASE, IDEMPOTENCY_BASE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local PUBLISH_COMMAND, CHANNEL = ARGV[1], ARGV[2]
+local function nowMilliseconds()
+  return math.floor(nowMicroseconds() / 1000)
+end
+local function nextNumber()
+  local n = math.max(tonumber(redis.call('GET', COUNTER) or '0') + 1, nowMicroseconds())
+  redis.call('SET', COUNTER, integer(n))
+  return n
+end
+local function emit(n, event)
+  local record = TASK_BASE .. n
+  event.seq = redis.call('HINCRBY', record, 'seq', 1)
+  event.id = redis.call('HGET', record, 'id')
+  publish(PUBLISH_COMMAND, CHANNEL, cjson.encode(event))
+end
+local function finish(n, state)
+  local record = TASK_BASE .. n
+  redis.call('HSET', record, 'state', state)
+  redis.call('HDEL', record, 'token')
+  redis.call('ZREM', QUEUE, n)
+  redis.call('ZREM', DELAYED, n)
+  redis.call('ZREM', CLAIMS, n)
+  local fields = redis.call('HMGET', record, 'retention', 'idempotencyKey')
+  redis.call('PEXPIRE', record, fields[1])
+  if fields[2] then redis.call('PEXPIRE', IDEMPOTENCY_BASE .. fields[2], fields[1]) end
+end
+local function endAttempt(n, errorJson, delay, now)
+  local record = TASK_BASE .. n
+  local attempt = tonumber(redis.call('HGET', record, 'attempt'))
+  redis.call('HSET', record, 'error', errorJson)
+  if delay == nil then
+    finish(n, 'failed')
+    emit(n, {type = 'failed', attempt = attempt, error = cjson.decode(errorJson)})
+    return
+  end
+  redis.call('HSET', record, 'state', 'queued')
+  redis.call('HDEL', record, 'token')
+  redis.call('ZREM', CLAIMS, n)
+  if delay > 0 then
+    redis.call('ZADD', DELAYED, now + delay, n)
+  else
+    redis.call('ZADD', QUEUE, integer(nextNumber()), n)
+  end
+  emit(n, {type = 'retrying', attempt = attempt, error = cjson.decode(errorJson), delay = delay})
+end
+local function lapse(n, now)
+  local fields = redis.call('HMGET', TASK_BASE .. n, 'attempt', 'attempts')
+  if not fields[1] then
+    redis.call('ZREM', CLAIMS, n)
+    return
+  end
+  local attempt = tonumber(fields[1])
+  local message = 'The lease of attempt ' .. attempt .. ' lapsed.'
+  local errorJson = cjson.encode({name = 'TaskStalledError', message = message})
+  endAttempt(n, errorJson, attempt < tonumber(fields[2]) and 0 or nil, now)
+end
+local function lapseIfDue(n, now)
+  local deadline = redis.call('ZSCORE', CLAIMS, n)
+  if deadline and tonumber(deadline) <= now then lapse(n, now) end
+end
+local function sweep(now)
+  for _, n in ipairs(redis.call('ZRANGEBYSCORE', CLAIMS, '-inf', now, 'LIMIT', 0, 100)) do lapse(n, now) end
+  for _, n in ipairs(redis.call('ZRANGEBYSCORE', DELAYED, '-inf', now, 'LIMIT', 0, 1000)) do
+    redis.call('ZREM', DELAYED, n)
+    redis.call('ZADD', QUEUE, integer(nextNumber()), n)
+  end
+end
+local function ownedBy(n, token, now)
+  lapseIfDue(n, now)
+  local fields = redis.call('HMGET', TASK_BASE .. n, 'state', 'token')
+  return fields[1] == 'running' and fields[2] == token
+end
+`;
