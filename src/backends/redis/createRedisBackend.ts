@@ -205,7 +205,14 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
 
   const backend: RedisBackend = {
     name: 'redis',
-    ...redisTasks({ client, keys, subscriber, publishCommand, request }),
+    ...redisTasks({
+      client,
+      keys,
+      subscriber,
+      publishCommand,
+      request,
+      replicaAcknowledgement: settings.replicaAcknowledgement,
+    }),
     tryAcquire(key, claim) {
       assertTryAcquireArguments(key, claim);
       return request('tryAcquire', () => leases.tryAcquire(key, claim), true);

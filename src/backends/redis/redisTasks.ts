@@ -2,8 +2,13 @@ import { catchError, concatMap, EMPTY, forkJoin, map, merge, mergeMap, NEVER, Ob
 import { assertPolicy, assertTaskBackendArguments } from '../../internal/taskArguments.js';
 import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
 import type { TaskBackend, TaskBackendEvent, TaskClaim, TaskPolicy, TaskRecord, TaskState } from '../../taskBackend.js';
-import type { RedisKeys } from './redisKeys.js';
-import { ReplyShapeError, runScript, type PublishCommand, type RedisClient } from './redisScript.js';
+import type { RedisKeys, TaskKeys } from './redisKeys.js';
+import { ReplyShapeError, runScript, type PublishCommand, type RedisClient, type RedisScript } from './redisScript.js';
+import {
+  ReplicaAcknowledgementError,
+  runScriptAcknowledged,
+  type ReplicaAcknowledgementSettings,
+} from './replicaAcknowledgement.js';
 import type { RedisSubscriber } from './redisSubscriber.js';
 import { cancelTask } from './scripts/cancelTask.js';
 import { claimTasks, type ClaimedTask } from './scripts/claimTasks.js';
@@ -22,6 +27,8 @@ export interface RedisTaskContext {
   readonly keys: RedisKeys;
   readonly subscriber: RedisSubscriber;
   readonly publishCommand: PublishCommand;
+  /** When set, an enqueue and a completion count only once this many replicas received them. */
+  readonly replicaAcknowledgement: ReplicaAcknowledgementSettings | undefined;
   /** Runs one request: bounded by the backend's `requestTimeout`, errors typed; after pending subscriptions when `ordered`. */
   readonly request: <T>(operation: string, work: () => Observable<T>, ordered?: boolean) => Observable<T>;
 }
@@ -49,7 +56,26 @@ const STATES: ReadonlySet<string> = new Set<TaskState>(['queued', 'running', 'su
  * the same atomic step, and idle workers are woken through the backend's one pub/sub connection.
  */
 export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'> {
-  const { client, keys, subscriber, publishCommand, request } = context;
+  const { client, keys, subscriber, publishCommand, request, replicaAcknowledgement: acknowledgement } = context;
+  /**
+   * Runs a script whose write a failover must not lose (an enqueue, a completion): with replica
+   * acknowledgement, fails with `ReplicaAcknowledgementError` when too few replicas received it
+   * (the write stands on the master; an enqueue is then safely repeated with the same idempotency key).
+   */
+  const durable = <R>(
+    step: string,
+    script: RedisScript<TaskKeys, readonly (string | number)[], R>,
+    name: string,
+    args: readonly (string | number)[],
+  ): Observable<R> => {
+    if (!acknowledgement) return runScript(client, script, keys.taskKeys(name), args);
+    return runScriptAcknowledged(client, script, keys.taskKeys(name), args, acknowledgement).pipe(
+      map(({ reply, replicas }) => {
+        if (replicas < acknowledgement.replicas) throw new ReplicaAcknowledgementError(step, replicas, acknowledgement);
+        return reply;
+      }),
+    );
+  };
   /** Every step waits for pending subscriptions, so that "watch, then act" never misses the act's event. */
   const ordered = <T>(operation: string, work: () => Observable<T>): Observable<T> => request(operation, work, true);
   const head = (name: string): [PublishCommand, string] => [publishCommand, keys.taskChannel(name)];
@@ -92,7 +118,7 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       assertTaskBackendArguments.request(task);
       const { name, input, policy, retention, idempotencyKey } = task;
       return ordered('enqueue', () =>
-        runScript(client, enqueueTask, keys.taskKeys(name), [
+        durable('enqueue', enqueueTask, name, [
           ...head(name),
           name,
           input,
@@ -146,7 +172,7 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       if (result !== undefined) assertString(result, 'result');
       return owned(id, (address) =>
         ordered('completeTask', () =>
-          runScript(client, completeTask, keys.taskKeys(address.name), [
+          durable('completion', completeTask, address.name, [
             ...head(address.name),
             address.n,
             String(token),
