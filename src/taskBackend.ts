@@ -25,8 +25,9 @@ export interface TaskRequest {
   readonly input: string;
   readonly policy: TaskPolicy;
   /**
-   * When set and a task with this key exists (queued, running or retained after it finished),
-   * nothing is enqueued and that task's id is returned with `created: false`.
+   * When set and a task of the same name with this key exists (queued, running or retained after
+   * it finished), nothing is enqueued and that task's id is returned with `created: false`. Keys
+   * are per task name.
    */
   readonly idempotencyKey?: string;
   /** How long the record (and its idempotency key) is kept after the task finished, in ms. */
@@ -144,10 +145,8 @@ export type TaskBackendEvent =
  * complete, fail or report progress for an attempt that is no longer its own. A task id is never
  * running on two live claims: a claim is only handed out when the previous one ended or lapsed.
  *
- * A Redis Streams implementation: one stream per task name for the queue (XADD at enqueue and at
- * a due retry), a hash per task for the record and its token, a sorted set of claim deadlines
- * (lapsed claims are re-queued by the claim script), a sorted set of delayed retries, the task's
- * event stream (`XRANGE`/`XREAD` from `seq`), and a pub/sub channel per task name for the signals.
+ * Two implementations: the memory backend (an in-process queue on RxJS timers) and the Redis
+ * backend (Lua scripts over sorted sets per task name, events by pub/sub; see `rx-sync/redis`).
  *
  * @example
  * ```ts

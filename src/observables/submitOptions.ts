@@ -21,8 +21,9 @@ export interface SubmitOptions {
   /** How long one attempt may run before its handler is aborted with `TaskTimeoutError`. @defaultValue Infinity */
   readonly timeout?: number;
   /**
-   * A second submit with the same key, while the first task is queued, running or retained,
-   * enqueues nothing and follows the first task (its result, its failure).
+   * A second submit of the same task name with the same key, while the first task is queued,
+   * running or retained, enqueues nothing and follows the first task (its result, its failure).
+   * Keys are per task name.
    */
   readonly idempotencyKey?: string;
   /** How long the finished task (its result, its idempotency key) is kept for {@link task}. @defaultValue 86_400_000 (one day) */

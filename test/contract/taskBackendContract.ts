@@ -79,6 +79,10 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         expect(second).toEqual({ id: first.id, created: false });
         const other = await one(backend.enqueue(request({ idempotencyKey: 'k2' })));
         expect(other.id).not.toBe(first.id);
+        // Keys are per task name: another name's task with the same key is another task.
+        const otherName = await one(backend.enqueue(request({ name: 'other', idempotencyKey: 'k1' })));
+        expect(otherName.created).toBe(true);
+        expect(otherName.id).not.toBe(first.id);
       });
 
       it('is cold', async () => {

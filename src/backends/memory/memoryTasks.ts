@@ -54,7 +54,7 @@ export class MemoryTasks {
   enqueue(request: TaskRequest): Enqueued {
     return this.listeners.batch(() => {
       this.expireLapsed();
-      const key = request.idempotencyKey;
+      const key = idempotencyKeyOf(request);
       const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
       if (existing !== undefined && this.tasks.has(existing)) return { id: existing, created: false };
       const id = `task-${++this.lastId}`;
@@ -211,7 +211,7 @@ export class MemoryTasks {
 
   private forget(task: StoredTask): void {
     this.tasks.delete(task.id);
-    const key = task.request.idempotencyKey;
+    const key = idempotencyKeyOf(task.request);
     if (key !== undefined && this.byIdempotencyKey.get(key) === task.id) this.byIdempotencyKey.delete(key);
   }
 
@@ -267,6 +267,11 @@ export class MemoryTasks {
       this.listeners.publishTo(`signal:${task.request.name}`, { type: 'queued', id: task.id, seq: task.seq });
     }
   }
+}
+
+/** Idempotency keys are per task name, as on Redis (where each name's keys live apart). */
+function idempotencyKeyOf(request: TaskRequest): string | undefined {
+  return request.idempotencyKey === undefined ? undefined : JSON.stringify([request.name, request.idempotencyKey]);
 }
 
 function describe(task: StoredTask): TaskRecord {
