@@ -62,7 +62,7 @@ export interface RedisBackend extends SyncBackend, TaskBackend {
 
 /**
  * The Redis backend: locks and leadership by the Redlock algorithm with atomic fencing tokens, a
- * versioned store with change streams, over ioredis.
+ * versioned store with change streams, and a task queue, over ioredis.
  *
  * @remarks
  * Every step is one Lua script (registered once per client with `defineCommand`) that touches the
@@ -70,8 +70,8 @@ export interface RedisBackend extends SyncBackend, TaskBackend {
  * a watcher never sees a write without its event. Time comes only from the Redis server (`PX`,
  * `TIME`). The backend uses the given client for commands and one `duplicate()` of it for pub/sub,
  * whatever the number of locks, campaigns and watchers. With `quorum`, locks and leadership run
- * on several independent masters and hold when a majority granted them; the store stays on
- * `client`. On a Redis Cluster, every notification goes by sharded pub/sub (`SPUBLISH` from the
+ * on several independent masters and hold when a majority granted them; the store and the task
+ * queue stay on `client`. Each task name's queue lives under one hash tag (see `redisTasks`). On a Redis Cluster, every notification goes by sharded pub/sub (`SPUBLISH` from the
  * script, to a channel in the slot of its keys), so it stays on the shard that owns the data; the
  * store's items are spread over 256 store shards, each with its channel, which `changes()` listens
  * to. With `replicaAcknowledgement`, a lease grant or renewal counts only once replicas received it.

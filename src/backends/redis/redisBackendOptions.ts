@@ -49,14 +49,16 @@ export interface RedisBackendOptions {
   /** Longest pause of the expiry sweeper that announces `expired` items while someone watches. @defaultValue 1_000 */
   readonly expiryCheckInterval?: number;
   /**
-   * Makes a lease grant or renewal count only once this many replicas of the master received it
+   * Makes a lease grant or renewal, and a task's enqueue or completion, count only once this many
+   * replicas of the master received it
    * (`WAIT replicas timeout`, on the same connection right after the script). Redis replicates
    * asynchronously: without it, a master that fails right after a grant can hand the lease, through
    * its promoted replica, to a second holder while the first still believes it holds it. With it,
    * an unacknowledged grant is released at once and the attempt fails with
    * `BackendUnavailableError` (transient); an unacknowledged renewal fails the same way and is
    * retried until the validity deadline. Costs a replication round trip per grant and renewal
-   * (see the README's "Scaling out"). Fencing tokens do not depend on it: after a failover they
+   * (see the README's "Scaling out"). An unacknowledged enqueue fails the same way (the task may
+   * still run: resubmit with the same idempotency key). Fencing tokens do not depend on it: after a failover they
    * continue from the new master's clock. For `client`'s leases (a master with replicas, Sentinel, Cluster); not
    * with `quorum`, whose masters are independent. Leave out to not wait (the default).
    */
