@@ -19,6 +19,7 @@ import { peekTasks } from './scripts/peekTasks.js';
 import { readTask } from './scripts/readTask.js';
 import { renewTaskClaim } from './scripts/renewTaskClaim.js';
 import { reportTaskProgress } from './scripts/reportTaskProgress.js';
+import { TaskEventHub } from './taskEventHub.js';
 import { decodeTaskEvent, errorInfo } from './taskEventMessage.js';
 
 /** What the task queue needs from the Redis backend that hosts it. */
@@ -78,6 +79,7 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
   };
   /** Every step waits for pending subscriptions, so that "watch, then act" never misses the act's event. */
   const ordered = <T>(operation: string, work: () => Observable<T>): Observable<T> => request(operation, work, true);
+  const hub = new TaskEventHub(subscriber);
   const head = (name: string): [PublishCommand, string] => [publishCommand, keys.taskChannel(name)];
 
   const claimFrom = (worker: string, name: string, leaseDuration: number, limit: number): Observable<TaskClaim[]> =>
@@ -215,7 +217,7 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       assertName(id, 'id');
       const address = parseTaskId(id);
       if (!address) return NEVER;
-      return watchTaskEvents(subscriber, keys.taskChannel(address.name), id, () =>
+      return watchTaskEvents(hub, keys.taskChannel(address.name), id, () =>
         request('readTask', () => read(address), true),
       );
     },
@@ -248,22 +250,20 @@ export function parseTaskId(id: string): TaskAddress | undefined {
  * the outcome never is.
  */
 function watchTaskEvents(
-  subscriber: RedisSubscriber,
+  hub: TaskEventHub,
   channel: string,
   id: string,
   read: () => Observable<TaskRecord | undefined>,
 ): Observable<TaskBackendEvent> {
   return new Observable<TaskBackendEvent>((observer) => {
     let lastSeq = 0;
-    return subscriber
-      .channel(channel)
+    return hub
+      .follow(channel, id)
       .pipe(
         concatMap((signal) => {
-          if (signal.kind === 'message') {
-            const event = decodeTaskEvent(signal.message);
-            if (event?.id !== id) return EMPTY;
-            lastSeq = Math.max(lastSeq, event.seq);
-            return of(event);
+          if (signal.kind === 'event') {
+            lastSeq = Math.max(lastSeq, signal.event.seq);
+            return of(signal.event);
           }
           return read().pipe(
             concatMap((record) => {
