@@ -5,6 +5,8 @@ import {
   task,
   TaskCancelledError,
   TaskFailedError,
+  TaskTimeoutError,
+  UnknownTaskError,
   worker,
   type TaskBackend,
   type TaskBackendEvent,
@@ -261,6 +263,40 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         pool.unsubscribe();
         const first = await one(task(backend, queued.id));
         expect(first).toMatchObject({ state: 'cancelled', name: 'nobody' });
+      });
+
+      it('aborts an attempt that outlives its timeout and fails the task with TaskTimeoutError as its cause', async () => {
+        let aborted: unknown;
+        const pool = worker(
+          backend,
+          {
+            stuck: (_input: null, { signal }: TaskContext) =>
+              new Promise((_resolve, reject) =>
+                signal.addEventListener('abort', () => {
+                  aborted = signal.reason;
+                  reject(signal.reason as Error);
+                }),
+              ),
+          },
+          options,
+        ).subscribe();
+        const failure = await lastValueFrom(submit(backend, 'stuck', null, { attempts: 1, timeout: ms(50) })).catch(
+          (error: unknown) => error,
+        );
+        pool.unsubscribe();
+        expect(failure).toBeInstanceOf(TaskFailedError);
+        expect((failure as TaskFailedError).lastError).toMatchObject({ name: 'TaskTimeoutError' });
+        expect(aborted).toBeInstanceOf(TaskTimeoutError);
+      });
+
+      it('refuses bad input at call time and an unknown name at subscription, enqueuing nothing', async () => {
+        expect(() => submit(backend, 'job', { at: new Date() })).toThrow(TypeError);
+        expect(() => submit(backend, 'job', { n: 1n })).toThrow(TypeError);
+        expect(() => submit(backend, '', null)).toThrow(TypeError);
+        await expect(lastValueFrom(submit(backend, 'job', null, { knownTasks: ['other'] }))).rejects.toBeInstanceOf(
+          UnknownTaskError,
+        );
+        expect(await one(backend.claim('w', ['job'], ms(1_000), 10))).toEqual([]);
       });
     });
   });
