@@ -1,16 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { firstValueFrom, from, map, race, timer } from 'rxjs';
 import { leadership, type SyncBackend } from '../../src/index.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { leaseKeys, listening, now, randomPrefix, Resources, waitUntil, type Redis } from './support/redisTestKit.js';
-
-const ROOT = join(__dirname, '../..');
+import { kill, killWorkers, line, startWorker, type Worker } from './support/childProcesses.js';
+import { leaseKeys, listening, now, randomPrefix, Resources, type Redis } from './support/redisTestKit.js';
 
 let server: RedisServer;
 let admin: Redis;
 const resources = new Resources();
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   server = await startRedisServer();
@@ -22,57 +18,12 @@ beforeEach(() => {
   admin = resources.client(server);
 });
 afterEach(async () => {
-  await Promise.all([...children].map((child) => kill(child)));
+  await killWorkers();
   await resources.release();
 });
 
-/** A child process running one fixture with tsx; its stdout and stderr are kept for failure messages. */
-interface Worker {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  /** Resolves with the exit code (or the signal's name). */
-  readonly exited: Promise<number | string>;
-}
-
-function startWorker(fixture: string, args: readonly string[]): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('test/redis/fixtures', fixture), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve(code ?? signal ?? 'unknown');
-    }),
-  );
-  return { child, output: () => output, exited };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  await exited;
-}
-
 function exitCode(worker: Worker, within: number): Promise<number | string> {
   return firstValueFrom(race(from(worker.exited), timer(within).pipe(map(() => `no exit within ${within} ms`))));
-}
-
-/** Resolves with the first match of `pattern` in the output of `worker`. */
-async function line(worker: Worker, pattern: RegExp, within: number): Promise<RegExpExecArray> {
-  let match: RegExpExecArray | null = null;
-  await waitUntil(
-    () => (match = pattern.exec(worker.output())) !== null || worker.child.exitCode !== null,
-    within,
-    `${String(pattern)} in the output of the worker; output:\n${worker.output()}`,
-  );
-  if (!match) throw new Error(`the worker exited before printing ${String(pattern)}; output:\n${worker.output()}`);
-  return match;
 }
 
 describe('exclusion across separate Node processes', () => {
