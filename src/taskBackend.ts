@@ -182,8 +182,9 @@ export interface TaskBackend {
   /** Marks the task succeeded with its result (JSON text, or none), if `token` is the running claim; starts retention. */
   completeTask(id: string, token: number, result: string | undefined): Observable<boolean>;
   /**
-   * Ends the attempt of `token` with `error`: queued again after `retryDelay` ms, or failed for good
-   * when `retryDelay` is `undefined` (then retention starts). `false` when `token` is not the running claim.
+   * Ends the attempt of `token` with `error`: queued again after `retryDelay` ms (at the end of the
+   * line; with `0`, handed back in its first place, as a lapsed claim is), or failed for good when
+   * `retryDelay` is `undefined` (then retention starts). `false` when `token` is not the running claim.
    */
   failTask(id: string, token: number, error: TaskErrorInfo, retryDelay: number | undefined): Observable<boolean>;
   /**

@@ -123,6 +123,22 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         expect(await one(backend.readTask(id))).toMatchObject({ state: 'succeeded', result: '"fresh"', attempt: 2 });
       });
 
+      it('puts a task handed back (lapsed, or failed with delay 0) in its first place in line', async () => {
+        const a = await one(backend.enqueue(request()));
+        const b = await one(backend.enqueue(request()));
+        const [first] = await one(backend.claim('w1', ['job'], ms(40), 1));
+        expect(first?.id).toBe(a.id);
+        await sleep(100);
+        const [again] = await one(backend.claim('w2', ['job'], ms(1_000), 1));
+        expect(again).toMatchObject({ id: a.id, attempt: 2 });
+        expect(await one(backend.failTask(a.id, again!.token, { name: 'WorkerStoppedError', message: 'm' }, 0))).toBe(
+          true,
+        );
+        const [third] = await one(backend.claim('w3', ['job'], ms(1_000), 1));
+        expect(third?.id).toBe(a.id);
+        expect((await one(backend.claim('w3', ['job'], ms(1_000), 1)))[0]?.id).toBe(b.id);
+      });
+
       it('fails a task whose claim lapsed on its last attempt', async () => {
         const { id } = await one(backend.enqueue(request({ policy: { ...POLICY, attempts: 1 } })));
         await one(backend.claim('w1', ['job'], ms(30), 1));

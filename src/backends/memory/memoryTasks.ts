@@ -237,7 +237,8 @@ export class MemoryTasks {
     task.state = 'queued';
     task.token = undefined;
     task.dueAt = schedulerNow() + retryDelay;
-    task.order = ++this.lastOrder;
+    // A retry joins the end of the line; a task handed back (lapsed, worker stopped) keeps its place.
+    if (retryDelay > 0) task.order = ++this.lastOrder;
     this.publish(task, { type: 'retrying', attempt: task.attempt, error, delay: retryDelay });
     if (retryDelay > 0) {
       task.timer = timer(retryDelay).subscribe(() => this.listeners.batch(() => this.signal(task)));

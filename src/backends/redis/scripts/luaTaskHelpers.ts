@@ -13,7 +13,8 @@ import { LUA_HELPERS } from './luaHelpers.js';
  * data-losing restart. `emit` adds one to the task's `seq` and publishes the event with it, in the
  * same atomic step as the change it tells of. Lapsed claims are found by their deadline in
  * `claims`; `sweep` ends them (queued again while attempts remain, failed with
- * `TaskStalledError` after the last) and moves due retries into the queue: the claim script
+ * `TaskStalledError` after the last: a task handed back takes its first place in line again, not the
+ * last) and moves due retries into the queue (at its end): the claim script
  * sweeps first, and every per-task script first ends its own task's lapsed claim, so the clock of
  * the Redis server alone decides when a claim lapsed.
  */
@@ -60,7 +61,7 @@ local function endAttempt(n, errorJson, delay, now)
   if delay > 0 then
     redis.call('ZADD', DELAYED, now + delay, n)
   else
-    redis.call('ZADD', QUEUE, integer(nextNumber()), n)
+    redis.call('ZADD', QUEUE, n, n) -- handed back (lapsed, worker stopped): in its first place in line
   end
   emit(n, {type = 'retrying', attempt = attempt, error = cjson.decode(errorJson), delay = delay})
 end
