@@ -1,5 +1,6 @@
 import { crc16, hashSlot, HASH_SLOTS } from '../../../src/backends/redis/hashSlot';
 import { RedisKeys, shardTags, storeShard, STORE_SHARDS } from '../../../src/backends/redis/redisKeys';
+import { leadershipLeaseKey, lockLeaseKey } from '../../../src/internal/leaseKeys';
 
 describe('hashSlot', () => {
   it('is the CRC16 (XMODEM) of the hash tag or the whole name, modulo 16384, as Redis Cluster computes it', () => {
@@ -69,5 +70,58 @@ describe('RedisKeys', () => {
   it('matches the items under a prefix with a SCAN pattern', () => {
     expect(keys.storePattern('item', 'cfg/')).toBe('app:{kv~*}:item:cfg/*');
     expect(keys.storePattern('version', 'a*b')).toBe('app:{kv~*}:version:a\\*b*');
+  });
+});
+
+describe('RedisKeys of the task queue', () => {
+  const keys = new RedisKeys('app');
+  /** Names that could break a hash tag or collide once escaped. */
+  const awkward = ['jobs', 'a:b', '{', '}', '{x}', '}{', '{}', 'a}b{c', '\\', '\\(', '(', ')', 'ü🙂', 'task:x', '*?['];
+
+  it('puts every key of a task name under the hash tag {task:NAME}, and the channel beside them', () => {
+    expect(keys.taskKeys('resize')).toEqual([
+      'app:{task:resize}:queue',
+      'app:{task:resize}:delayed',
+      'app:{task:resize}:claims',
+      'app:{task:resize}:counter',
+      'app:{task:resize}:task:',
+      'app:{task:resize}:idempotency:',
+    ]);
+    expect(keys.taskChannel('resize')).toBe('app:{task:resize}:events');
+    expect(keys.taskKeys('img:{x}')[0]).toBe('app:{task:img:\\(x\\)}:queue'); // braces cannot end the tag
+  });
+
+  it.each(awkward)(
+    'keeps the keys and the channel of the name %j in one slot, the tag holding the whole name',
+    (name) => {
+      const names = [...keys.taskKeys(name), keys.taskChannel(name)];
+      // A record and an idempotency key extend their base: they stay in the slot.
+      names.push(`${keys.taskKeys(name)[4]}1700000000000000`, `${keys.taskKeys(name)[5]}key{with}braces`);
+      const slots = new Set(names.map((key) => hashSlot(key)));
+      expect(slots.size).toBe(1);
+      for (const key of names) {
+        // The tag Redis Cluster hashes: from the first '{' to the next '}'.
+        const tag = /\{([^}]*)\}/.exec(key)?.[1];
+        expect(tag).toBe(`task:${name.replace(/[\\{}]/g, (c) => `\\${c === '{' ? '(' : c === '}' ? ')' : '\\'}`)}`);
+        expect(key.startsWith(`app:{${tag}}:`)).toBe(true);
+      }
+    },
+  );
+
+  it('gives different names different tags (the escaping is one to one)', () => {
+    const tags = awkward.map((name) => keys.taskChannel(name));
+    expect(new Set(tags).size).toBe(awkward.length);
+    const all = awkward.flatMap((name) => keys.taskKeys(name));
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('keeps task keys and channels apart from those of locks and leadership groups of the same name', () => {
+    for (const name of awkward) {
+      const task = [...keys.taskKeys(name), keys.taskChannel(name)];
+      for (const lease of [lockLeaseKey(name), leadershipLeaseKey(name)]) {
+        for (const key of [keys.lease(lease), keys.leaseToken(lease), keys.leaseChannel(lease)])
+          expect(task).not.toContain(key);
+      }
+    }
   });
 });
