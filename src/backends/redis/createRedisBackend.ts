@@ -32,7 +32,7 @@ import { quorumLeases } from './quorumLeases.js';
 import { redisTasks } from './redisTasks.js';
 import { resolveRedisBackendOptions, type RedisBackendOptions } from './redisBackendOptions.js';
 import { escapeGlob, RedisKeys } from './redisKeys.js';
-import { isCluster, runScript, type PublishCommand, type RedisClient } from './redisScript.js';
+import { clientKeyPrefix, isCluster, runScript, type PublishCommand, type RedisClient } from './redisScript.js';
 import { RedisSubscriber } from './redisSubscriber.js';
 import { deleteItem } from './scripts/deleteItem.js';
 import { dueItems } from './scripts/dueItems.js';
@@ -96,11 +96,11 @@ export interface RedisBackend extends SyncBackend, TaskBackend {
 export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   const settings = resolveRedisBackendOptions(options);
   const { client, counterLifetime } = settings;
-  const keys = new RedisKeys(settings.prefix);
-  const subscriber = new RedisSubscriber(client);
   // Classic pub/sub on one Redis (Redis < 7 has no SPUBLISH); sharded pub/sub on a Cluster, where a
   // classic message would cross every node of the cluster bus.
   const publishCommand: PublishCommand = isCluster(client) ? 'SPUBLISH' : 'PUBLISH';
+  const keys = new RedisKeys(settings.prefix, publishCommand === 'SPUBLISH' ? clientKeyPrefix(client) : '');
+  const subscriber = new RedisSubscriber(client);
   const leases = settings.quorum
     ? quorumLeases(settings.quorum, client, keys, settings)
     : singleInstanceLeases(client, keys, {
@@ -110,7 +110,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
       });
   /** Where the change of `key` is published: the store channel, or on a Cluster its store shard's channel. */
   const storeChannel = (key: string): string =>
-    publishCommand === 'SPUBLISH' ? keys.storeShardChannel(key) : keys.storeChannel();
+    keys.published(publishCommand === 'SPUBLISH' ? keys.storeShardChannel(key) : keys.storeChannel());
   const storeChanges = storeSignals(
     subscriber,
     publishCommand === 'SPUBLISH' ? keys.storeShardChannels() : [keys.storeChannel()],
@@ -313,7 +313,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
 
 async function scanKeys(client: RedisClient, pattern: string): Promise<Set<string>> {
   const nodes: Redis[] = isCluster(client) ? slotOwners(client) : [client];
-  const keyPrefix = (client.options as { keyPrefix?: string } | undefined)?.keyPrefix ?? '';
+  const keyPrefix = clientKeyPrefix(client);
   const found = new Set<string>();
   for (const node of nodes) {
     let cursor = '0';

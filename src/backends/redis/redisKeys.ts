@@ -14,7 +14,21 @@ export const STORE_SHARDS = 256;
  * the slot of its items. Braces in user names are escaped so they cannot end the tag early.
  */
 export class RedisKeys {
-  constructor(private readonly prefix: string) {}
+  /**
+   * @param prefix - The backend's `prefix`.
+   * @param publishedPrefix - What a script must put before a channel it publishes to so that
+   *   subscribers hear it: on a Cluster, the client's `keyPrefix` (ioredis prefixes sharded
+   *   channels when subscribing, as keys, but cannot see the channels a script publishes to).
+   */
+  constructor(
+    private readonly prefix: string,
+    private readonly publishedPrefix = '',
+  ) {}
+
+  /** The name a script publishes to for `channel` (one of the channels below). */
+  published(channel: string): string {
+    return this.publishedPrefix + channel;
+  }
 
   /** The hash holding a lease's owner, holder, token and value (backend lease keys are `lock:x`, `leader:x`). */
   lease(key: string): string {

@@ -12,6 +12,12 @@ export function isCluster(client: RedisClient): client is Cluster {
   return (client as { isCluster?: unknown }).isCluster === true;
 }
 
+/** The client's ioredis `keyPrefix` (put before every key it sends), or `''`. */
+export function clientKeyPrefix(client: RedisClient): string {
+  const options = client.options as { keyPrefix?: string; redisOptions?: { keyPrefix?: string } } | undefined;
+  return options?.keyPrefix ?? options?.redisOptions?.keyPrefix ?? '';
+}
+
 /**
  * One Lua script, typed for its KEYS, ARGV and reply. Registered once per client with ioredis
  * `defineCommand`, so ioredis handles EVALSHA, NOSCRIPT, `keyPrefix` and pipelines.

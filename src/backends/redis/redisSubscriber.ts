@@ -1,6 +1,6 @@
 import type { Cluster } from 'ioredis';
 import { Observable } from 'rxjs';
-import { isCluster, type RedisClient } from './redisScript.js';
+import { clientKeyPrefix, isCluster, type RedisClient } from './redisScript.js';
 
 /** What a channel delivers: a message, or word that messages may have been missed (after a reconnect). */
 export type ChannelSignal =
@@ -120,8 +120,14 @@ export class RedisSubscriber {
 
   /** Sharded mode: messages, and gaps after the subscriber group recovered from a disruption. */
   private watchShards(connection: Cluster): void {
+    // ioredis puts the client's `keyPrefix` before sharded channels (they are keys to it) when it
+    // subscribes, and Redis reports them so: the listeners know them without it.
+    const keyPrefix = clientKeyPrefix(connection);
     connection.on('smessage', (channel: string, message: string) =>
-      this.deliver(channel, { kind: 'message', message }),
+      this.deliver(channel.startsWith(keyPrefix) ? channel.slice(keyPrefix.length) : channel, {
+        kind: 'message',
+        message,
+      }),
     );
     const disrupt = (): void => {
       this.disrupted = true;

@@ -80,7 +80,7 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
   /** Every step waits for pending subscriptions, so that "watch, then act" never misses the act's event. */
   const ordered = <T>(operation: string, work: () => Observable<T>): Observable<T> => request(operation, work, true);
   const hub = new TaskEventHub(subscriber);
-  const head = (name: string): [PublishCommand, string] => [publishCommand, keys.taskChannel(name)];
+  const head = (name: string): [PublishCommand, string] => [publishCommand, keys.published(keys.taskChannel(name))];
 
   const claimFrom = (worker: string, name: string, leaseDuration: number, limit: number): Observable<TaskClaim[]> =>
     runScript(client, claimTasks, keys.taskKeys(name), [...head(name), worker, leaseDuration, limit]).pipe(

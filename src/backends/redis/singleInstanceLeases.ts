@@ -38,9 +38,12 @@ export function singleInstanceLeases(
 ): LeaseOperations {
   const { counterLifetime, publishCommand, replicaAcknowledgement: acknowledgement } = settings;
   const release = (key: string, owner: string): Observable<boolean> =>
-    runScript(client, releaseLease, [keys.lease(key)], [owner, keys.leaseChannel(key), publishCommand]).pipe(
-      map((token) => token > 0),
-    );
+    runScript(
+      client,
+      releaseLease,
+      [keys.lease(key)],
+      [owner, keys.published(keys.leaseChannel(key)), publishCommand],
+    ).pipe(map((token) => token > 0));
   return {
     tryAcquire: (key, claim) => {
       const leaseKeys: [string, string] = [keys.lease(key), keys.leaseToken(key)];
@@ -50,7 +53,7 @@ export function singleInstanceLeases(
         claim.value ?? '',
         claim.value === undefined ? '0' : '1',
         Math.ceil(claim.leaseDuration),
-        keys.leaseChannel(key),
+        keys.published(keys.leaseChannel(key)),
         publishCommand,
         counterLifetime,
         0,
@@ -82,9 +85,12 @@ export function singleInstanceLeases(
     },
     release,
     update: (key, owner, value) =>
-      runScript(client, updateLease, [keys.lease(key)], [owner, value, keys.leaseChannel(key), publishCommand]).pipe(
-        map(Boolean),
-      ),
+      runScript(
+        client,
+        updateLease,
+        [keys.lease(key)],
+        [owner, value, keys.published(keys.leaseChannel(key)), publishCommand],
+      ).pipe(map(Boolean)),
     read: (key) => runScript(client, readLease, [keys.lease(key)], []),
   };
 }
