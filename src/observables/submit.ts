@@ -97,6 +97,7 @@ export function followTask<Result>(
 ): Observable<TaskEvent<Result>> {
   return new Observable<TaskEvent<Result>>((subscriber) => {
     let lastSeq: number | undefined;
+    let startedAttempt = 0; // `started` is told once per attempt, whether from an event or the record
     let finished = false;
     const pending: TaskBackendEvent[] = [];
 
@@ -111,6 +112,8 @@ export function followTask<Result>(
         case 'queued':
           return; // already emitted on catching up
         case 'started':
+          if (event.attempt <= startedAttempt) return;
+          startedAttempt = event.attempt;
           return subscriber.next({ type: 'started', id, attempt: event.attempt, worker: event.worker });
         case 'progress':
           return subscriber.next({ type: 'progress', id, attempt: event.attempt, value: fromJson(event.value) });
@@ -145,6 +148,7 @@ export function followTask<Result>(
       lastSeq = record.seq;
       switch (record.state) {
         case 'running':
+          startedAttempt = record.attempt;
           subscriber.next({ type: 'started', id, attempt: record.attempt, worker: record.worker ?? '' });
           break;
         case 'succeeded':

@@ -201,14 +201,11 @@ describe('a lost pub/sub connection (CLIENT KILL TYPE pubsub)', () => {
   });
 
   /*
-   * KNOWN BUG (src/backends/redis/redisTasks.ts `watchTaskEvents` + src/observables/submit.ts
-   * `followTask`): after a gap in which only progress was reported, the catch-up finds the record
-   * newer than the last event heard (its seq counts the lost progress) and emits `started` for the
-   * running attempt; `followTask` passes it on (its seq is new), so `submit` emits `started` twice
-   * for attempt 1, where TaskEvent promises one `started` per attempt. Marked `failing` so that the
-   * suite stays green until it is fixed; remove `.failing` then.
+   * Regression: after a gap in which only progress was reported, the catch-up found the record
+   * newer than the last event heard and emitted `started` again for the running attempt, which
+   * `submit` passed on. `followTask` now tells `started` once per attempt.
    */
-  it.failing('does not repeat `started` for an attempt after a gap in which only progress was lost', async () => {
+  it('does not repeat `started` for an attempt after a gap in which only progress was lost', async () => {
     const { follower } = await twoGaps();
     expect(follower.values.map((event) => event.type)).toEqual(['queued', 'started', 'succeeded']);
   });
@@ -467,29 +464,21 @@ describe('after a kill -9 and restart of a non-persistent redis-server', () => {
   });
 
   /*
-   * KNOWN BUG (src/backends/redis/redisTasks.ts `watchTaskEvents`): after a reconnect, the catch-up
-   * reads the record and, when there is none (lost with the data), emits nothing; `followTask` only
-   * reports a missing record on its first read. So a submitter of a task lost in a data-losing
-   * restart waits forever, where the first read would have failed it with TaskFailedError
-   * (`TaskNotFoundError`), and the README promises a follower "always gets the outcome". Marked
-   * `failing` so that the suite stays green until it is fixed; remove `.failing` then.
+   * Regression: after a reconnect, the catch-up found no record (lost with the data) and emitted
+   * nothing, so the submitter waited forever. It now hears `failed` with `TaskNotFoundError`.
    */
-  it.failing(
-    'ends a follower whose task was lost with the data',
-    async () => {
-      const ownAdmin = resources.client(own);
-      const client = resources.client(own);
-      const backend = resources.backend({ client, prefix: randomPrefix('lost') });
-      const follower = resources.record(submit(backend, 'nobody', null), 'follower of a lost task');
-      await follower.nth(0);
-      await ready(ownAdmin);
-      await crashAndRestart(ownAdmin, client);
-      const error = await follower.failure(10_000);
-      expect(error).toBeInstanceOf(TaskFailedError);
-      expect(error).toMatchObject({ lastError: { name: 'TaskNotFoundError' } });
-    },
-    40_000,
-  );
+  it('ends a follower whose task was lost with the data', async () => {
+    const ownAdmin = resources.client(own);
+    const client = resources.client(own);
+    const backend = resources.backend({ client, prefix: randomPrefix('lost') });
+    const follower = resources.record(submit(backend, 'nobody', null), 'follower of a lost task');
+    await follower.nth(0);
+    await ready(ownAdmin);
+    await crashAndRestart(ownAdmin, client);
+    const error = await follower.failure(10_000);
+    expect(error).toBeInstanceOf(TaskFailedError);
+    expect(error).toMatchObject({ lastError: { name: 'TaskNotFoundError' } });
+  }, 40_000);
 });
 
 describe('bad input', () => {

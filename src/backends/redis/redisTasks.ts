@@ -246,8 +246,8 @@ export function parseTaskId(id: string): TaskAddress | undefined {
  * A task's events from the name's channel. After a reconnect (a `gap`, when messages may have been
  * lost), reads the record and, when it is newer than the last event heard, emits the event that
  * brings a listener to its state: `started` for a running task (its current attempt), `retrying`
- * for one queued again, the ending for one that finished. Progress reports in the gap are lost;
- * the outcome never is.
+ * for one queued again, the ending for one that finished, and `failed` (`TaskNotFoundError`) when
+ * the record is gone. Progress reports in the gap are lost; the outcome never is.
  */
 function watchTaskEvents(
   hub: TaskEventHub,
@@ -257,17 +257,20 @@ function watchTaskEvents(
 ): Observable<TaskBackendEvent> {
   return new Observable<TaskBackendEvent>((observer) => {
     let lastSeq = 0;
+    let lastAttempt = 0;
     return hub
       .follow(channel, id)
       .pipe(
         concatMap((signal) => {
           if (signal.kind === 'event') {
             lastSeq = Math.max(lastSeq, signal.event.seq);
+            if ('attempt' in signal.event) lastAttempt = signal.event.attempt;
             return of(signal.event);
           }
           return read().pipe(
             concatMap((record) => {
-              const event = record && record.seq > lastSeq ? explain(record) : undefined;
+              if (!record) return of(gone(id, lastAttempt));
+              const event = record.seq > lastSeq ? explain(record) : undefined;
               if (!event) return EMPTY;
               lastSeq = event.seq;
               return of(event);
@@ -278,6 +281,20 @@ function watchTaskEvents(
       )
       .subscribe(observer);
   });
+}
+
+/**
+ * What a listener hears when the record vanished in a gap: the task was lost with the data (a
+ * restart without persistence, a failover that lost it) or its retention ran out, so it will
+ * never end by itself: it failed. Its `seq` is the greatest there is, as it is the last event.
+ */
+function gone(id: string, attempt: number): TaskBackendEvent {
+  const error = {
+    name: 'TaskNotFoundError',
+    message: 'The task record is gone: lost with the data (a restart or failover), or its retention ran out.',
+  };
+  // The last event there will be: newer than anything a listener knows.
+  return { type: 'failed', id, seq: Number.MAX_SAFE_INTEGER, attempt, error };
 }
 
 /** The event that brings a listener that missed some to the record's state. */
@@ -292,7 +309,8 @@ function explain(record: TaskRecord): TaskBackendEvent {
     case 'succeeded':
       return { type: 'succeeded', id, seq, ...(record.result !== undefined && { result: record.result }) };
     case 'failed':
-      return { type: 'failed', id, seq, attempt, error };
+      // The last event there will be: newer than anything a listener knows.
+      return { type: 'failed', id, seq: Number.MAX_SAFE_INTEGER, attempt, error };
     case 'cancelled':
       return { type: 'cancelled', id, seq };
   }
