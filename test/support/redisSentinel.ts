@@ -84,7 +84,12 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
           `sentinel myid ${ids[index]}`,
           `sentinel monitor ${NAME} ${master.host} ${master.port} ${Math.floor(sentinelCount / 2) + 1}`,
           `sentinel down-after-milliseconds ${NAME} ${downAfter}`,
-          `sentinel failover-timeout ${NAME} 10000`,
+          // Sentinel starts no failover of a master within twice this of its last attempt. With
+          // `down-after` as short as the ping period, a sentinel sometimes marks a just-promoted
+          // master down once, and its attempt aborts (no good replica, the old master is still
+          // down): the next real failover then waits out 2 × this (20 s at Sentinel's default
+          // 10000, longer than the failover tests allow).
+          `sentinel failover-timeout ${NAME} 3000`,
           `sentinel parallel-syncs ${NAME} 1`,
           ...replicaServers.map((replica) => `sentinel known-replica ${NAME} ${replica.host} ${replica.port}`),
           ...sentinelPorts.flatMap((other, otherIndex) =>
