@@ -27,6 +27,12 @@ export interface RedisCluster {
    * with `replicated`, has reached a replica.
    */
   waitUntilHealthy(options?: { readonly within?: number; readonly replicated?: boolean }): Promise<void>;
+  /**
+   * Starts a stopped node again (same port, directory and `nodes.conf`): a former master whose
+   * slots a replica took over rejoins as that replica's replica. Resolves once it is a replica
+   * with its link to its master up (the initial sync done), so that `WAIT 1` on that master counts it.
+   */
+  restore(node: ClusterNode): Promise<void>;
   /** Stops every server and removes their directories. */
   stop(): Promise<void>;
 }
@@ -121,6 +127,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         return node;
       },
       waitUntilHealthy: ({ within = 20_000, replicated = false } = {}) => waitUntilWritable(nodes, replicated, within),
+      restore: async (node) => {
+        await node.server.restart();
+        const admin = adminClient(node.server);
+        try {
+          await until(
+            async () => {
+              const info = String(await admin.info('replication'));
+              return info.includes('role:slave') && info.includes('master_link_status:up');
+            },
+            20_000,
+            `node ${node.server.port} to be a replica in sync again`,
+          );
+        } finally {
+          admin.disconnect();
+        }
+      },
       stop: () => stopRedisServers(...servers),
     };
     await cluster.waitUntilHealthy({ replicated: replicasPerMaster > 0 });

@@ -1,16 +1,21 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from '../../src/backends/redis/index.js';
 import { describeBackendContract } from '../contract/backendContract.js';
+import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { startRedisSentinel, type RedisSentinelGroup } from '../support/redisSentinel.js';
 import { adminClient, type RedisServer } from '../support/redisServer.js';
 import { randomName, randomPrefix, waitUntil } from '../redis/support/redisTestKit.js';
 import { runAcknowledgementHazard } from './support/acknowledgementHazard.js';
+import { checkBackendClock } from './support/clockCheck.js';
 import { runFailoverScenario } from './support/failoverScenario.js';
+import { runTaskFailoverScenario } from './support/taskFailoverScenario.js';
 
 /**
  * The Redis backend on a Sentinel-managed Redis (one master, one replica, three sentinels), shared
- * by every test of this file: the backend contract, then failovers (`kill -9` of the master), the
- * last tests of the file. The client is a plain ioredis `Redis` with `sentinels` and
+ * by every test of this file: the backend and task backend contracts, then failovers (`kill -9` of
+ * the master, started again as a replica after each), the last tests of the file: locks, a
+ * leadership and watchers; the replication hazard; a worker processing a stream of tasks, with
+ * the clock read before and after. The client is a plain ioredis `Redis` with `sentinels` and
  * `failoverDetector: true`; the backend needs nothing else.
  */
 let group: RedisSentinelGroup;
@@ -43,9 +48,14 @@ function admin(server: RedisServer): Redis {
   return client;
 }
 
-// Known flake (one failure in about eight runs of the topology project, not yet reproduced or
-// identified): a test of these real-topology suites gets one more try, and the first failure is
-// logged, so a persistent bug still fails. Root-cause it and remove this line.
+// Known flakes: a test of these real-topology suites gets one more try, and the first failure is
+// logged, so a persistent bug still fails. Seen so far: the task contract's "publishes every step
+// of a task in seq order" unsubscribes as soon as completeTask replies, before the `succeeded`
+// message (another connection) may have arrived (on standalone Redis too); the task failover ends
+// with TaskCancelledError when a submit errors after its enqueue (submit's teardown cancels the
+// task it created); once, `restore` timed out waiting for a sentinel to count the restarted server
+// as a healthy replica. (A ~20 s failover, a sentinel's aborted attempt right after the previous
+// failover, is bounded by the harness's `failover-timeout`.) Fix those and remove this line.
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
 beforeAll(async () => {
@@ -67,6 +77,13 @@ describeBackendContract(
   'redis (Sentinel: 1 master, 1 replica, 3 sentinels)',
   () => createRedisBackend({ client: sentinelClient(), prefix: randomPrefix('sentinel'), expiryCheckInterval: 100 }),
   { teardown: (made: RedisBackend) => made.close(), announcesLeaseExpiry: false },
+);
+
+describeTaskBackendContract(
+  'redis (Sentinel: 1 master, 1 replica, 3 sentinels)',
+  () =>
+    createRedisBackend({ client: sentinelClient(), prefix: randomPrefix('sentinel-tasks'), expiryCheckInterval: 100 }),
+  { teardown: (made: RedisBackend) => made.close() },
 );
 
 describe('Sentinel failover (kill -9 the master)', () => {
@@ -105,4 +122,32 @@ describe('Sentinel failover (kill -9 the master)', () => {
     });
     await group.restore(master);
   }, 60_000);
+
+  it('a worker processes a stream of tasks through the failover: none acknowledged is lost, none completes twice; the clock stays right', async () => {
+    const prefix = randomPrefix('task-failover');
+    const master = await group.master();
+    const replica = group.servers.find((server) => server !== master)!;
+    const replicaAcknowledgement = { replicas: 1, timeout: 200 };
+    const clockBackend = backend({ prefix });
+    const clockBefore = await checkBackendClock(clockBackend, 'Sentinel TIME before the failover');
+    const report = await runTaskFailoverScenario({
+      backends: {
+        // The submitter gives up after 1 s (the failover takes longer), so that submits fail while
+        // it lasts and are submitted again with their idempotency key.
+        submitter: backend({ prefix, replicaAcknowledgement, requestTimeout: 1_000 }),
+        worker: backend({ prefix, replicaAcknowledgement }),
+      },
+      name: randomName('job'),
+      kill: () => master.stop('SIGKILL'),
+      recover: async () => {
+        await waitUntil(async () => (await group.master()) === replica, 20_000, 'the sentinels to promote the replica');
+        await group.restore(master);
+      },
+      bound: 20_000,
+    });
+    const clockAfter = await checkBackendClock(clockBackend, 'Sentinel TIME after the failover');
+    console.info(
+      `Sentinel task failover (down-after ${group.downAfter} ms): ${JSON.stringify(report)}\n${clockBefore}\n${clockAfter}`,
+    );
+  }, 120_000);
 });

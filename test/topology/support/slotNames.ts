@@ -26,3 +26,13 @@ export function leaseNameIn(kind: 'lock' | 'leader', label: string, range: SlotR
 export function storeKeyIn(prefix: string, label: string, range: SlotRange): string {
   for (let n = 0; ; n++) if (within(itemSlot(prefix, `${label}-${n}`), range)) return `${label}-${n}`;
 }
+
+/** The slot of a task name's keys (`{task:NAME}`). */
+export function taskSlot(prefix: string, name: string): number {
+  return hashSlot(new RedisKeys(prefix).taskKeys(name)[0]);
+}
+
+/** A task name starting with `label` whose keys fall in `range`. */
+export function taskNameIn(prefix: string, label: string, range: SlotRange): string {
+  for (let n = 0; ; n++) if (within(taskSlot(prefix, `${label}-${n}`), range)) return `${label}-${n}`;
+}
