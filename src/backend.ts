@@ -4,7 +4,7 @@ import type { Observable } from 'rxjs';
  * What a contender asks for when it tries to take a lease.
  *
  * @remarks
- * `owner` is the secret that proves ownership in renew and release: 128 random bits, never shown to
+ * `owner` is the secret that proves ownership in renew and release: 122 random bits, never shown to
  * other contenders or published. `holder` is the public name that others see (a node name, a
  * candidate id). `value` is an optional public payload (a leader's address, say).
  */

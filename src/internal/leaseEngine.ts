@@ -1,7 +1,6 @@
 import {
   concat,
   defer,
-  finalize,
   Observable,
   of,
   switchMap,
@@ -75,16 +74,21 @@ export function leaseTenure(backend: SyncBackend, request: LeaseRequest): Observ
           }),
         )
       : acquired;
-    return bounded.pipe(
-      switchMap((token) => {
-        const tenure: Tenure = { token, owner, isValid: () => guard.isValid() };
-        return concat(of(tenure), hold(backend, request, owner, guard));
-      }),
-      finalize(() => {
+    return new Observable<Tenure>((subscriber) => {
+      // The first finalizer, so the release goes out before the rest of the chain is torn down.
+      subscriber.add(() => {
         guard.end();
         if (attempted) backend.release(request.key, owner).subscribe({ error: ignore });
-      }),
-    );
+      });
+      return bounded
+        .pipe(
+          switchMap((token) => {
+            const tenure: Tenure = { token, owner, isValid: () => guard.isValid() };
+            return concat(of(tenure), hold(backend, request, owner, guard));
+          }),
+        )
+        .subscribe(subscriber);
+    });
   });
 }
 

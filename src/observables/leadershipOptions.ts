@@ -5,7 +5,7 @@ import { DEFAULT_LEASE_OPTIONS, resolveLeaseOptions, type LeaseOptions, type Lea
  * Options of {@link leadership}. Every duration is in milliseconds.
  */
 export interface LeadershipOptions extends LeaseOptions {
-  /** Public id of this candidate, shown to everyone by {@link leader}. @defaultValue `host-pid-random` */
+  /** Public id of this candidate, shown to everyone by {@link leader}. @defaultValue `host-pid-n` */
   readonly candidate?: string;
   /** Public value published with the leadership while this candidate leads (an address, say). */
   readonly value?: string;

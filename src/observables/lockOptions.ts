@@ -7,7 +7,7 @@ import { DEFAULT_LEASE_OPTIONS, resolveLeaseOptions, type LeaseOptions, type Lea
 export interface LockOptions extends LeaseOptions {
   /** Wait for a busy lock (`true`) or fail at once with `LockBusyError` (`false`). @defaultValue true */
   readonly wait?: boolean;
-  /** Public name of this holder, shown to others in `LockBusyError`. @defaultValue `host-pid-random` */
+  /** Public name of this holder, shown to others in `LockBusyError`. @defaultValue `host-pid-n` */
   readonly holder?: string;
 }
 

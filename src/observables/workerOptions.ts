@@ -7,7 +7,7 @@ import { assertDuration, assertName, assertOptionsObject, assertPositiveDuration
 export interface WorkerOptions {
   /** How many tasks this worker runs at once. @defaultValue 1 */
   readonly concurrency?: number;
-  /** Public name of this worker, shown in task records and `started` events. @defaultValue `host-pid-random` */
+  /** Public name of this worker, shown in task records and `started` events. @defaultValue `host-pid-n` */
   readonly name?: string;
   /**
    * How long the backend keeps a claim without a renewal: a crashed or stalled worker's task runs

@@ -116,9 +116,12 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
     publishCommand === 'SPUBLISH' ? keys.storeShardChannels() : [keys.storeChannel()],
   );
 
-  /** One request: after pending subscriptions when `ordered`, bounded by `requestTimeout`, errors typed. */
+  /**
+   * One request: after pending subscriptions when `ordered` (at once when none is pending: no
+   * promise, no extra turn of the event loop), bounded by `requestTimeout`, errors typed.
+   */
   const request = <T>(operation: string, work: () => Observable<T>, ordered = false): Observable<T> =>
-    defer(() => (ordered ? from(subscriber.settled()).pipe(switchMap(work)) : work())).pipe(
+    defer(() => (ordered && subscriber.settling ? from(subscriber.settled()).pipe(switchMap(work)) : work())).pipe(
       timeout({
         first: settings.requestTimeout,
         with: () =>

@@ -73,6 +73,11 @@ export class RedisSubscriber {
     });
   }
 
+  /** Whether a subscription sent is not yet acknowledged (or failed): then {@link settled} waits. */
+  get settling(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** Resolves once every subscription sent so far is acknowledged (or has failed). */
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
