@@ -104,6 +104,9 @@ export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: W
     const workerName = settings.name ?? defaultHolderName();
     const runs = new Map<string, Run>();
     let stopped = false;
+    // Handlers running: a slot is free again once its handler's outcome is known, so the next
+    // claim goes out with the report of that outcome (one round trip for both), not after it.
+    let executing = 0;
     let claimInFlight = false;
     let claimAgain = false;
     let claimRequest = Subscription.EMPTY;
@@ -115,7 +118,7 @@ export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: W
         claimAgain = true;
         return;
       }
-      const free = settings.concurrency - runs.size;
+      const free = settings.concurrency - executing;
       if (free <= 0) return;
       claimAgain = false;
       claimInFlight = true;
@@ -140,10 +143,24 @@ export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: W
       const stop = new Subject<void>();
       runs.set(claim.id, { stop: () => stop.next() });
       subscriber.next({ type: 'started', id: claim.id, name: claim.name, attempt: claim.attempt });
-      runAttempt(backend, handlers, settings, claim, requestStart, stop).subscribe({
+      executing++;
+      let freed = false;
+      const decided = (): void => {
+        if (freed) return;
+        freed = true;
+        executing--;
+        pump();
+      };
+      runAttempt(backend, handlers, settings, claim, requestStart, stop, decided).subscribe({
         next: (event) => subscriber.next(event),
-        complete: () => finished(claim.id),
-        error: () => finished(claim.id),
+        complete: () => {
+          decided(); // in case the attempt ended without an outcome
+          finished(claim.id);
+        },
+        error: () => {
+          decided();
+          finished(claim.id);
+        },
       });
     };
 
@@ -179,6 +196,7 @@ function runAttempt(
   requestStart: number,
   stop: Subject<void>,
 ): Observable<WorkerEvent> {
+  decided: () => void,
   const { id, name, attempt, token, policy } = claim;
   return defer(() => {
     const controller = new AbortController();
@@ -231,7 +249,11 @@ function runAttempt(
       take(1),
       concatMap((outcome) => {
         over = true;
-        return settle(backend, claim, outcome, controller);
+        return new Observable<WorkerEvent>((observer) => {
+          const report = settle(backend, claim, outcome, controller).subscribe(observer);
+          decided(); // the report is on its way: the next claim goes out right behind it
+          return report;
+        });
       }),
     );
   });
