@@ -74,12 +74,10 @@ const masters = (): RedisServer[] =>
   cluster.nodes.filter((node) => node.replicaOf === undefined).map((node) => node.server);
 
 // Known flakes: a test of these real-topology suites gets one more try, and the first failure is
-// logged, so a persistent bug still fails. Seen so far: the task contract's "publishes every step
-// of a task in seq order" unsubscribes as soon as completeTask replies, before the `succeeded`
-// message (another connection) may have arrived (on standalone Redis too); "spreads the store over
-// every master" expects change events from three shards in write order, which sharded pub/sub
-// does not promise; the task failover ends with TaskCancelledError when a submit errors after its
-// enqueue (submit's teardown cancels the task it created). Fix those and remove this line.
+// logged, so a persistent bug still fails. Seen so far: "spreads the store over every master"
+// expects change events from three shards in write order, which sharded pub/sub does not promise;
+// the task failover ends with TaskCancelledError when a submit errors after its enqueue (submit's
+// teardown cancels the task it created). Fix those and remove this line.
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
 beforeAll(async () => {

@@ -49,12 +49,10 @@ function admin(server: RedisServer): Redis {
 }
 
 // Known flakes: a test of these real-topology suites gets one more try, and the first failure is
-// logged, so a persistent bug still fails. Seen so far: the task contract's "publishes every step
-// of a task in seq order" unsubscribes as soon as completeTask replies, before the `succeeded`
-// message (another connection) may have arrived (on standalone Redis too); the task failover ends
-// with TaskCancelledError when a submit errors after its enqueue (submit's teardown cancels the
-// task it created); once, `restore` timed out waiting for a sentinel to count the restarted server
-// as a healthy replica. (A ~20 s failover, a sentinel's aborted attempt right after the previous
+// logged, so a persistent bug still fails. Seen so far: the task failover ends with
+// TaskCancelledError when a submit errors after its enqueue (submit's teardown cancels the task it
+// created); once, `restore` timed out waiting for a sentinel to count the restarted server as a
+// healthy replica. (A ~20 s failover, a sentinel's aborted attempt right after the previous
 // failover, is bounded by the harness's `failover-timeout`.) Fix those and remove this line.
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
