@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { BackendLimits } from './internal/limits.js';
 
 /**
  * What a contender asks for when it tries to take a lease.
@@ -138,6 +139,11 @@ export type ChangeEvent =
 export interface SyncBackend {
   /** Short name for errors and logs: `memory`, `redis`. */
   readonly name: string;
+  /**
+   * What this backend accepts (name length, value size, lease bounds): rx-sync's functions check
+   * their arguments against it at call time. A backend without it gets `DEFAULT_BACKEND_LIMITS`.
+   */
+  readonly limits?: BackendLimits;
 
   /** One attempt to take the lease on `key`; idempotent for the same owner. */
   tryAcquire(key: string, claim: LeaseClaim): Observable<LeaseAttempt>;

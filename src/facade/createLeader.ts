@@ -2,7 +2,8 @@ import { Subscription } from 'rxjs';
 import type { SyncBackend } from '../backend.js';
 import { NotHeldError } from '../errors/NotHeldError.js';
 import { assertBackend } from '../internal/assertBackend.js';
-import { assertName, assertOptionsObject } from '../internal/validate.js';
+import { assertNameWithin, limitsOf } from '../internal/limits.js';
+import { assertOptionsObject } from '../internal/validate.js';
 import { leadership } from '../observables/leadership.js';
 import { resolveLeadershipOptions, type LeadershipOptions } from '../observables/leadershipOptions.js';
 import type { Term } from '../observables/Term.js';
@@ -59,11 +60,12 @@ export function createLeader(backend: SyncBackend, options: LeaderOptions): Elec
   assertBackend(backend);
   assertOptionsObject(options, 'options');
   const { group, ...campaignOptions } = options ?? ({} as LeaderOptions);
-  assertName(group, 'group');
-  resolveLeadershipOptions(campaignOptions);
+  const limits = limitsOf(backend);
+  assertNameWithin(limits, group, 'group');
+  resolveLeadershipOptions(campaignOptions, limits);
   return Object.freeze({
     elect(id: string): Promise<Elected> {
-      assertName(id, 'id');
+      assertNameWithin(limits, id, 'id');
       return campaign(id);
     },
   });

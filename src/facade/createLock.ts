@@ -2,7 +2,7 @@ import { Subscription } from 'rxjs';
 import type { SyncBackend } from '../backend.js';
 import { NotHeldError } from '../errors/NotHeldError.js';
 import { assertBackend } from '../internal/assertBackend.js';
-import { assertName } from '../internal/validate.js';
+import { assertNameWithin, limitsOf } from '../internal/limits.js';
 import type { Lease } from '../observables/Lease.js';
 import { lock } from '../observables/lock.js';
 import { resolveLockOptions, type LockOptions } from '../observables/lockOptions.js';
@@ -49,11 +49,12 @@ export interface Locker {
  */
 export function createLock(backend: SyncBackend, options?: LockOptions): Locker {
   assertBackend(backend);
-  resolveLockOptions(options);
+  const limits = limitsOf(backend);
+  resolveLockOptions(options, limits);
   const held = new Map<string, Subscription>();
   return Object.freeze({
     acquire(id: string): Promise<HeldLock> {
-      assertName(id, 'id');
+      assertNameWithin(limits, id, 'id');
       return new Promise<HeldLock>((resolve, reject) => {
         let markLost: () => void = () => undefined;
         const lost = new Promise<void>((resolveLost) => (markLost = resolveLost));
@@ -78,7 +79,7 @@ export function createLock(backend: SyncBackend, options?: LockOptions): Locker 
       });
     },
     release(id: string): Promise<void> {
-      assertName(id, 'id');
+      assertNameWithin(limits, id, 'id');
       const subscription = held.get(id);
       if (!subscription) return Promise.reject(new NotHeldError(id));
       subscription.unsubscribe();

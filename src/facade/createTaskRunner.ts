@@ -1,7 +1,8 @@
 import type { Subscription } from 'rxjs';
 import { lastValueFrom } from 'rxjs';
 import { assertTaskBackend } from '../internal/taskArguments.js';
-import { assertName } from '../internal/validate.js';
+import { assertNameWithin, limitsOf } from '../internal/limits.js';
+import { assertOptionsObject } from '../internal/validate.js';
 import { cancelTask } from '../observables/cancelTask.js';
 import { submit } from '../observables/submit.js';
 import { resolveSubmitOptions, type SubmitOptions } from '../observables/submitOptions.js';
@@ -69,8 +70,10 @@ export interface TaskRunner {
  */
 export function createTaskRunner(backend: TaskBackend, options?: TaskRunnerOptions): TaskRunner {
   assertTaskBackend(backend);
+  assertOptionsObject(options, 'options');
+  const limits = limitsOf(backend);
   const { handlers, ...workerOptions } = options ?? {};
-  resolveWorkerOptions(workerOptions);
+  resolveWorkerOptions(workerOptions, limits);
   const pool = handlers && worker(backend, handlers, workerOptions); // validates the handlers
   const knownTasks = handlers && Object.keys(handlers);
   let running: Subscription | undefined;
@@ -79,11 +82,12 @@ export function createTaskRunner(backend: TaskBackend, options?: TaskRunnerOptio
     run<Result = unknown>(command: Command): Promise<Result> {
       if (typeof command !== 'object' || command === null) throw new TypeError('Expected `command` to be an object.');
       const { name, input, ...submitOptions } = command;
-      assertName(name, 'command.name');
-      resolveSubmitOptions(submitOptions);
+      assertNameWithin(limits, name, 'command.name');
+      resolveSubmitOptions(submitOptions, limits);
       if (closed) return Promise.reject(new Error('The task runner is closed.'));
-      if (pool && !running) running = pool.subscribe();
+      // Built (and so checked: the input too) before the pool starts, which a bad command must not start.
       const events = submit<Result>(backend, name, input, { ...(knownTasks && { knownTasks }), ...submitOptions });
+      if (pool && !running) running = pool.subscribe();
       return lastValueFrom(events).then((event) => {
         if (event.type !== 'succeeded') throw new Error(`Task "${name}" ended without a result.`);
         return event.result;

@@ -5,6 +5,7 @@ import type { ClockSettings } from '../observables/clockOptions.js';
 import type { ClockSample, ClockSource } from '../time/ClockSource.js';
 import { schedulerNow } from './clock.js';
 import { appliedOffset, retarget, type ClockTimeline } from './clockTimeline.js';
+import { DEFAULT_BACKEND_LIMITS } from './limits.js';
 import { assertName } from './validate.js';
 
 /** One sample attempt: the sample, or why it failed. */
@@ -169,5 +170,5 @@ export function assertClockSource(value: unknown): asserts value is ClockSource 
       'Expected `source` to be a ClockSource ({ name, sample() }: localClock(), backendClock(backend), ntpClock(...)).',
     );
   }
-  assertName(candidate.name, 'source.name');
+  assertName(candidate.name, 'source.name', DEFAULT_BACKEND_LIMITS.maxNameLength);
 }

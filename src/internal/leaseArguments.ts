@@ -1,11 +1,46 @@
 import type { LeaseClaim } from '../backend.js';
-import { assertName, assertPositiveDuration, assertString } from './validate.js';
+import {
+  assertLeaseDurationWithin,
+  assertLongNameWithin,
+  assertNameWithin,
+  assertValueWithin,
+  type BackendLimits,
+} from './limits.js';
 
-/** Call-time checks of `tryAcquire`, shared by every backend; throws `TypeError`/`RangeError`. */
-export function assertTryAcquireArguments(key: unknown, claim: LeaseClaim): void {
-  assertName(key, 'key');
-  assertName(claim.owner, 'claim.owner');
-  assertName(claim.holder, 'claim.holder');
-  assertPositiveDuration(claim.leaseDuration, 'claim.leaseDuration');
-  if (claim.value !== undefined) assertString(claim.value, 'claim.value');
+/**
+ * Call-time checks of the lease methods of `SyncBackend`, shared by every backend, within the
+ * backend's limits; each throws `TypeError` or `RangeError` naming the argument. A lease key may be
+ * a little longer than a name: rx-sync puts `lock:` or `leader:` before the user's key or group.
+ */
+export function leaseArgumentChecks(limits: BackendLimits) {
+  const key = (value: unknown): void => assertLongNameWithin(limits, value, 'key');
+  const owner = (value: unknown): void => assertNameWithin(limits, value, 'owner');
+  return Object.freeze({
+    tryAcquire(leaseKey: unknown, claim: LeaseClaim): void {
+      key(leaseKey);
+      if (typeof claim !== 'object' || claim === null) {
+        throw new TypeError('Expected `claim` to be an object ({ owner, holder, leaseDuration, value? }).');
+      }
+      assertNameWithin(limits, claim.owner, 'claim.owner');
+      assertNameWithin(limits, claim.holder, 'claim.holder');
+      assertLeaseDurationWithin(limits, claim.leaseDuration, 'claim.leaseDuration');
+      if (claim.value !== undefined) assertValueWithin(limits, claim.value, 'claim.value');
+    },
+    renew(leaseKey: unknown, leaseOwner: unknown, leaseDuration: unknown): void {
+      key(leaseKey);
+      owner(leaseOwner);
+      assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
+    },
+    release(leaseKey: unknown, leaseOwner: unknown): void {
+      key(leaseKey);
+      owner(leaseOwner);
+    },
+    updateLease(leaseKey: unknown, leaseOwner: unknown, value: unknown): void {
+      key(leaseKey);
+      owner(leaseOwner);
+      assertValueWithin(limits, value, 'value');
+    },
+    /** `readLease`, `leaseEvents`, `vacancies`. */
+    key,
+  });
 }

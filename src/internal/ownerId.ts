@@ -14,9 +14,10 @@ let contenders = 0;
 
 /**
  * A short public name for a contender that did not give one: `host-pid-n`, `n` counting this
- * process's contenders (the host name is read once: `os.hostname()` is a system call).
+ * process's contenders (the host name is read once: `os.hostname()` is a system call, and cut to
+ * 64 characters, as Linux allows, so that the name fits any backend's `limits.maxNameLength`).
  */
 export function defaultHolderName(): string {
-  processName ??= `${hostname()}-${process.pid}`;
+  processName ??= `${hostname().slice(0, 64)}-${process.pid}`;
   return `${processName}-${++contenders}`;
 }

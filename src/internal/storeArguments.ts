@@ -1,35 +1,44 @@
 import type { DeleteOptions, PutOptions } from '../backend.js';
 import {
-  assertName,
-  assertOptionsObject,
-  assertPositiveDuration,
-  assertPrefix,
-  assertString,
-  assertVersion,
-} from './validate.js';
+  assertNameWithin,
+  assertPrefixWithin,
+  assertValueWithin,
+  DEFAULT_BACKEND_LIMITS,
+  type BackendLimits,
+} from './limits.js';
+import { assertOptionsObject, assertPositiveDuration, assertVersion } from './validate.js';
 
 /** Call-time checks of `put`, shared by every backend; throws `TypeError`/`RangeError`. */
-export function assertPutArguments(key: unknown, value: unknown, options: PutOptions | undefined): void {
-  assertName(key, 'key');
-  assertString(value, 'value');
+export function assertPutArguments(
+  key: unknown,
+  value: unknown,
+  options: PutOptions | undefined,
+  limits: BackendLimits = DEFAULT_BACKEND_LIMITS,
+): void {
+  assertNameWithin(limits, key, 'key');
+  assertValueWithin(limits, value, 'value');
   assertOptionsObject(options, 'options');
   if (options?.ifVersion !== undefined) assertVersion(options.ifVersion, 'ifVersion');
   if (options?.timeToLive !== undefined) assertPositiveDuration(options.timeToLive, 'timeToLive');
 }
 
 /** Call-time checks of `delete`, shared by every backend. */
-export function assertDeleteArguments(key: unknown, options: DeleteOptions | undefined): void {
-  assertName(key, 'key');
+export function assertDeleteArguments(
+  key: unknown,
+  options: DeleteOptions | undefined,
+  limits: BackendLimits = DEFAULT_BACKEND_LIMITS,
+): void {
+  assertNameWithin(limits, key, 'key');
   assertOptionsObject(options, 'options');
   if (options?.ifVersion !== undefined) assertVersion(options.ifVersion, 'ifVersion');
 }
 
 /** Call-time checks of `get`. */
-export function assertKeyArgument(key: unknown): void {
-  assertName(key, 'key');
+export function assertKeyArgument(key: unknown, limits: BackendLimits = DEFAULT_BACKEND_LIMITS): void {
+  assertNameWithin(limits, key, 'key');
 }
 
 /** Call-time checks of `list` and `changes`. */
-export function assertPrefixArgument(prefix: unknown): void {
-  assertPrefix(prefix, 'prefix');
+export function assertPrefixArgument(prefix: unknown, limits: BackendLimits = DEFAULT_BACKEND_LIMITS): void {
+  assertPrefixWithin(limits, prefix, 'prefix');
 }

@@ -1,11 +1,21 @@
-import type { TaskBackend, TaskErrorInfo, TaskPolicy, TaskRequest } from '../taskBackend.js';
+import type { ClaimRequest, TaskBackend, TaskErrorInfo, TaskPolicy, TaskRequest } from '../taskBackend.js';
+import {
+  assertLeaseDurationWithin,
+  assertLongNameWithin,
+  assertNameWithin,
+  assertSizeWithin,
+  assertValueWithin,
+  type BackendLimits,
+} from './limits.js';
 import {
   assertDuration,
   assertFraction,
-  assertName,
   assertPositiveDuration,
   assertString,
   assertTimeout,
+  MAX_DURATION,
+  MAX_NAME_LENGTH_LIMIT,
+  show,
 } from './validate.js';
 
 const TASK_METHODS = [
@@ -35,12 +45,13 @@ export function assertTaskBackend(value: unknown): asserts value is TaskBackend 
 /** Throws `RangeError` unless `value` is an integer from 1 up. */
 export function assertCount(value: unknown, what: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`Expected \`${what}\` to be a positive integer, got ${String(value)}.`);
+    throw new RangeError(`Expected \`${what}\` to be a positive integer, got ${show(value)}.`);
   }
 }
 
 /** Checks a stored retry policy (the submit options resolver builds it). */
 export function assertPolicy(policy: TaskPolicy): void {
+  assertObject(policy, 'policy');
   assertCount(policy.attempts, 'attempts');
   assertPositiveDuration(policy.retryDelay, 'retryDelay');
   assertPositiveDuration(policy.maxRetryDelay, 'maxRetryDelay');
@@ -48,34 +59,145 @@ export function assertPolicy(policy: TaskPolicy): void {
   assertTimeout(policy.timeout, 'timeout');
 }
 
-/** Call-time checks of the {@link TaskBackend} methods, shared by backends. */
-export const assertTaskBackendArguments = Object.freeze({
-  request(request: TaskRequest): void {
-    assertName(request.name, 'name');
-    assertString(request.input, 'input');
-    assertPolicy(request.policy);
-    assertPositiveDuration(request.retention, 'retention');
-    if (request.idempotencyKey !== undefined) assertName(request.idempotencyKey, 'idempotencyKey');
-  },
-  claim(worker: string, names: readonly string[], leaseDuration: number, limit: number): void {
-    assertName(worker, 'worker');
-    assertTaskBackendArguments.names(names);
-    assertPositiveDuration(leaseDuration, 'leaseDuration');
-    assertCount(limit, 'limit');
-  },
-  names(names: readonly string[]): void {
-    if (!Array.isArray(names)) throw new TypeError('Expected `names` to be an array of task names.');
-    for (const name of names) assertName(name, 'names[]');
-  },
-  owned(id: string, token: number): void {
-    assertName(id, 'id');
+/** The methods of a {@link TaskBackend} that take arguments (the rest of it: `name`, `limits`). */
+export type TaskMethods = Omit<TaskBackend, 'name' | 'limits'>;
+
+/**
+ * Call-time checks of the {@link TaskBackend} methods within a backend's limits, shared by
+ * backends; each throws `TypeError` or `RangeError` naming the argument. A task id may be a little
+ * longer than a name: a backend makes it of the task name and a number.
+ */
+export function taskArgumentChecks(limits: BackendLimits) {
+  const id = (value: unknown): void => assertLongNameWithin(limits, value, 'id');
+  const names = (value: unknown): void => {
+    if (!Array.isArray(value)) throw new TypeError('Expected `names` to be an array of task names.');
+    for (const name of value) assertNameWithin(limits, name, 'names[]');
+  };
+  const owned = (taskId: unknown, token: unknown): void => {
+    id(taskId);
     if (typeof token !== 'number' || !Number.isSafeInteger(token) || token < 1) {
-      throw new RangeError(`Expected \`token\` to be a positive integer, got ${String(token)}.`);
+      throw new RangeError(`Expected \`token\` to be a positive integer, got ${show(token)}.`);
     }
-  },
-  failure(error: TaskErrorInfo, retryDelay: number | undefined): void {
-    assertString(error.name, 'error.name');
-    assertString(error.message, 'error.message');
-    if (retryDelay !== undefined) assertDuration(retryDelay, 'retryDelay');
-  },
-});
+  };
+  return Object.freeze({
+    request(request: TaskRequest): void {
+      assertObject(request, 'request');
+      assertNameWithin(limits, request.name, 'name');
+      assertValueWithin(limits, request.input, 'input');
+      assertPolicy(request.policy);
+      assertPositiveDuration(request.retention, 'retention');
+      if (request.idempotencyKey !== undefined) assertNameWithin(limits, request.idempotencyKey, 'idempotencyKey');
+    },
+    claim(worker: unknown, taskNames: unknown, leaseDuration: unknown, limit: unknown): void {
+      assertNameWithin(limits, worker, 'worker');
+      names(taskNames);
+      assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
+      assertCount(limit, 'limit');
+    },
+    names,
+    id,
+    owned,
+    renew(taskId: unknown, token: unknown, leaseDuration: unknown): void {
+      owned(taskId, token);
+      assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
+    },
+    progress(taskId: unknown, token: unknown, value: unknown): void {
+      owned(taskId, token);
+      assertValueWithin(limits, value, 'value');
+    },
+    complete(taskId: unknown, token: unknown, result: unknown): void {
+      owned(taskId, token);
+      if (result !== undefined) assertValueWithin(limits, result, 'result');
+    },
+    failure(error: TaskErrorInfo, retryDelay: number | undefined): void {
+      assertObject(error, 'error');
+      assertString(error.name, 'error.name');
+      if (error.name.length > limits.maxNameLength) {
+        throw new RangeError(
+          `Expected \`error.name\` to be at most ${limits.maxNameLength} characters (the backend's \`limits.maxNameLength\`), got ${error.name.length}.`,
+        );
+      }
+      assertString(error.message, 'error.message');
+      assertSizeWithin(limits, error.message, 'error.message');
+      if (retryDelay !== undefined) assertDuration(retryDelay, 'retryDelay');
+    },
+  });
+}
+
+/**
+ * The shape checks of {@link taskArgumentChecks} without a backend's limits (only the ceilings
+ * that bound every limit), for code whose backend has already checked its limits.
+ */
+export const assertTaskBackendArguments = taskArgumentChecks(
+  Object.freeze({
+    maxNameLength: MAX_NAME_LENGTH_LIMIT,
+    maxValueSize: Infinity,
+    minLeaseDuration: Number.MIN_VALUE,
+    maxLeaseDuration: MAX_DURATION,
+  }),
+);
+
+/**
+ * The task methods of a backend, each checking its arguments within `limits` at call time before
+ * it runs: the one place that says which checks each method gets, for every backend.
+ */
+export function withTaskArgumentChecks(tasks: TaskMethods, limits: BackendLimits): TaskMethods {
+  const check = taskArgumentChecks(limits);
+  return {
+    ...tasks, // any method not listed here passes through as it is
+    enqueue(request) {
+      check.request(request);
+      return tasks.enqueue(request);
+    },
+    claim(worker, names, leaseDuration, limit) {
+      check.claim(worker, names, leaseDuration, limit);
+      return tasks.claim(worker, names, leaseDuration, limit);
+    },
+    renewTask(id, token, leaseDuration) {
+      check.renew(id, token, leaseDuration);
+      return tasks.renewTask(id, token, leaseDuration);
+    },
+    reportProgress(id, token, value) {
+      check.progress(id, token, value);
+      return tasks.reportProgress(id, token, value);
+    },
+    completeTask(id, token, result) {
+      check.complete(id, token, result);
+      return tasks.completeTask(id, token, result);
+    },
+    ...(tasks.completeAndClaim && {
+      completeAndClaim: (id: string, token: number, result: string | undefined, next: ClaimRequest) => {
+        check.complete(id, token, result);
+        check.claim(next.worker, next.names, next.leaseDuration, next.limit);
+        return tasks.completeAndClaim!(id, token, result, next);
+      },
+    }),
+    failTask(id, token, error, retryDelay) {
+      check.owned(id, token);
+      check.failure(error, retryDelay);
+      return tasks.failTask(id, token, error, retryDelay);
+    },
+    cancelTask(id) {
+      check.id(id);
+      return tasks.cancelTask(id);
+    },
+    readTask(id) {
+      check.id(id);
+      return tasks.readTask(id);
+    },
+    taskEvents(id) {
+      check.id(id);
+      return tasks.taskEvents(id);
+    },
+    taskSignals(names) {
+      check.names(names);
+      return tasks.taskSignals(names);
+    },
+  };
+}
+
+function assertObject(value: unknown, what: string): void {
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`Expected \`${what}\` to be an object, got ${show(value)}.`);
+  }
+}

@@ -1,26 +1,58 @@
-/** Longest key, group or prefix accepted, in UTF-16 code units. */
-const MAX_NAME_LENGTH = 1024;
+/** The largest `limits.maxNameLength` a backend accepts, in UTF-16 code units. */
+export const MAX_NAME_LENGTH_LIMIT = 65_536;
+
+/**
+ * Characters a backend lease key or task id may have beyond `limits.maxNameLength`: rx-sync puts
+ * `lock:` or `leader:` before a key or group, and a backend puts a task number after a task name.
+ */
+export const NAME_ROOM = 32;
 
 /** Longest duration a timer can wait (Node caps timers at 2^31 − 1 ms, about 24.8 days). */
 export const MAX_DURATION = 2 ** 31 - 1;
 
 /**
- * Throws `TypeError` unless `value` is a non-empty string of at most 1024 characters without
- * control characters. `what` names the argument in the message.
+ * Throws `TypeError` unless `value` is a non-empty string without control characters or lone
+ * surrogates, and `RangeError` when it is longer than `maxLength` (UTF-16 code units). `what`
+ * names the argument in the message, `limit` where `maxLength` comes from (a backend's limits).
+ * Without `maxLength`, only the ceiling of every configurable limit applies: callers that know a
+ * backend check its `limits.maxNameLength` (internal/limits.ts).
  */
-export function assertName(value: unknown, what: string): asserts value is string {
+export function assertName(
+  value: unknown,
+  what: string,
+  maxLength = MAX_NAME_LENGTH_LIMIT + NAME_ROOM,
+  limit?: string,
+): asserts value is string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new TypeError(`Expected \`${what}\` to be a non-empty string, got ${show(value)}.`);
   }
-  assertCleanText(value, what);
+  assertCleanText(value, what, maxLength, limit);
 }
 
 /** As {@link assertName}, but the empty string is allowed (a prefix that matches everything). */
-export function assertPrefix(value: unknown, what: string): asserts value is string {
+export function assertPrefix(
+  value: unknown,
+  what: string,
+  maxLength = MAX_NAME_LENGTH_LIMIT,
+  limit?: string,
+): asserts value is string {
   if (typeof value !== 'string') {
     throw new TypeError(`Expected \`${what}\` to be a string, got ${show(value)}.`);
   }
-  assertCleanText(value, what);
+  assertCleanText(value, what, maxLength, limit);
+}
+
+/**
+ * Throws `TypeError` when `value` holds a lone surrogate (a string that is not well-formed
+ * UTF-16). Such a string cannot survive UTF-8: Redis would store U+FFFD in its place, so two
+ * different names would meet in one key, and a value would not come back as it was written.
+ */
+export function assertWellFormed(value: string, what: string): void {
+  if (LONE_SURROGATE.test(value)) {
+    throw new TypeError(
+      `Expected \`${what}\` to be well-formed Unicode, but it holds a lone surrogate (UTF-8 cannot carry it).`,
+    );
+  }
 }
 
 /** Throws `TypeError` unless `value` is a string. */
@@ -85,19 +117,31 @@ export function assertOptionsObject(value: unknown, what: string): void {
   }
 }
 
-function assertCleanText(value: string, what: string): void {
-  if (value.length > MAX_NAME_LENGTH) {
-    throw new RangeError(`Expected \`${what}\` to be at most ${MAX_NAME_LENGTH} characters, got ${value.length}.`);
+/** Matches a surrogate that is not half of a pair (in a `u` regex, a pair is one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function assertCleanText(value: string, what: string, maxLength: number, limit: string | undefined): void {
+  if (value.length > maxLength) {
+    throw new RangeError(
+      `Expected \`${what}\` to be at most ${maxLength} characters${limit === undefined ? '' : ` (${limit})`}, got ${value.length}.`,
+    );
   }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) {
-    throw new TypeError(`Expected \`${what}\` to contain no control characters, got ${JSON.stringify(value)}.`);
+    throw new TypeError(`Expected \`${what}\` to contain no control characters, got ${show(value)}.`);
   }
+  assertWellFormed(value, what);
 }
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+/** A short description of `value` for an error message. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length <= 64
+      ? JSON.stringify(value)
+      : `${JSON.stringify(value.slice(0, 32))}… (${value.length} characters)`;
+  }
   if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'an array' : 'an object';
 }

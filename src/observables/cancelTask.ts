@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import { assertTaskBackend } from '../internal/taskArguments.js';
-import { assertName } from '../internal/validate.js';
+import { assertLongNameWithin, limitsOf } from '../internal/limits.js';
 import type { TaskBackend } from '../taskBackend.js';
 
 /**
@@ -34,6 +34,6 @@ import type { TaskBackend } from '../taskBackend.js';
  */
 export function cancelTask(backend: TaskBackend, id: string): Observable<boolean> {
   assertTaskBackend(backend);
-  assertName(id, 'id');
+  assertLongNameWithin(limitsOf(backend), id, 'id');
   return backend.cancelTask(id);
 }

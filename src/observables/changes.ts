@@ -1,7 +1,7 @@
 import { defer, share, type Observable } from 'rxjs';
 import type { ChangeEvent, SyncBackend } from '../backend.js';
 import { assertBackend } from '../internal/assertBackend.js';
-import { assertPrefix } from '../internal/validate.js';
+import { assertPrefixWithin, limitsOf } from '../internal/limits.js';
 
 /**
  * Every change of the store under a key prefix: puts, deletes and expiries, as they happen.
@@ -34,6 +34,6 @@ import { assertPrefix } from '../internal/validate.js';
  */
 export function changes(backend: SyncBackend, prefix: string): Observable<ChangeEvent> {
   assertBackend(backend);
-  assertPrefix(prefix, 'prefix');
+  assertPrefixWithin(limitsOf(backend), prefix, 'prefix');
   return defer(() => backend.changes(prefix)).pipe(share());
 }

@@ -1,7 +1,7 @@
 import { defer, filter, map, merge, shareReplay, type Observable } from 'rxjs';
 import type { Item, SyncBackend } from '../backend.js';
 import { assertBackend } from '../internal/assertBackend.js';
-import { assertName } from '../internal/validate.js';
+import { assertNameWithin, limitsOf } from '../internal/limits.js';
 
 /**
  * The value of one key of the store: the current item (or `undefined` when absent), then every
@@ -36,7 +36,7 @@ import { assertName } from '../internal/validate.js';
  */
 export function keyValue(backend: SyncBackend, key: string): Observable<Item | undefined> {
   assertBackend(backend);
-  assertName(key, 'key');
+  assertNameWithin(limitsOf(backend), key, 'key');
   return defer(() => {
     let latest = -1;
     const changed = backend.changes(key).pipe(

@@ -14,7 +14,7 @@ import {
 import type { LeaseHolder, SyncBackend } from '../backend.js';
 import { assertBackend } from '../internal/assertBackend.js';
 import { leadershipLeaseKey } from '../internal/leaseKeys.js';
-import { assertName } from '../internal/validate.js';
+import { assertNameWithin, limitsOf } from '../internal/limits.js';
 
 /**
  * Who leads a group, as emitted by {@link leader}.
@@ -71,7 +71,7 @@ export interface Leader {
  */
 export function leader(backend: SyncBackend, group: string): Observable<Leader | undefined> {
   assertBackend(backend);
-  assertName(group, 'group');
+  assertNameWithin(limitsOf(backend), group, 'group');
   const key = leadershipLeaseKey(group);
   const read = (): Observable<LeaseHolder | undefined> => backend.readLease(key);
   return defer(() =>

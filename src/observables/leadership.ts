@@ -4,7 +4,7 @@ import { assertBackend } from '../internal/assertBackend.js';
 import { leaseTenure } from '../internal/leaseEngine.js';
 import { leadershipLeaseKey } from '../internal/leaseKeys.js';
 import { defaultHolderName } from '../internal/ownerId.js';
-import { assertName, assertString } from '../internal/validate.js';
+import { assertNameWithin, assertValueWithin, limitsOf } from '../internal/limits.js';
 import { resolveLeadershipOptions, type LeadershipOptions } from './leadershipOptions.js';
 import type { Term } from './Term.js';
 
@@ -45,8 +45,9 @@ import type { Term } from './Term.js';
  */
 export function leadership(backend: SyncBackend, group: string, options?: LeadershipOptions): Observable<Term> {
   assertBackend(backend);
-  assertName(group, 'group');
-  const settings = resolveLeadershipOptions(options);
+  const limits = limitsOf(backend);
+  assertNameWithin(limits, group, 'group');
+  const settings = resolveLeadershipOptions(options, limits);
   const key = leadershipLeaseKey(group);
   return defer(() => {
     const candidate = settings.candidate ?? defaultHolderName();
@@ -64,7 +65,7 @@ export function leadership(backend: SyncBackend, group: string, options?: Leader
         ...(settings.value !== undefined && { value: settings.value }),
         isValid: () => tenure.isValid(),
         proclaim: (value: string) => {
-          assertString(value, 'value');
+          assertValueWithin(limits, value, 'value');
           return backend.updateLease(key, tenure.owner, value);
         },
       })),

@@ -1,4 +1,4 @@
-import { assertName, assertString } from '../internal/validate.js';
+import { assertNameWithin, assertValueWithin, DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../internal/limits.js';
 import { DEFAULT_LEASE_OPTIONS, resolveLeaseOptions, type LeaseOptions, type LeaseSettings } from './leaseOptions.js';
 
 /**
@@ -20,12 +20,18 @@ export interface LeadershipSettings extends LeaseSettings {
   readonly value: string | undefined;
 }
 
-/** Applies defaults to {@link LeadershipOptions} and validates them; throws `TypeError`/`RangeError`. */
-export function resolveLeadershipOptions(options: LeadershipOptions | undefined): LeadershipSettings {
-  const lease = resolveLeaseOptions(options, DEFAULT_LEADERSHIP_OPTIONS.acquireTimeout, 'options');
+/**
+ * Applies defaults to {@link LeadershipOptions} and validates them, within the backend's `limits`
+ * when given; throws `TypeError`/`RangeError`.
+ */
+export function resolveLeadershipOptions(
+  options: LeadershipOptions | undefined,
+  limits?: BackendLimits,
+): LeadershipSettings {
+  const lease = resolveLeaseOptions(options, DEFAULT_LEADERSHIP_OPTIONS.acquireTimeout, 'options', limits);
   const candidate = options?.candidate;
-  if (candidate !== undefined) assertName(candidate, 'candidate');
+  if (candidate !== undefined) assertNameWithin(limits ?? DEFAULT_BACKEND_LIMITS, candidate, 'candidate');
   const value = options?.value;
-  if (value !== undefined) assertString(value, 'value');
+  if (value !== undefined) assertValueWithin(limits ?? DEFAULT_BACKEND_LIMITS, value, 'value');
   return Object.freeze({ ...lease, candidate, value });
 }

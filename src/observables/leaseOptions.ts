@@ -1,3 +1,4 @@
+import { assertLeaseDurationWithin, clampLeaseDuration, type BackendLimits } from '../internal/limits.js';
 import {
   assertDuration,
   assertFraction,
@@ -11,7 +12,11 @@ import {
  * milliseconds.
  */
 export interface LeaseOptions {
-  /** How long the backend keeps the lease without a renewal. @defaultValue 10_000 */
+  /**
+   * How long the backend keeps the lease without a renewal; within the backend's
+   * `limits.minLeaseDuration` and `limits.maxLeaseDuration`. @defaultValue 10_000 (moved into those
+   * limits when they exclude it)
+   */
   readonly leaseDuration?: number;
   /** How often the holder renews; shorter than `leaseDuration - driftMargin`. @defaultValue `leaseDuration / 3` */
   readonly renewInterval?: number;
@@ -54,22 +59,27 @@ export const DEFAULT_LEASE_OPTIONS = Object.freeze({
 
 /**
  * Applies defaults and checks every value and cross-field rule; throws `TypeError` or
- * `RangeError` naming the option.
+ * `RangeError` naming the option. With a backend's `limits`, `leaseDuration` must be within its
+ * lease bounds (the default is moved into them).
  */
 export function resolveLeaseOptions(
   options: LeaseOptions | undefined,
   defaultAcquireTimeout: number,
   what: string,
+  limits?: BackendLimits,
 ): LeaseSettings {
   assertOptionsObject(options, what);
   const {
-    leaseDuration = DEFAULT_LEASE_OPTIONS.leaseDuration,
+    leaseDuration = limits
+      ? clampLeaseDuration(limits, DEFAULT_LEASE_OPTIONS.leaseDuration)
+      : DEFAULT_LEASE_OPTIONS.leaseDuration,
     acquireTimeout = defaultAcquireTimeout,
     retryDelay = DEFAULT_LEASE_OPTIONS.retryDelay,
     maxRetryDelay = DEFAULT_LEASE_OPTIONS.maxRetryDelay,
     retryJitter = DEFAULT_LEASE_OPTIONS.retryJitter,
   } = options ?? {};
-  assertPositiveDuration(leaseDuration, 'leaseDuration');
+  if (limits) assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
+  else assertPositiveDuration(leaseDuration, 'leaseDuration');
   const renewInterval = options?.renewInterval ?? leaseDuration / 3;
   const driftMargin = options?.driftMargin ?? Math.floor(leaseDuration / 100) + 2;
   assertPositiveDuration(renewInterval, 'renewInterval');

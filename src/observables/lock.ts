@@ -5,7 +5,7 @@ import { leaseTenure } from '../internal/leaseEngine.js';
 import { lockLeaseKey } from '../internal/leaseKeys.js';
 import { defaultHolderName } from '../internal/ownerId.js';
 import { assertBackend } from '../internal/assertBackend.js';
-import { assertName } from '../internal/validate.js';
+import { assertNameWithin, limitsOf } from '../internal/limits.js';
 import type { Lease } from './Lease.js';
 import { resolveLockOptions, type LockOptions } from './lockOptions.js';
 
@@ -50,8 +50,9 @@ import { resolveLockOptions, type LockOptions } from './lockOptions.js';
  */
 export function lock(backend: SyncBackend, key: string, options?: LockOptions): Observable<Lease> {
   assertBackend(backend);
-  assertName(key, 'key');
-  const settings = resolveLockOptions(options);
+  const limits = limitsOf(backend);
+  assertNameWithin(limits, key, 'key');
+  const settings = resolveLockOptions(options, limits);
   return defer(() => {
     const holder = settings.holder ?? defaultHolderName();
     return leaseTenure(backend, {

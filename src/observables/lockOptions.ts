@@ -1,4 +1,5 @@
-import { assertBoolean, assertName } from '../internal/validate.js';
+import { assertNameWithin, DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../internal/limits.js';
+import { assertBoolean } from '../internal/validate.js';
 import { DEFAULT_LEASE_OPTIONS, resolveLeaseOptions, type LeaseOptions, type LeaseSettings } from './leaseOptions.js';
 
 /**
@@ -20,12 +21,15 @@ export interface LockSettings extends LeaseSettings {
   readonly holder: string | undefined;
 }
 
-/** Applies defaults to {@link LockOptions} and validates them; throws `TypeError`/`RangeError`. */
-export function resolveLockOptions(options: LockOptions | undefined): LockSettings {
-  const lease = resolveLeaseOptions(options, DEFAULT_LOCK_OPTIONS.acquireTimeout, 'options');
+/**
+ * Applies defaults to {@link LockOptions} and validates them, within the backend's `limits` when
+ * given; throws `TypeError`/`RangeError`.
+ */
+export function resolveLockOptions(options: LockOptions | undefined, limits?: BackendLimits): LockSettings {
+  const lease = resolveLeaseOptions(options, DEFAULT_LOCK_OPTIONS.acquireTimeout, 'options', limits);
   const wait = options?.wait ?? DEFAULT_LOCK_OPTIONS.wait;
   assertBoolean(wait, 'wait');
   const holder = options?.holder;
-  if (holder !== undefined) assertName(holder, 'holder');
+  if (holder !== undefined) assertNameWithin(limits ?? DEFAULT_BACKEND_LIMITS, holder, 'holder');
   return Object.freeze({ ...lease, wait, holder });
 }

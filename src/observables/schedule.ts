@@ -2,15 +2,9 @@ import { concat, concatMap, defer, filter, map, range, repeat, switchMap, timer,
 import type { SyncBackend } from '../backend.js';
 import { assertBackend } from '../internal/assertBackend.js';
 import { schedulerNow } from '../internal/clock.js';
-import { toJson } from '../internal/json.js';
+import { assertNameWithin, limitsOf, toJsonWithin } from '../internal/limits.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
-import {
-  assertName,
-  assertOptionsObject,
-  assertPositiveDuration,
-  assertVersion,
-  MAX_DURATION,
-} from '../internal/validate.js';
+import { assertOptionsObject, assertPositiveDuration, assertVersion, MAX_DURATION } from '../internal/validate.js';
 import { whileHeld } from '../operators/whileHeld.js';
 import type { TaskBackend } from '../taskBackend.js';
 import { leadership } from './leadership.js';
@@ -52,6 +46,9 @@ export interface ScheduledTick {
   /** `false` when an earlier leader had already submitted this tick (so it was not submitted again). */
   readonly created: boolean;
 }
+
+/** The longest a tick number can be as text (`String` of any number: "1.7976931348623157e+308" is 23). */
+const MAX_TICK_LENGTH = 24;
 
 /**
  * Runs a named task at every tick of a fixed interval, exactly once per tick across every node
@@ -99,17 +96,26 @@ export function schedule(
 ): Observable<ScheduledTick> {
   assertBackend(backend);
   assertTaskBackend(backend);
-  assertName(group, 'group');
-  assertName(name, 'name');
+  const limits = limitsOf(backend);
+  assertNameWithin(limits, group, 'group');
+  assertNameWithin(limits, name, 'name');
+  const idempotencyKeyLength = `schedule:${group}:${name}:`.length + MAX_TICK_LENGTH;
+  if (idempotencyKeyLength > limits.maxNameLength) {
+    throw new RangeError(
+      `Expected \`group\` and \`name\` to be at most ${limits.maxNameLength - MAX_TICK_LENGTH - 'schedule:::'.length} characters together, got ${group.length + name.length}: each tick's idempotency key ("schedule:GROUP:NAME:TICK") must fit the backend's \`limits.maxNameLength\`.`,
+    );
+  }
   assertOptionsObject(options, 'options');
   if (options === undefined) throw new TypeError('Expected `options` with an `interval`.');
+  assertOptionsObject(options.task, 'task');
+  assertOptionsObject(options.leadership, 'leadership');
   const { interval, catchUp = 0 } = options;
   assertPositiveDuration(interval, 'interval');
   assertVersion(catchUp, 'catchUp');
-  const input = toJson(options.input === undefined ? null : options.input, 'input');
+  const input = toJsonWithin(limits, options.input === undefined ? null : options.input, 'input');
   const retention =
     options.task?.retention ?? Math.min(MAX_DURATION, Math.max(DEFAULT_SUBMIT_OPTIONS.retention, 2 * interval));
-  const settings = resolveSubmitOptions({ ...options.task, retention });
+  const settings = resolveSubmitOptions({ ...options.task, retention }, limits);
   if (retention < interval) {
     throw new RangeError(
       `Expected \`task.retention\` (${retention}) to be at least \`interval\` (${interval}), or a tick could run twice.`,

@@ -2,9 +2,9 @@ import { defer, Observable, switchMap, throwError } from 'rxjs';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import { TaskFailedError } from '../errors/TaskFailedError.js';
 import { UnknownTaskError } from '../errors/UnknownTaskError.js';
-import { fromJson, toJson } from '../internal/json.js';
+import { fromJson } from '../internal/json.js';
+import { assertNameWithin, limitsOf, toJsonWithin } from '../internal/limits.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
-import { assertName } from '../internal/validate.js';
 import type { TaskBackend, TaskBackendEvent, TaskRecord, TaskRequest } from '../taskBackend.js';
 import type { TaskEvent } from './TaskEvent.js';
 import { resolveSubmitOptions, type SubmitOptions } from './submitOptions.js';
@@ -65,11 +65,12 @@ export function submit<Result = unknown>(
   options?: SubmitOptions,
 ): Observable<TaskEvent<Result>> {
   assertTaskBackend(backend);
-  assertName(name, 'name');
-  const settings = resolveSubmitOptions(options);
+  const limits = limitsOf(backend);
+  assertNameWithin(limits, name, 'name');
+  const settings = resolveSubmitOptions(options, limits);
   const request: TaskRequest = {
     name,
-    input: toJson(input === undefined ? null : input, 'input'),
+    input: toJsonWithin(limits, input === undefined ? null : input, 'input'),
     policy: settings.policy,
     retention: settings.retention,
     ...(settings.idempotencyKey !== undefined && { idempotencyKey: settings.idempotencyKey }),

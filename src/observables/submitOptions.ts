@@ -1,6 +1,7 @@
 import type { TaskPolicy } from '../taskBackend.js';
 import { assertPolicy } from '../internal/taskArguments.js';
-import { assertBoolean, assertName, assertOptionsObject, assertPositiveDuration } from '../internal/validate.js';
+import { assertNameWithin, DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../internal/limits.js';
+import { assertBoolean, assertOptionsObject, assertPositiveDuration } from '../internal/validate.js';
 
 /**
  * Options of {@link submit}: retries, timeout, idempotency and retention. Every duration is in
@@ -62,8 +63,14 @@ export interface SubmitSettings {
   readonly cancelOnUnsubscribe: boolean;
 }
 
-/** Applies defaults to {@link SubmitOptions} and validates them; throws `TypeError`/`RangeError`. */
-export function resolveSubmitOptions(options: SubmitOptions | undefined): SubmitSettings {
+/**
+ * Applies defaults to {@link SubmitOptions} and validates them, within the backend's `limits`;
+ * throws `TypeError`/`RangeError`.
+ */
+export function resolveSubmitOptions(
+  options: SubmitOptions | undefined,
+  limits: BackendLimits = DEFAULT_BACKEND_LIMITS,
+): SubmitSettings {
   assertOptionsObject(options, 'options');
   const {
     attempts = DEFAULT_SUBMIT_OPTIONS.attempts,
@@ -85,10 +92,10 @@ export function resolveSubmitOptions(options: SubmitOptions | undefined): Submit
   }
   assertPositiveDuration(retention, 'retention');
   assertBoolean(cancelOnUnsubscribe, 'cancelOnUnsubscribe');
-  if (idempotencyKey !== undefined) assertName(idempotencyKey, 'idempotencyKey');
+  if (idempotencyKey !== undefined) assertNameWithin(limits, idempotencyKey, 'idempotencyKey');
   if (knownTasks !== undefined) {
     if (!Array.isArray(knownTasks)) throw new TypeError('Expected `knownTasks` to be an array of task names.');
-    for (const name of knownTasks) assertName(name, 'knownTasks[]');
+    for (const name of knownTasks) assertNameWithin(limits, name, 'knownTasks[]');
   }
   return Object.freeze({
     policy: Object.freeze(policy),

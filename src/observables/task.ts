@@ -1,7 +1,7 @@
 import { map, type Observable } from 'rxjs';
 import { fromJson } from '../internal/json.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
-import { assertName } from '../internal/validate.js';
+import { assertLongNameWithin, limitsOf } from '../internal/limits.js';
 import type { TaskBackend } from '../taskBackend.js';
 import type { TaskInfo } from './TaskEvent.js';
 
@@ -35,7 +35,7 @@ import type { TaskInfo } from './TaskEvent.js';
  */
 export function task(backend: TaskBackend, id: string): Observable<TaskInfo | undefined> {
   assertTaskBackend(backend);
-  assertName(id, 'id');
+  assertLongNameWithin(limitsOf(backend), id, 'id');
   return backend.readTask(id).pipe(
     map(
       (record) =>

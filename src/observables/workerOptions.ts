@@ -1,5 +1,12 @@
 import { assertCount } from '../internal/taskArguments.js';
-import { assertDuration, assertName, assertOptionsObject, assertPositiveDuration } from '../internal/validate.js';
+import {
+  assertLeaseDurationWithin,
+  assertNameWithin,
+  clampLeaseDuration,
+  DEFAULT_BACKEND_LIMITS,
+  type BackendLimits,
+} from '../internal/limits.js';
+import { assertDuration, assertOptionsObject, assertPositiveDuration } from '../internal/validate.js';
 
 /**
  * Options of {@link worker}. Every duration is in milliseconds.
@@ -11,7 +18,8 @@ export interface WorkerOptions {
   readonly name?: string;
   /**
    * How long the backend keeps a claim without a renewal: a crashed or stalled worker's task runs
-   * again this long after its last renewal. @defaultValue 30_000
+   * again this long after its last renewal. Within the backend's `limits.minLeaseDuration` and
+   * `limits.maxLeaseDuration`. @defaultValue 30_000 (moved into those limits when they exclude it)
    */
   readonly leaseDuration?: number;
   /** How often a running task's claim is renewed; shorter than `leaseDuration - driftMargin`. @defaultValue `leaseDuration / 3` */
@@ -49,25 +57,31 @@ export interface WorkerSettings {
   readonly gracePeriod: number;
 }
 
-/** Applies defaults to {@link WorkerOptions} and validates them; throws `TypeError`/`RangeError`. */
-export function resolveWorkerOptions(options: WorkerOptions | undefined): WorkerSettings {
+/**
+ * Applies defaults to {@link WorkerOptions} and validates them, within the backend's `limits`;
+ * throws `TypeError`/`RangeError`.
+ */
+export function resolveWorkerOptions(
+  options: WorkerOptions | undefined,
+  limits: BackendLimits = DEFAULT_BACKEND_LIMITS,
+): WorkerSettings {
   assertOptionsObject(options, 'options');
   const {
     concurrency = DEFAULT_WORKER_OPTIONS.concurrency,
-    leaseDuration = DEFAULT_WORKER_OPTIONS.leaseDuration,
+    leaseDuration = clampLeaseDuration(limits, DEFAULT_WORKER_OPTIONS.leaseDuration),
     pollInterval = DEFAULT_WORKER_OPTIONS.pollInterval,
     gracePeriod = DEFAULT_WORKER_OPTIONS.gracePeriod,
     name,
   } = options ?? {};
   assertCount(concurrency, 'concurrency');
-  assertPositiveDuration(leaseDuration, 'leaseDuration');
+  assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
   const renewInterval = options?.renewInterval ?? leaseDuration / 3;
   const driftMargin = options?.driftMargin ?? Math.floor(leaseDuration / 100) + 2;
   assertPositiveDuration(renewInterval, 'renewInterval');
   assertDuration(driftMargin, 'driftMargin');
   assertPositiveDuration(pollInterval, 'pollInterval');
   assertDuration(gracePeriod, 'gracePeriod');
-  if (name !== undefined) assertName(name, 'name');
+  if (name !== undefined) assertNameWithin(limits, name, 'name');
   if (driftMargin >= leaseDuration) {
     throw new RangeError(
       `Expected \`driftMargin\` (${driftMargin}) to be less than \`leaseDuration\` (${leaseDuration}).`,

@@ -1,4 +1,5 @@
 import { from, Observable, type ObservableInput, type OperatorFunction, type Subscription } from 'rxjs';
+import { show } from '../internal/validate.js';
 
 /**
  * Runs work for a lock or leadership while it is held, and hands the work the {@link Lease} or
@@ -29,9 +30,13 @@ import { from, Observable, type ObservableInput, type OperatorFunction, type Sub
  *
  * @param project - Makes the work from the lease or term.
  * @returns An operator from an ownership stream to the work's values.
+ * @throws TypeError, when the operator is created, unless `project` is a function.
  * @see {@link withLock} and {@link whileLeader} for work that needs no token.
  */
 export function whileHeld<H, R>(project: (held: H) => ObservableInput<R>): OperatorFunction<H, R> {
+  if (typeof project !== 'function') {
+    throw new TypeError(`Expected \`project\` to be a function (lease or term => work), got ${show(project)}.`);
+  }
   return (ownership) =>
     new Observable<R>((subscriber) => {
       let work: Subscription | undefined;

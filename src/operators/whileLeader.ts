@@ -1,4 +1,5 @@
-import type { MonoTypeOperatorFunction, Observable } from 'rxjs';
+import { isObservable, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import { show } from '../internal/validate.js';
 import { whileHeld } from './whileHeld.js';
 import type { Term } from '../observables/Term.js';
 
@@ -30,8 +31,14 @@ import type { Term } from '../observables/Term.js';
  *
  * @param leadershipStream - A stream from {@link leadership} (or any stream that emits on election and completes on loss).
  * @returns An operator mirroring the source while leader.
+ * @throws TypeError, when the operator is created, unless `leadershipStream` is an Observable.
  * @see {@link whileHeld} to give the work the term; {@link withLock} for the same with a lock.
  */
 export function whileLeader<T>(leadershipStream: Observable<Term>): MonoTypeOperatorFunction<T> {
+  if (!isObservable(leadershipStream)) {
+    throw new TypeError(
+      `Expected \`leadershipStream\` to be an Observable (from leadership()), got ${show(leadershipStream)}.`,
+    );
+  }
   return (source) => leadershipStream.pipe(whileHeld(() => source));
 }

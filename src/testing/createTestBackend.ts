@@ -1,8 +1,9 @@
 import { defer, NEVER, tap, throwError, type Observable } from 'rxjs';
 import { createMemoryBackendInternals, type MemoryBackend } from '../backends/memory/createMemoryBackend.js';
+import type { MemoryBackendOptions } from '../backends/memory/memoryBackendOptions.js';
 import { BackendUnavailableError } from '../errors/BackendUnavailableError.js';
 import { leadershipLeaseKey, lockLeaseKey } from '../internal/leaseKeys.js';
-import { assertName } from '../internal/validate.js';
+import { assertLongNameWithin, assertNameWithin } from '../internal/limits.js';
 
 /**
  * A memory backend with fault controls, for marble tests of election timing and lock loss.
@@ -58,10 +59,13 @@ type Fault = 'partitioned' | 'failing' | 'crashed';
  * });
  * ```
  *
+ * @param options - Its limits, as for `createMemoryBackend`.
  * @returns A new, empty {@link TestBackend}.
+ * @throws TypeError or RangeError, at call time, for bad options.
  */
-export function createTestBackend(): TestBackend {
-  const { backend, leases, store, tasks } = createMemoryBackendInternals();
+export function createTestBackend(options?: MemoryBackendOptions): TestBackend {
+  const { backend, leases, store, tasks } = createMemoryBackendInternals(options);
+  const { limits } = backend;
   const faults = new Map<string, Fault>();
   const holderOfOwner = new Map<string, string>();
   /** The worker of each claim, by `id#token`, so that its follow-up requests meet its faults. */
@@ -77,7 +81,7 @@ export function createTestBackend(): TestBackend {
     });
 
   const setFault = (holder: string, fault: Fault): void => {
-    assertName(holder, 'holder');
+    assertNameWithin(limits, holder, 'holder');
     if (faults.get(holder) !== 'crashed') faults.set(holder, fault);
   };
 
@@ -122,12 +126,22 @@ export function createTestBackend(): TestBackend {
       const request = backend.failTask(id, token, error, retryDelay);
       return guarded(workerOfClaim.get(claimKey(id, token)), 'failTask', () => request);
     },
-    expireTask: (id: string) => tasks.expireClaim(id),
-    expireLock: (key: string) => leases.expire(lockLeaseKey(key)),
-    expireLeadership: (group: string) => leases.expire(leadershipLeaseKey(group)),
+    expireTask: (id: string) => {
+      assertLongNameWithin(limits, id, 'id');
+      return tasks.expireClaim(id);
+    },
+    expireLock: (key: string) => {
+      assertNameWithin(limits, key, 'key');
+      return leases.expire(lockLeaseKey(key));
+    },
+    expireLeadership: (group: string) => {
+      assertNameWithin(limits, group, 'group');
+      return leases.expire(leadershipLeaseKey(group));
+    },
     partition: (holder: string) => setFault(holder, 'partitioned'),
     failRequests: (holder: string) => setFault(holder, 'failing'),
     heal: (holder: string) => {
+      assertNameWithin(limits, holder, 'holder');
       if (faults.get(holder) !== 'crashed') faults.delete(holder);
     },
     crash: (holder: string) => setFault(holder, 'crashed'),

@@ -148,7 +148,8 @@ function runContention(plan: ContentionPlan): ContentionOutcome {
     50;
 
   scheduler.run(() => {
-    const backend = createTestBackend();
+    // Leases from 8 frames: below the default `limits.minLeaseDuration` (10 ms), harmless in virtual time.
+    const backend = createTestBackend({ limits: { minLeaseDuration: 1 } });
     const contenders: SyncBackend = backend;
     const options = { ...timing, retryJitter: 0, acquireTimeout: Infinity };
     const leaseKey = kind === 'lock' ? lockLeaseKey('k') : leadershipLeaseKey('g');

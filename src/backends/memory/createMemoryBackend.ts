@@ -7,17 +7,20 @@ import {
   assertPrefixArgument,
   assertPutArguments,
 } from '../../internal/storeArguments.js';
-import { assertTryAcquireArguments } from '../../internal/leaseArguments.js';
-import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
+import { leaseArgumentChecks } from '../../internal/leaseArguments.js';
+import type { BackendLimits } from '../../internal/limits.js';
 import { MemoryLeases } from './memoryLeases.js';
 import { MemoryStore } from './memoryStore.js';
 import { MemoryTasks } from './memoryTasks.js';
 import type { TaskBackend } from '../../taskBackend.js';
-import { assertTaskBackendArguments as check } from '../../internal/taskArguments.js';
+import { withTaskArgumentChecks } from '../../internal/taskArguments.js';
+import { resolveMemoryBackendOptions, type MemoryBackendOptions } from './memoryBackendOptions.js';
 
 /** The memory backend: a {@link SyncBackend} that also runs tasks ({@link TaskBackend}). */
 export interface MemoryBackend extends SyncBackend, TaskBackend {
   readonly name: string;
+  /** What this backend accepts; see {@link MemoryBackendOptions.limits}. */
+  readonly limits: BackendLimits;
 }
 
 /**
@@ -52,49 +55,52 @@ export interface MemoryBackendInternals {
  * leadership(backend, 'billing', { candidate: 'node-a' }).subscribe();
  * ```
  *
+ * @param options - Its limits; see {@link MemoryBackendOptions}.
  * @returns A new, empty {@link MemoryBackend}: a {@link SyncBackend} and a {@link TaskBackend}.
+ * @throws TypeError or RangeError, at call time, for bad options.
  * @see {@link createTestBackend} (rx-sync/testing) for a memory backend with fault controls.
  */
-export function createMemoryBackend(): MemoryBackend {
-  return createMemoryBackendInternals().backend;
+export function createMemoryBackend(options?: MemoryBackendOptions): MemoryBackend {
+  return createMemoryBackendInternals(options).backend;
 }
 
 /** Builds a memory backend and keeps hold of its internals (for the testing entry point). */
-export function createMemoryBackendInternals(): MemoryBackendInternals {
+export function createMemoryBackendInternals(options?: MemoryBackendOptions): MemoryBackendInternals {
+  const { limits } = resolveMemoryBackendOptions(options);
+  const lease = leaseArgumentChecks(limits);
   const leases = new MemoryLeases();
   const store = new MemoryStore();
   const tasks = new MemoryTasks();
   const reply = <T>(run: () => T): Observable<T> => defer(() => of(run()));
   const backend: MemoryBackend = {
     name: 'memory',
+    limits,
     tryAcquire(key, claim) {
-      assertTryAcquireArguments(key, claim);
+      lease.tryAcquire(key, claim);
       return reply(() => leases.tryAcquire(key, claim));
     },
     renew(key, owner, leaseDuration) {
-      assertName(key, 'key');
-      assertPositiveDuration(leaseDuration, 'leaseDuration');
+      lease.renew(key, owner, leaseDuration);
       return reply(() => leases.renew(key, owner, leaseDuration));
     },
     release(key, owner) {
-      assertName(key, 'key');
+      lease.release(key, owner);
       return reply(() => leases.release(key, owner));
     },
     updateLease(key, owner, value) {
-      assertName(key, 'key');
-      assertString(value, 'value');
+      lease.updateLease(key, owner, value);
       return reply(() => leases.update(key, owner, value));
     },
     readLease(key) {
-      assertName(key, 'key');
+      lease.key(key);
       return reply(() => leases.read(key));
     },
     leaseEvents(key) {
-      assertName(key, 'key');
+      lease.key(key);
       return leases.events(key);
     },
     vacancies(key) {
-      assertName(key, 'key');
+      lease.key(key);
       // Every waiter: in process, a losing attempt costs nothing, and all wake in the same instant.
       return leases.events(key).pipe(
         filter((event) => event.type === 'released' || event.type === 'expired'),
@@ -102,72 +108,43 @@ export function createMemoryBackendInternals(): MemoryBackendInternals {
       );
     },
     get(key) {
-      assertKeyArgument(key);
+      assertKeyArgument(key, limits);
       return reply(() => store.get(key));
     },
-    put(key: string, value: string, options?: PutOptions) {
-      assertPutArguments(key, value, options);
-      return reply(() => store.put(key, value, options));
+    put(key: string, value: string, putOptions?: PutOptions) {
+      assertPutArguments(key, value, putOptions, limits);
+      return reply(() => store.put(key, value, putOptions));
     },
-    delete(key: string, options?: DeleteOptions) {
-      assertDeleteArguments(key, options);
-      return reply(() => store.delete(key, options));
+    delete(key: string, deleteOptions?: DeleteOptions) {
+      assertDeleteArguments(key, deleteOptions, limits);
+      return reply(() => store.delete(key, deleteOptions));
     },
     list(prefix) {
-      assertPrefixArgument(prefix);
+      assertPrefixArgument(prefix, limits);
       return reply(() => store.list(prefix));
     },
     changes(prefix) {
-      assertPrefixArgument(prefix);
+      assertPrefixArgument(prefix, limits);
       return store.changes(prefix);
     },
     now() {
       return reply(schedulerNow);
     },
-    enqueue(request) {
-      check.request(request);
-      return reply(() => tasks.enqueue(request));
-    },
-    claim(worker, names, leaseDuration, limit) {
-      check.claim(worker, names, leaseDuration, limit);
-      return reply(() => tasks.claim(worker, names, leaseDuration, limit));
-    },
-    renewTask(id, token, leaseDuration) {
-      check.owned(id, token);
-      assertPositiveDuration(leaseDuration, 'leaseDuration');
-      return reply(() => tasks.renew(id, token, leaseDuration));
-    },
-    reportProgress(id, token, value) {
-      check.owned(id, token);
-      assertString(value, 'value');
-      return reply(() => tasks.progress(id, token, value));
-    },
-    completeTask(id, token, result) {
-      check.owned(id, token);
-      if (result !== undefined) assertString(result, 'result');
-      return reply(() => tasks.complete(id, token, result));
-    },
-    failTask(id, token, error, retryDelay) {
-      check.owned(id, token);
-      check.failure(error, retryDelay);
-      return reply(() => tasks.fail(id, token, error, retryDelay));
-    },
-    cancelTask(id) {
-      assertName(id, 'id');
-      return reply(() => tasks.cancel(id));
-    },
-    readTask(id) {
-      assertName(id, 'id');
-      return reply(() => tasks.read(id));
-    },
-    taskEvents(id) {
-      assertName(id, 'id');
-      return tasks.events(id);
-    },
-    taskSignals(names) {
-      check.names(names);
-      return tasks.signals(names);
-    },
+    ...withTaskArgumentChecks(
+      {
+        enqueue: (request) => reply(() => tasks.enqueue(request)),
+        claim: (worker, names, leaseDuration, limit) => reply(() => tasks.claim(worker, names, leaseDuration, limit)),
+        renewTask: (id, token, leaseDuration) => reply(() => tasks.renew(id, token, leaseDuration)),
+        reportProgress: (id, token, value) => reply(() => tasks.progress(id, token, value)),
+        completeTask: (id, token, result) => reply(() => tasks.complete(id, token, result)),
+        failTask: (id, token, error, retryDelay) => reply(() => tasks.fail(id, token, error, retryDelay)),
+        cancelTask: (id) => reply(() => tasks.cancel(id)),
+        readTask: (id) => reply(() => tasks.read(id)),
+        taskEvents: (id) => tasks.events(id),
+        taskSignals: (names) => tasks.signals(names),
+      },
+      limits,
+    ),
   };
   return { backend: Object.freeze(backend), leases, store, tasks };
 }

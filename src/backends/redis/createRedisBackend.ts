@@ -24,8 +24,9 @@ import {
   assertPrefixArgument,
   assertPutArguments,
 } from '../../internal/storeArguments.js';
-import { assertTryAcquireArguments } from '../../internal/leaseArguments.js';
-import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
+import { leaseArgumentChecks } from '../../internal/leaseArguments.js';
+import type { BackendLimits } from '../../internal/limits.js';
+import { withTaskArgumentChecks } from '../../internal/taskArguments.js';
 import { expirySweeper } from './expirySweeper.js';
 import { HASH_SLOTS } from './hashSlot.js';
 import { quorumLeases } from './quorumLeases.js';
@@ -56,6 +57,8 @@ const CATCH_UP_MAX_DELAY = 2_000;
 
 /** A {@link SyncBackend} and {@link TaskBackend} on Redis, which owns one pub/sub connection that `close()` ends. */
 export interface RedisBackend extends SyncBackend, TaskBackend {
+  /** What this backend accepts; see {@link RedisBackendOptions.limits}. */
+  readonly limits: BackendLimits;
   /** Ends watches (they error) and closes the pub/sub connection; the clients given stay open. */
   close(): Promise<void>;
 }
@@ -95,7 +98,8 @@ export interface RedisBackend extends SyncBackend, TaskBackend {
  */
 export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   const settings = resolveRedisBackendOptions(options);
-  const { client, counterLifetime } = settings;
+  const { client, counterLifetime, limits } = settings;
+  const lease = leaseArgumentChecks(limits);
   // Classic pub/sub on one Redis (Redis < 7 has no SPUBLISH); sharded pub/sub on a Cluster, where a
   // classic message would cross every node of the cluster bus.
   const publishCommand: PublishCommand = isCluster(client) ? 'SPUBLISH' : 'PUBLISH';
@@ -208,50 +212,52 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
 
   const backend: RedisBackend = {
     name: 'redis',
-    ...redisTasks({
-      client,
-      keys,
-      subscriber,
-      publishCommand,
-      request,
-      replicaAcknowledgement: settings.replicaAcknowledgement,
-    }),
+    limits,
+    ...withTaskArgumentChecks(
+      redisTasks({
+        client,
+        keys,
+        subscriber,
+        publishCommand,
+        request,
+        replicaAcknowledgement: settings.replicaAcknowledgement,
+      }),
+      limits,
+    ),
     tryAcquire(key, claim) {
-      assertTryAcquireArguments(key, claim);
+      lease.tryAcquire(key, claim);
       return request('tryAcquire', () => leases.tryAcquire(key, claim), true);
     },
     renew(key, owner, leaseDuration) {
-      assertName(key, 'key');
-      assertPositiveDuration(leaseDuration, 'leaseDuration');
+      lease.renew(key, owner, leaseDuration);
       return request('renew', () => leases.renew(key, owner, leaseDuration));
     },
     release(key, owner) {
-      assertName(key, 'key');
+      lease.release(key, owner);
       return request('release', () => leases.release(key, owner));
     },
     updateLease(key, owner, value) {
-      assertName(key, 'key');
-      assertString(value, 'value');
+      lease.updateLease(key, owner, value);
       return request('updateLease', () => leases.update(key, owner, value));
     },
     readLease(key) {
-      assertName(key, 'key');
+      lease.key(key);
       return request('readLease', () => leases.read(key), true);
     },
     leaseEvents(key) {
-      assertName(key, 'key');
+      lease.key(key);
       return watchLease(key);
     },
     vacancies(key) {
-      assertName(key, 'key');
+      lease.key(key);
       return vacancies.vacancies(key);
     },
     get(key) {
-      assertKeyArgument(key);
+      assertKeyArgument(key, limits);
       return request('get', () => readItem(key), true);
     },
     put(key: string, value: string, options: PutOptions = {}) {
-      assertPutArguments(key, value, options);
+      assertPutArguments(key, value, options, limits);
       return request('put', () =>
         runScript(
           client,
@@ -277,7 +283,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
       );
     },
     delete(key: string, options: DeleteOptions = {}) {
-      assertDeleteArguments(key, options);
+      assertDeleteArguments(key, options, limits);
       return request('delete', () =>
         runScript(
           client,
@@ -294,11 +300,11 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
       );
     },
     list(prefix) {
-      assertPrefixArgument(prefix);
+      assertPrefixArgument(prefix, limits);
       return request('list', () => listItems(prefix), true);
     },
     changes(prefix) {
-      assertPrefixArgument(prefix);
+      assertPrefixArgument(prefix, limits);
       return watchChanges(storeChanges, prefix, {
         serverMicroseconds: () => request('now', serverMicroseconds),
         get: (key) => request('get', () => readItem(key), true),

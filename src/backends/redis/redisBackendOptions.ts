@@ -1,4 +1,10 @@
 import type { Redis } from 'ioredis';
+import {
+  DEFAULT_BACKEND_LIMITS,
+  resolveBackendLimits,
+  type BackendLimits,
+  type BackendLimitsOptions,
+} from '../../internal/limits.js';
 import { assertName, assertOptionsObject, assertPositiveDuration } from '../../internal/validate.js';
 import type { RedisClient } from './redisScript.js';
 import type { ReplicaAcknowledgementSettings } from './replicaAcknowledgement.js';
@@ -63,6 +69,12 @@ export interface RedisBackendOptions {
    * with `quorum`, whose masters are independent. Leave out to not wait (the default).
    */
   readonly replicaAcknowledgement?: ReplicaAcknowledgementOptions;
+  /**
+   * What the backend accepts: name length, value size, lease bounds; see {@link BackendLimitsOptions}.
+   * Every request is checked against them when it is made, before anything is sent to Redis.
+   * @defaultValue `DEFAULT_BACKEND_LIMITS` (names up to 1_024 characters, values up to 512 KiB, leases from 10 ms)
+   */
+  readonly limits?: BackendLimitsOptions;
 }
 
 /** Defaults of {@link ReplicaAcknowledgementOptions}. */
@@ -85,6 +97,7 @@ export interface RedisBackendSettings {
   readonly counterLifetime: number;
   readonly expiryCheckInterval: number;
   readonly replicaAcknowledgement: ReplicaAcknowledgementSettings | undefined;
+  readonly limits: BackendLimits;
 }
 
 /** Applies defaults to {@link RedisBackendOptions} and validates them; throws `TypeError`/`RangeError`. */
@@ -101,6 +114,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
     replicaAcknowledgement,
   } = options;
   assertClient(client, 'client');
+  const limits = resolveBackendLimits(options.limits);
   if (quorum !== undefined) {
     if (!Array.isArray(quorum) || quorum.length < 2) {
       throw new TypeError(
@@ -110,7 +124,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
     quorum.forEach((member, index) => assertClient(member, `quorum[${index}]`));
     if (new Set(quorum).size !== quorum.length) throw new TypeError('Expected the clients of `quorum` to be distinct.');
   }
-  assertName(prefix, 'prefix');
+  assertName(prefix, 'prefix', DEFAULT_BACKEND_LIMITS.maxNameLength);
   if (/[{}]/.test(prefix))
     throw new TypeError(
       `Expected \`prefix\` to contain no braces (they make Redis hash tags), got ${JSON.stringify(prefix)}.`,
@@ -132,6 +146,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
     counterLifetime,
     expiryCheckInterval,
     replicaAcknowledgement: acknowledgement,
+    limits,
   });
 }
 

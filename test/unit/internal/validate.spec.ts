@@ -13,8 +13,8 @@ import {
 
 describe('validation helpers', () => {
   describe('assertName', () => {
-    it.each(['k', 'config/mode', 'ключ', 'a'.repeat(1024), ' spaced '])('accepts %p', (value) => {
-      expect(() => assertName(value, 'key')).not.toThrow();
+    it.each(['k', 'config/mode', 'ключ', '😀', 'a'.repeat(1024), ' spaced '])('accepts %p', (value) => {
+      expect(() => assertName(value, 'key', 1024)).not.toThrow();
     });
 
     it.each([
@@ -29,9 +29,18 @@ describe('validation helpers', () => {
       ['a\u0000b', TypeError, 'Expected `key` to contain no control characters, got "a\\u0000b".'],
       ['tab\t', TypeError, 'Expected `key` to contain no control characters, got "tab\\t".'],
       ['del\u007f', TypeError, 'Expected `key` to contain no control characters, got "del\u007f".'],
+      ['lone\ud800', TypeError, 'Expected `key` to be well-formed Unicode, but it holds a lone surrogate'],
     ])('rejects %p with %p', (value, errorClass, message) => {
-      expect(() => assertName(value, 'key')).toThrow(errorClass);
-      expect(() => assertName(value, 'key')).toThrow(message);
+      expect(() => assertName(value, 'key', 1024)).toThrow(errorClass);
+      expect(() => assertName(value, 'key', 1024)).toThrow(message);
+    });
+
+    it('names where a length bound comes from, and without one applies only the ceiling of every limit', () => {
+      expect(() => assertName('a'.repeat(1025), 'key', 1024, "the backend's `limits.maxNameLength`")).toThrow(
+        "Expected `key` to be at most 1024 characters (the backend's `limits.maxNameLength`), got 1025.",
+      );
+      expect(() => assertName('a'.repeat(65_536 + 32), 'key')).not.toThrow();
+      expect(() => assertName('a'.repeat(65_536 + 33), 'key')).toThrow(RangeError);
     });
   });
 
@@ -46,7 +55,7 @@ describe('validation helpers', () => {
         new TypeError('Expected `prefix` to be a string, got undefined.'),
       );
       expect(() => assertPrefix('a\nb', 'prefix')).toThrow(TypeError);
-      expect(() => assertPrefix('p'.repeat(1025), 'prefix')).toThrow(RangeError);
+      expect(() => assertPrefix('p'.repeat(1025), 'prefix', 1024)).toThrow(RangeError);
     });
   });
 

@@ -53,7 +53,7 @@ describe('resolveLockOptions', () => {
       'a holder that is too long',
       { holder: 'h'.repeat(1025) },
       RangeError,
-      /`holder` to be at most 1024 characters, got 1025/,
+      /`holder` to be at most 1024 characters.*, got 1025/,
     ],
     ['a bad lease option', { leaseDuration: -1 }, RangeError, /`leaseDuration`/],
   ])('rejects %s, naming the option', (_case, options, errorClass, message) => {

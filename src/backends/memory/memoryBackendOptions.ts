@@ -1,0 +1,25 @@
+import { resolveBackendLimits, type BackendLimits, type BackendLimitsOptions } from '../../internal/limits.js';
+import { assertOptionsObject } from '../../internal/validate.js';
+
+/**
+ * Options of {@link createMemoryBackend}.
+ */
+export interface MemoryBackendOptions {
+  /**
+   * What the backend accepts: name length, value size, lease bounds; see {@link BackendLimitsOptions}.
+   * The defaults are those of the Redis backend, so that code tested on memory meets the same
+   * limits in production. @defaultValue `DEFAULT_BACKEND_LIMITS`
+   */
+  readonly limits?: BackendLimitsOptions;
+}
+
+/** Memory backend options with defaults applied and checked. */
+export interface MemoryBackendSettings {
+  readonly limits: BackendLimits;
+}
+
+/** Applies defaults to {@link MemoryBackendOptions} and validates them; throws `TypeError`/`RangeError`. */
+export function resolveMemoryBackendOptions(options: MemoryBackendOptions | undefined): MemoryBackendSettings {
+  assertOptionsObject(options, 'options');
+  return Object.freeze({ limits: resolveBackendLimits(options?.limits) });
+}
