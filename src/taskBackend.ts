@@ -88,6 +88,14 @@ export interface TaskClaim {
   readonly token: number;
 }
 
+/** What a worker asks {@link TaskBackend.claim} for, as one value. */
+export interface ClaimRequest {
+  readonly worker: string;
+  readonly names: readonly string[];
+  readonly leaseDuration: number;
+  readonly limit: number;
+}
+
 /**
  * Something that happened to one task, pushed to everyone watching it. `seq` grows by one with
  * every event of the task (a Redis Streams entry id plays that part there).
@@ -187,6 +195,18 @@ export interface TaskBackend {
    * `retryDelay` is `undefined` (then retention starts). `false` when `token` is not the running claim.
    */
   failTask(id: string, token: number, error: TaskErrorInfo, retryDelay: number | undefined): Observable<boolean>;
+  /**
+   * Optional fast path of a busy worker: {@link TaskBackend.completeTask}, then
+   * {@link TaskBackend.claim} with `next`, as one step (one round trip on a remote backend). A
+   * backend may claim nothing when it cannot do both at once (for `next.names` it cannot reach in
+   * the same step); the worker then claims as usual.
+   */
+  completeAndClaim?(
+    id: string,
+    token: number,
+    result: string | undefined,
+    next: ClaimRequest,
+  ): Observable<{ readonly completed: boolean; readonly claims: readonly TaskClaim[] }>;
   /**
    * Cancels a task that has not finished: a queued one will never run, a running one's claim ends
    * (its worker sees `cancelled` and its next renew fails). `false` when it had already finished

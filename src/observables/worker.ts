@@ -4,6 +4,7 @@ import {
   defaultIfEmpty,
   defer,
   filter,
+  finalize,
   from,
   isObservable,
   map,
@@ -37,6 +38,14 @@ type Outcome =
   | { readonly kind: 'succeeded'; readonly result: unknown }
   | { readonly kind: 'failed'; readonly error: unknown }
   | { readonly kind: 'abandoned'; readonly reason: 'cancelled' | 'lease-lost' | 'stopped' };
+
+/** What an attempt tells its worker, and how it reports a success. */
+interface AttemptHooks {
+  /** The handler's outcome is known: its slot is free. */
+  readonly decided: () => void;
+  /** Reports a success (token-checked); `false` when the claim was no longer this attempt's. */
+  readonly complete: (claim: TaskClaim, result: string | undefined) => Observable<boolean>;
+}
 
 /** One running attempt, as the worker keeps track of it. */
 interface Run {
@@ -151,7 +160,7 @@ export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: W
         executing--;
         pump();
       };
-      runAttempt(backend, handlers, settings, claim, requestStart, stop, decided).subscribe({
+      runAttempt(backend, handlers, settings, claim, requestStart, stop, { decided, complete }).subscribe({
         next: (event) => subscriber.next(event),
         complete: () => {
           decided(); // in case the attempt ended without an outcome
@@ -162,6 +171,37 @@ export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: W
           finished(claim.id);
         },
       });
+    };
+
+    /**
+     * Reports a success; when the backend can, the same step claims this worker's next tasks (a
+     * busy worker then costs one round trip per task). Claims that come back after the worker
+     * stopped are handed back at once.
+     */
+    const complete = (claim: TaskClaim, result: string | undefined): Observable<boolean> => {
+      if (!backend.completeAndClaim || stopped || claimInFlight)
+        return backend.completeTask(claim.id, claim.token, result);
+      claimInFlight = true;
+      const requestStart = schedulerNow();
+      const next = {
+        worker: workerName,
+        names,
+        leaseDuration: settings.leaseDuration,
+        limit: settings.concurrency - executing + 1, // this attempt's slot is about to be free
+      };
+      return backend.completeAndClaim(claim.id, claim.token, result, next).pipe(
+        map(({ completed, claims }) => {
+          for (const taken of claims) {
+            if (stopped) handBack(backend, taken);
+            else start(taken, requestStart);
+          }
+          return completed;
+        }),
+        finalize(() => {
+          claimInFlight = false;
+          if (claimAgain) pump();
+        }),
+      );
     };
 
     const finished = (id: string): void => {
@@ -195,8 +235,8 @@ function runAttempt(
   claim: TaskClaim,
   requestStart: number,
   stop: Subject<void>,
+  hooks: AttemptHooks,
 ): Observable<WorkerEvent> {
-  decided: () => void,
   const { id, name, attempt, token, policy } = claim;
   return defer(() => {
     const controller = new AbortController();
@@ -250,13 +290,19 @@ function runAttempt(
       concatMap((outcome) => {
         over = true;
         return new Observable<WorkerEvent>((observer) => {
-          const report = settle(backend, claim, outcome, controller).subscribe(observer);
-          decided(); // the report is on its way: the next claim goes out right behind it
+          const report = settle(backend, claim, outcome, controller, hooks.complete).subscribe(observer);
+          hooks.decided(); // the report is on its way: the next claim goes out right behind it
           return report;
         });
       }),
     );
   });
+}
+
+/** A claim this worker will not run (it stopped): queued again at once, in its place in line. */
+function handBack(backend: TaskBackend, claim: TaskClaim): void {
+  const stopped = { name: 'WorkerStoppedError', message: 'The worker stopped before it could start the task.' };
+  backend.failTask(claim.id, claim.token, stopped, 0).subscribe({ error: () => undefined });
 }
 
 /** Aborts what must stop and reports the outcome to the backend (token-checked). */
@@ -265,6 +311,7 @@ function settle(
   claim: TaskClaim,
   outcome: Outcome,
   controller: AbortController,
+  complete: AttemptHooks['complete'],
 ): Observable<WorkerEvent> {
   const { id, name, attempt, token, policy } = claim;
   const abandoned = (reason: 'cancelled' | 'lease-lost' | 'stopped'): WorkerEvent => ({
@@ -279,9 +326,9 @@ function settle(
     try {
       result = outcome.result === undefined ? undefined : toJson(outcome.result, 'result');
     } catch (error) {
-      return settle(backend, claim, { kind: 'failed', error }, controller);
+      return settle(backend, claim, { kind: 'failed', error }, controller, complete);
     }
-    return backend.completeTask(id, token, result).pipe(
+    return complete(claim, result).pipe(
       map((done): WorkerEvent => (done ? { type: 'succeeded', id, name, attempt } : abandoned('lease-lost'))),
       catchError(() => of(abandoned('lease-lost'))),
     );

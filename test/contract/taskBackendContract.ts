@@ -158,6 +158,34 @@ export function describeTaskBackendContract<B extends TaskBackend>(
       });
     });
 
+    describe('completeAndClaim (optional)', () => {
+      it('completes a task and claims the next ones of its name in the same step, token-checked', async () => {
+        const completeAndClaim = backend.completeAndClaim?.bind(backend);
+        if (!completeAndClaim) return; // the backend has no fast path: workers complete, then claim
+        const a = await one(backend.enqueue(request()));
+        const b = await one(backend.enqueue(request()));
+        const c = await one(backend.enqueue(request()));
+        const [first] = await one(backend.claim('w', ['job'], ms(1_000), 1));
+        const next = { worker: 'w', names: ['job'], leaseDuration: ms(1_000), limit: 2 };
+        const reply = await one(completeAndClaim(a.id, first!.token, '"a"', next));
+        expect(reply.completed).toBe(true);
+        expect(reply.claims.map(({ id, attempt }) => ({ id, attempt }))).toEqual([
+          { id: b.id, attempt: 1 },
+          { id: c.id, attempt: 1 },
+        ]);
+        expect(reply.claims[0]!.token).toBeGreaterThan(first!.token);
+        expect(await one(backend.readTask(a.id))).toMatchObject({ state: 'succeeded', result: '"a"' });
+        // A stale token completes nothing, and still claims (none left here).
+        expect(await one(completeAndClaim(a.id, first!.token, '"again"', next))).toEqual({
+          completed: false,
+          claims: [],
+        });
+        expect(await one(completeAndClaim(b.id, reply.claims[0]!.token, undefined, next))).toMatchObject({
+          completed: true,
+        });
+      });
+    });
+
     describe('events and signals', () => {
       it('publishes every step of a task in seq order', async () => {
         const { id } = await one(backend.enqueue(request()));

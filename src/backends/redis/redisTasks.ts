@@ -1,7 +1,15 @@
 import { catchError, concatMap, EMPTY, forkJoin, map, merge, mergeMap, NEVER, Observable, of, timer } from 'rxjs';
 import { assertPolicy, assertTaskBackendArguments } from '../../internal/taskArguments.js';
 import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
-import type { TaskBackend, TaskBackendEvent, TaskClaim, TaskPolicy, TaskRecord, TaskState } from '../../taskBackend.js';
+import type {
+  ClaimRequest,
+  TaskBackend,
+  TaskBackendEvent,
+  TaskClaim,
+  TaskPolicy,
+  TaskRecord,
+  TaskState,
+} from '../../taskBackend.js';
 import type { RedisKeys, TaskKeys } from './redisKeys.js';
 import { ReplyShapeError, runScript, type PublishCommand, type RedisClient, type RedisScript } from './redisScript.js';
 import {
@@ -110,6 +118,30 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       map((claims) => claims.map(withoutOrder)),
     );
 
+  const complete = (
+    address: TaskAddress,
+    token: number,
+    result: string | undefined,
+    next: ClaimRequest | undefined,
+  ): Observable<{ completed: boolean; claims: TaskClaim[] }> =>
+    ordered('completeTask', () =>
+      durable('completion', completeTask, address.name, [
+        ...head(address.name),
+        address.n,
+        String(token),
+        result === undefined ? 0 : 1,
+        result ?? '',
+        next?.worker ?? '',
+        next?.leaseDuration ?? 0,
+        next?.limit ?? 0,
+      ]).pipe(
+        map(({ completed, claims }) => ({
+          completed,
+          claims: claims.map((entry) => withoutOrder(toClaim(address.name, entry))),
+        })),
+      ),
+    );
+
   const read = (address: TaskAddress): Observable<TaskRecord | undefined> =>
     runScript(client, readTask, keys.taskKeys(address.name), [...head(address.name), address.n]).pipe(
       map((fields) => fields && toRecord(fields)),
@@ -173,16 +205,18 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       assertTaskBackendArguments.owned(id, token);
       if (result !== undefined) assertString(result, 'result');
       return owned(id, (address) =>
-        ordered('completeTask', () =>
-          durable('completion', completeTask, address.name, [
-            ...head(address.name),
-            address.n,
-            String(token),
-            result === undefined ? 0 : 1,
-            result ?? '',
-          ]),
-        ),
+        complete(address, token, result, undefined).pipe(map(({ completed }) => completed)),
       );
+    },
+    completeAndClaim(id, token, result, next) {
+      assertTaskBackendArguments.owned(id, token);
+      if (result !== undefined) assertString(result, 'result');
+      assertTaskBackendArguments.claim(next.worker, next.names, next.leaseDuration, next.limit);
+      const address = parseTaskId(id);
+      if (!address) return of({ completed: false, claims: [] });
+      // One script reaches one name's keys: claims come with it for a worker of that name only.
+      const sameName = next.names.length === 1 && next.names[0] === address.name;
+      return complete(address, token, result, sameName ? next : undefined);
     },
     failTask(id, token, error, retryDelay) {
       assertTaskBackendArguments.owned(id, token);

@@ -31,37 +31,21 @@ export const claimTasks: RedisScript<
   numberOfKeys: 6,
   numberOfArgs: 5,
   lua: `${LUA_TASK_HELPERS}
-local worker, leaseDuration, limit = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local now = nowMilliseconds()
 sweep(now)
-local claims = {}
-while #claims < limit do
-  local head = redis.call('ZRANGE', QUEUE, 0, 0, 'WITHSCORES')
-  if #head == 0 then break end
-  local n, order = head[1], head[2]
-  redis.call('ZREM', QUEUE, n)
-  local record = TASK_BASE .. n
-  local fields = redis.call('HMGET', record, 'id', 'input', 'policy', 'state')
-  if fields[1] and fields[4] == 'queued' then
-    local attempt = redis.call('HINCRBY', record, 'attempt', 1)
-    local token = integer(nextNumber())
-    redis.call('HSET', record, 'state', 'running', 'worker', worker, 'token', token)
-    redis.call('ZADD', CLAIMS, now + leaseDuration, n)
-    emit(n, {type = 'started', attempt = attempt, worker = worker})
-    claims[#claims + 1] = {fields[1], fields[2], fields[3], attempt, token, order}
-  end
-end
-return claims`,
-  parse: (reply) =>
-    toArray(reply, 'claims').map((entry) => {
-      const [id, input, policy, attempt, token, order] = toArray(entry, 'claim');
-      return {
-        id: toString(id, 'task id'),
-        input: toString(input, 'task input'),
-        policy: toString(policy, 'task policy'),
-        attempt: toInteger(attempt, 'attempt'),
-        token: toInteger(token, 'token'),
-        order: toInteger(order, 'queue order'),
-      };
-    }),
+return claimBatch(ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now)`,
+  parse: (reply) => toArray(reply, 'claims').map(toClaimedTask),
 };
+
+/** One claim of a claim script's reply: `[id, input, policy, attempt, token, order]`. */
+export function toClaimedTask(entry: unknown): ClaimedTask {
+  const [id, input, policy, attempt, token, order] = toArray(entry, 'claim');
+  return {
+    id: toString(id, 'task id'),
+    input: toString(input, 'task input'),
+    policy: toString(policy, 'task policy'),
+    attempt: toInteger(attempt, 'attempt'),
+    token: toInteger(token, 'token'),
+    order: toInteger(order, 'queue order'),
+  };
+}

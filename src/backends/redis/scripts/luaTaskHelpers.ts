@@ -87,6 +87,26 @@ local function sweep(now)
     redis.call('ZADD', QUEUE, integer(nextNumber()), n)
   end
 end
+local function claimBatch(worker, leaseDuration, limit, now)
+  local claims = {}
+  while #claims < limit do
+    local head = redis.call('ZRANGE', QUEUE, 0, 0, 'WITHSCORES')
+    if #head == 0 then break end
+    local n, order = head[1], head[2]
+    redis.call('ZREM', QUEUE, n)
+    local record = TASK_BASE .. n
+    local fields = redis.call('HMGET', record, 'id', 'input', 'policy', 'state')
+    if fields[1] and fields[4] == 'queued' then
+      local attempt = redis.call('HINCRBY', record, 'attempt', 1)
+      local token = integer(nextNumber())
+      redis.call('HSET', record, 'state', 'running', 'worker', worker, 'token', token)
+      redis.call('ZADD', CLAIMS, now + leaseDuration, n)
+      emit(n, {type = 'started', attempt = attempt, worker = worker})
+      claims[#claims + 1] = {fields[1], fields[2], fields[3], attempt, token, order}
+    end
+  end
+  return claims
+end
 local function ownedBy(n, token, now)
   lapseIfDue(n, now)
   local fields = redis.call('HMGET', TASK_BASE .. n, 'state', 'token')
