@@ -35,7 +35,7 @@ import { runAcknowledgementHazard } from './support/acknowledgementHazard.js';
 import { checkBackendClock } from './support/clockCheck.js';
 import { runFailoverScenario } from './support/failoverScenario.js';
 import { leaseNameIn, leaseSlot, storeKeyIn, taskNameIn } from './support/slotNames.js';
-import { runTaskFailoverScenario } from './support/taskFailoverScenario.js';
+import { assertHoldsQueue, runTaskFailoverScenario } from './support/taskFailoverScenario.js';
 
 /**
  * The Redis backend on a Redis Cluster of three masters with a replica each, shared by every test
@@ -323,6 +323,7 @@ describe('Redis Cluster failover (kill -9 a master)', () => {
     const prefix = randomPrefix('task-failover');
     const range = cluster.slotRanges[2]!; // the one shard whose master the tests above left alone
     const master = await cluster.masterOf(range[0]);
+    const name = taskNameIn(prefix, 'job', range);
     const replicaAcknowledgement = { replicas: 1, timeout: 200 };
     const clockBackend = backend({ prefix });
     const clockBefore = await checkBackendClock(clockBackend, 'Cluster TIME before the failover');
@@ -333,8 +334,11 @@ describe('Redis Cluster failover (kill -9 a master)', () => {
         submitter: backend({ prefix, replicaAcknowledgement, requestTimeout: 1_000 }),
         worker: backend({ prefix, replicaAcknowledgement }),
       },
-      name: taskNameIn(prefix, 'job', range),
-      kill: () => master.server.stop('SIGKILL'),
+      name,
+      kill: async () => {
+        await assertHoldsQueue(master.server, prefix, name);
+        await master.server.stop('SIGKILL');
+      },
       recover: async () => {
         await waitUntil(
           async () => (await cluster.masterOf(range[0])) !== master,

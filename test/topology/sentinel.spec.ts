@@ -8,7 +8,7 @@ import { randomName, randomPrefix, waitUntil } from '../redis/support/redisTestK
 import { runAcknowledgementHazard } from './support/acknowledgementHazard.js';
 import { checkBackendClock } from './support/clockCheck.js';
 import { runFailoverScenario } from './support/failoverScenario.js';
-import { runTaskFailoverScenario } from './support/taskFailoverScenario.js';
+import { assertHoldsQueue, runTaskFailoverScenario } from './support/taskFailoverScenario.js';
 
 /**
  * The Redis backend on a Sentinel-managed Redis (one master, one replica, three sentinels), shared
@@ -125,6 +125,7 @@ describe('Sentinel failover (kill -9 the master)', () => {
     const prefix = randomPrefix('task-failover');
     const master = await group.master();
     const replica = group.servers.find((server) => server !== master)!;
+    const name = randomName('job');
     const replicaAcknowledgement = { replicas: 1, timeout: 200 };
     const clockBackend = backend({ prefix });
     const clockBefore = await checkBackendClock(clockBackend, 'Sentinel TIME before the failover');
@@ -135,8 +136,11 @@ describe('Sentinel failover (kill -9 the master)', () => {
         submitter: backend({ prefix, replicaAcknowledgement, requestTimeout: 1_000 }),
         worker: backend({ prefix, replicaAcknowledgement }),
       },
-      name: randomName('job'),
-      kill: () => master.stop('SIGKILL'),
+      name,
+      kill: async () => {
+        await assertHoldsQueue(master, prefix, name);
+        await master.stop('SIGKILL');
+      },
       recover: async () => {
         await waitUntil(async () => (await group.master()) === replica, 20_000, 'the sentinels to promote the replica');
         await group.restore(master);

@@ -8,7 +8,9 @@ import {
   type WorkerEvent,
 } from '../../../src/index.js';
 import type { RedisBackend } from '../../../src/backends/redis/index.js';
+import { RedisKeys } from '../../../src/backends/redis/redisKeys.js';
 import { now, pause, show, single, waitUntil } from '../../redis/support/redisTestKit.js';
+import { adminClient, type RedisServer } from '../../support/redisServer.js';
 
 /** What the task failover scenario needs from a topology. */
 export interface TaskFailoverSetup {
@@ -60,6 +62,22 @@ export interface TaskFailoverReport {
   readonly handlerRuns: number;
   readonly tasksRunMoreThanOnce: number;
   readonly maxAttempt: number;
+}
+
+/**
+ * Throws unless `server` is a master that holds the queue of task name `name`: what `kill` kills must
+ * be the server the backends use (a failover of its own just before would make the figures wrong).
+ */
+export async function assertHoldsQueue(server: RedisServer, prefix: string, name: string): Promise<void> {
+  const admin = adminClient(server);
+  try {
+    const role = /role:(\w+)/.exec(String(await admin.info('replication')))?.[1];
+    const counter = new RedisKeys(prefix).taskKeys(name)[3];
+    const holds = role === 'master' && (await admin.exists(counter)) === 1;
+    if (!holds) throw new Error(`port ${server.port} (role ${role}) does not hold the queue of "${name}"`);
+  } finally {
+    admin.disconnect();
+  }
 }
 
 /** Tasks in all, how often one is submitted, and after how many the master is killed. */
