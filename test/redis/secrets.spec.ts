@@ -237,16 +237,11 @@ function watches(backend: RedisBackend): Record<string, Observable<unknown>> {
   };
 }
 
-/**
- * The watch paths that can surface ioredis's raw error, whose `command` holds the AUTH arguments,
- * password included: src/backends/redis/redisSubscriber.ts fails a channel's listeners with the
- * error of a refused SUBSCRIBE as it is (`listener.fail(error)` in `subscribe`), neither typed nor
- * stripped by toSyncError. Known leak, reported. Which of them get that error first, rather than
- * a typed one from the read they also make, can vary; `changes()`, `keyValue()`, `leaseEvents` and
- * `taskEvents` did in every run so far. When it is fixed, the test below fails: empty this list and
- * assert that no path leaks.
+/*
+ * Regression: the watch paths used to surface ioredis's raw error of a refused SUBSCRIBE, whose
+ * `command` holds the AUTH arguments, password included (redisSubscriber failed its listeners with
+ * it as it was). It now goes through toSyncError like every request.
  */
-const KNOWN_WATCH_LEAKS = ['changes()', 'keyValue()', 'leader()', 'leaseEvents', 'taskEvents', 'taskSignals'];
 
 describe('credentials never appear in errors or logs', () => {
   const user = 'app';
@@ -289,18 +284,16 @@ describe('credentials never appear in errors or logs', () => {
       .map(([path]) => path);
   }
 
-  /** No request path leaks; the watch paths that do are known ones (and, until the fix, some do). */
-  function expectOnlyKnownLeaks(leaks: string[]): void {
-    const unknown = leaks.filter((path) => !KNOWN_WATCH_LEAKS.includes(path));
-    expect(unknown).toEqual([]);
-    expect(leaks.length).toBeGreaterThan(0);
+  /** No path leaks: neither requests nor watches. */
+  function expectNoLeaks(leaks: string[]): void {
+    expect(leaks).toEqual([]);
   }
 
   function client(options: RedisOptions): Redis {
     return resources.client(server, { username: user, maxRetriesPerRequest: 1, disconnectTimeout: 100, ...options });
   }
 
-  it('a wrong password (WRONGPASS): requests fail without it; watches leak it (known, see KNOWN_WATCH_LEAKS)', async () => {
+  it('a wrong password (WRONGPASS): requests fail without it; nor do watches', async () => {
     const backend = resources.backend({
       client: client({ password: wrongPassword }),
       prefix: randomPrefix('s'),
@@ -308,7 +301,7 @@ describe('credentials never appear in errors or logs', () => {
     });
     const shown = await failures(backend);
     expect(shown['get']).toMatch(/WRONGPASS/);
-    expectOnlyKnownLeaks(leaking(shown, wrongPassword, password));
+    expectNoLeaks(leaking(shown, wrongPassword, password));
   });
 
   it('a password revoked while connected: requests fail without the old one', async () => {
@@ -319,7 +312,7 @@ describe('credentials never appear in errors or logs', () => {
     await admin.call('ACL', 'SETUSER', user, 'resetpass', `>${wrongPassword}`);
     await admin.call('CLIENT', 'KILL', 'USER', user);
     const shown = await failures(backend);
-    expectOnlyKnownLeaks(leaking(shown, password, wrongPassword));
+    expectNoLeaks(leaking(shown, password, wrongPassword));
   });
 
   it('a refused connection to a URL that holds the password: no password, no URL', async () => {

@@ -1,6 +1,7 @@
 import type { Cluster } from 'ioredis';
 import { Observable } from 'rxjs';
 import { clientKeyPrefix, isCluster, type RedisClient } from './redisScript.js';
+import { toSyncError } from './toSyncError.js';
 
 /** What a channel delivers: a message, or word that messages may have been missed (after a reconnect). */
 export type ChannelSignal =
@@ -168,7 +169,9 @@ export class RedisSubscriber {
     }
     this.track(
       this.send('subscribe', ...names).catch((error: unknown) => {
-        for (const name of names) for (const listener of [...(this.channels.get(name) ?? [])]) listener.fail(error);
+        // Typed, and stripped of the command's arguments (a refused AUTH carries the password).
+        const failure = toSyncError('subscribe', error);
+        for (const name of names) for (const listener of [...(this.channels.get(name) ?? [])]) listener.fail(failure);
       }),
     );
   }

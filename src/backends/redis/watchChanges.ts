@@ -1,8 +1,12 @@
-import { catchError, concatMap, EMPTY, filter, from, merge, Observable, share, Subscription } from 'rxjs';
+import { catchError, concatMap, EMPTY, filter, from, map, merge, Observable, share, Subscription } from 'rxjs';
 import type { ChangeEvent, Item } from '../../backend.js';
-import { decodeChangeEvent } from './changeEventMessage.js';
+import { decodeChangeEvent, type DecodedChange } from './changeEventMessage.js';
 import type { ExpirySweeper } from './expirySweeper.js';
-import type { ChannelSignal, RedisSubscriber } from './redisSubscriber.js';
+import type { RedisSubscriber } from './redisSubscriber.js';
+
+/** What the store channels deliver, decoded once for every watcher: a change, or a gap. */
+export type StoreSignal =
+  { readonly kind: 'change'; readonly change: DecodedChange } | { readonly kind: 'gap'; readonly reconnects: number };
 
 /** The whole store at one moment: its items, and the last version of every key (deleted ones too). */
 export interface StoreSnapshot {
@@ -25,11 +29,12 @@ export interface ChangeSources {
 /**
  * Every signal of the store channels (one, or on a Cluster one per store shard) as one stream,
  * shared by all of a backend's change watchers: the channels are subscribed once, whatever the
- * number of watchers, and each watcher holds one listener. A reconnect brings one `gap`, however
- * many channels report it.
+ * number of watchers, each watcher holds one listener, and each message is decoded once (not once
+ * per watcher: 10,000 watchers cost one `JSON.parse` per change). A reconnect brings one `gap`,
+ * however many channels report it; a message of another shape is dropped.
  */
-export function storeSignals(subscriber: RedisSubscriber, channels: readonly string[]): Observable<ChannelSignal> {
-  return new Observable<ChannelSignal>((observer) => {
+export function storeSignals(subscriber: RedisSubscriber, channels: readonly string[]): Observable<StoreSignal> {
+  return new Observable<StoreSignal>((observer) => {
     let lastGap = 0;
     return merge(...channels.map((channel) => subscriber.channel(channel)))
       .pipe(
@@ -39,6 +44,12 @@ export function storeSignals(subscriber: RedisSubscriber, channels: readonly str
           lastGap = signal.reconnects;
           return true;
         }),
+        map((signal): StoreSignal | undefined => {
+          if (signal.kind === 'gap') return signal;
+          const change = decodeChangeEvent(signal.message);
+          return change && { kind: 'change', change };
+        }),
+        filter((signal): signal is StoreSignal => signal !== undefined),
       )
       .subscribe(observer);
   }).pipe(share());
@@ -55,7 +66,7 @@ export function storeSignals(subscriber: RedisSubscriber, channels: readonly str
  * during the gap is reported as `deleted`.
  */
 export function watchChanges(
-  signals: Observable<ChannelSignal>,
+  signals: Observable<StoreSignal>,
   prefix: string,
   sources: ChangeSources,
 ): Observable<ChangeEvent> {
@@ -93,8 +104,7 @@ export function watchChanges(
     const events = signals.pipe(
       concatMap((signal) => {
         if (signal.kind === 'gap') return catchUp(signal.reconnects);
-        const decoded = decodeChangeEvent(signal.message);
-        if (!decoded) return EMPTY;
+        const decoded = signal.change;
         if (decoded.expiresIn !== undefined) sources.sweeper.dueIn(decoded.expiresIn);
         return decoded.event.key.startsWith(prefix) ? [decoded.event] : EMPTY;
       }),
