@@ -73,12 +73,19 @@ export function quorumLeases(
     });
   };
 
-  const publish = (key: string, event: LeaseEvent): Observable<unknown> =>
+  /**
+   * Publishes a lease event without waiting for it: events are advice to watchers (who read again
+   * after a gap), so the caller's reply does not wait for one more round trip. Sent on `client`'s
+   * connection, in order with everything else sent there.
+   */
+  const announce = (key: string, event: LeaseEvent): void => {
+    const message = encodeLeaseEvent(event);
+    const channel = keys.leaseChannel(key);
+    // ioredis can throw synchronously while a Cluster's slots are unknown: a lost event, as any.
     defer(() =>
-      isCluster(eventsClient)
-        ? eventsClient.spublish(keys.leaseChannel(key), encodeLeaseEvent(event))
-        : eventsClient.publish(keys.leaseChannel(key), encodeLeaseEvent(event)),
-    ).pipe(catchError(() => of(0)));
+      isCluster(eventsClient) ? eventsClient.spublish(channel, message) : eventsClient.publish(channel, message),
+    ).subscribe({ error: () => undefined });
+  };
 
   const releaseEverywhere = (key: string, owner: string): Observable<number> =>
     poll(shortestWait, (master) => runScript(master, releaseLease, [keys.lease(key)], [owner, '', 'PUBLISH'])).pipe(
@@ -142,7 +149,8 @@ export function quorumLeases(
           token,
           ...(claim.value !== undefined && { value: claim.value }),
         };
-        return publish(key, event).pipe(map((): LeaseAttempt => ({ granted: true, token })));
+        announce(key, event);
+        return of<LeaseAttempt>({ granted: true, token });
       }),
     );
 
@@ -162,9 +170,11 @@ export function quorumLeases(
       ),
     release: (key, owner) =>
       releaseEverywhere(key, owner).pipe(
-        concatMap((token) =>
-          token > 0 ? publish(key, { type: 'released', key, token }).pipe(map(() => true)) : of(false),
-        ),
+        concatMap((token) => {
+          if (token <= 0) return of(false);
+          announce(key, { type: 'released', key, token });
+          return of(true);
+        }),
       ),
     update: (key, owner, value) =>
       poll(shortestWait, (master) =>
@@ -177,7 +187,8 @@ export function quorumLeases(
             throw unavailable('updateLease', votes);
           }
           const { holder, token } = updated[0]!;
-          return publish(key, { type: 'updated', key, holder, token, value }).pipe(map(() => true));
+          announce(key, { type: 'updated', key, holder, token, value });
+          return of(true);
         }),
       ),
     read: (key) =>
