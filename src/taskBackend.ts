@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { BackendLimits } from './internal/limits.js';
 
 /**
  * How a task is retried and bounded, fixed at submit time and stored with the task, so that any
@@ -169,6 +170,11 @@ export type TaskBackendEvent =
 export interface TaskBackend {
   /** Short name for errors and logs: `memory`, `redis`. */
   readonly name: string;
+  /**
+   * What this backend accepts (name length, value size, lease bounds): rx-sync's functions check
+   * their arguments against it at call time. A backend without it gets `DEFAULT_BACKEND_LIMITS`.
+   */
+  readonly limits?: BackendLimits;
 
   /** Stores a new queued task (or finds the one with the same idempotency key); signals idle workers. */
   enqueue(request: TaskRequest): Observable<Enqueued>;

@@ -73,9 +73,9 @@ export function assertPositiveDuration(value: unknown, what: string): asserts va
 
 /** As {@link assertPositiveDuration}, but zero is allowed. */
 export function assertDuration(value: unknown, what: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_DURATION) {
     throw new RangeError(
-      `Expected \`${what}\` to be a non-negative finite number of milliseconds, got ${show(value)}.`,
+      `Expected \`${what}\` to be a non-negative finite number of milliseconds up to ${MAX_DURATION}, got ${show(value)}.`,
     );
   }
 }

@@ -72,8 +72,11 @@ export function resolveClockOptions(options: ClockOptions | undefined): ClockSet
   } = options ?? {};
   assertPositiveDuration(refreshInterval, 'refreshInterval');
   assertPositiveDuration(sampleTimeout, 'sampleTimeout');
-  const retryDelay = options?.retryDelay ?? Math.min(5_000, refreshInterval);
-  const maxSampleAge = options?.maxSampleAge ?? Math.min(3 * refreshInterval + sampleTimeout, MAX_DURATION);
+  const retryDelay = options?.retryDelay === undefined ? Math.min(5_000, refreshInterval) : options.retryDelay;
+  const maxSampleAge =
+    options?.maxSampleAge === undefined
+      ? Math.min(3 * refreshInterval + sampleTimeout, MAX_DURATION)
+      : options.maxSampleAge;
   assertPositiveDuration(retryDelay, 'retryDelay');
   assertPositiveDuration(maxSampleAge, 'maxSampleAge');
   assertFraction(driftRate, 'driftRate');

@@ -80,8 +80,8 @@ export function resolveLeaseOptions(
   } = options ?? {};
   if (limits) assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
   else assertPositiveDuration(leaseDuration, 'leaseDuration');
-  const renewInterval = options?.renewInterval ?? leaseDuration / 3;
-  const driftMargin = options?.driftMargin ?? Math.floor(leaseDuration / 100) + 2;
+  const renewInterval = options?.renewInterval === undefined ? leaseDuration / 3 : options.renewInterval;
+  const driftMargin = options?.driftMargin === undefined ? Math.floor(leaseDuration / 100) + 2 : options.driftMargin;
   assertPositiveDuration(renewInterval, 'renewInterval');
   assertDuration(driftMargin, 'driftMargin');
   assertTimeout(acquireTimeout, 'acquireTimeout');

@@ -27,7 +27,7 @@ export interface LockSettings extends LeaseSettings {
  */
 export function resolveLockOptions(options: LockOptions | undefined, limits?: BackendLimits): LockSettings {
   const lease = resolveLeaseOptions(options, DEFAULT_LOCK_OPTIONS.acquireTimeout, 'options', limits);
-  const wait = options?.wait ?? DEFAULT_LOCK_OPTIONS.wait;
+  const wait = options?.wait === undefined ? DEFAULT_LOCK_OPTIONS.wait : options.wait;
   assertBoolean(wait, 'wait');
   const holder = options?.holder;
   if (holder !== undefined) assertNameWithin(limits ?? DEFAULT_BACKEND_LIMITS, holder, 'holder');

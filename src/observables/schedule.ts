@@ -114,7 +114,9 @@ export function schedule(
   assertVersion(catchUp, 'catchUp');
   const input = toJsonWithin(limits, options.input === undefined ? null : options.input, 'input');
   const retention =
-    options.task?.retention ?? Math.min(MAX_DURATION, Math.max(DEFAULT_SUBMIT_OPTIONS.retention, 2 * interval));
+    options.task?.retention === undefined
+      ? Math.min(MAX_DURATION, Math.max(DEFAULT_SUBMIT_OPTIONS.retention, 2 * interval))
+      : options.task.retention;
   const settings = resolveSubmitOptions({ ...options.task, retention }, limits);
   if (retention < interval) {
     throw new RangeError(

@@ -75,7 +75,10 @@ export function resolveSubmitOptions(
   const {
     attempts = DEFAULT_SUBMIT_OPTIONS.attempts,
     retryDelay = DEFAULT_SUBMIT_OPTIONS.retryDelay,
-    maxRetryDelay = Math.max(retryDelay, DEFAULT_SUBMIT_OPTIONS.maxRetryDelay),
+    // The default follows `retryDelay` once it is known to be a number (Math.max throws on a bigint).
+    maxRetryDelay = typeof retryDelay === 'number'
+      ? Math.max(retryDelay, DEFAULT_SUBMIT_OPTIONS.maxRetryDelay)
+      : DEFAULT_SUBMIT_OPTIONS.maxRetryDelay,
     retryJitter = DEFAULT_SUBMIT_OPTIONS.retryJitter,
     timeout = DEFAULT_SUBMIT_OPTIONS.timeout,
     retention = DEFAULT_SUBMIT_OPTIONS.retention,

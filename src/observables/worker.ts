@@ -24,11 +24,11 @@ import { NonRetryableError } from '../errors/NonRetryableError.js';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
 import { schedulerNow } from '../internal/clock.js';
-import { fromJson, toJson } from '../internal/json.js';
+import { fromJson } from '../internal/json.js';
+import { assertNameWithin, fitText, limitsOf, toJsonWithin, type BackendLimits } from '../internal/limits.js';
 import { defaultHolderName } from '../internal/ownerId.js';
 import { SerialStep } from '../internal/serialStep.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
-import { assertName } from '../internal/validate.js';
 import type { TaskBackend, TaskClaim, TaskErrorInfo, TaskPolicy } from '../taskBackend.js';
 import type { TaskContext, TaskHandlers, WorkerEvent } from './TaskEvent.js';
 import { resolveWorkerOptions, type WorkerOptions, type WorkerSettings } from './workerOptions.js';
@@ -106,8 +106,9 @@ interface Run {
  */
 export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: WorkerOptions): Observable<WorkerEvent> {
   assertTaskBackend(backend);
-  assertHandlers(handlers);
-  const settings = resolveWorkerOptions(options);
+  const limits = limitsOf(backend);
+  assertHandlers(handlers, limits);
+  const settings = resolveWorkerOptions(options, limits);
   const names = Object.freeze(Object.keys(handlers));
   return new Observable<WorkerEvent>((subscriber) => {
     const workerName = settings.name ?? defaultHolderName();
@@ -249,7 +250,7 @@ function runAttempt(
       signal: controller.signal,
       progress: (value: unknown) => {
         if (over) return;
-        const json = toJson(value === undefined ? null : value, 'progress value');
+        const json = toJsonWithin(limitsOf(backend), value === undefined ? null : value, 'progress value');
         backend.reportProgress(id, token, json).subscribe({ error: () => undefined });
       },
     });
@@ -324,7 +325,7 @@ function settle(
   if (outcome.kind === 'succeeded') {
     let result: string | undefined;
     try {
-      result = outcome.result === undefined ? undefined : toJson(outcome.result, 'result');
+      result = outcome.result === undefined ? undefined : toJsonWithin(limitsOf(backend), outcome.result, 'result');
     } catch (error) {
       return settle(backend, claim, { kind: 'failed', error }, controller, complete);
     }
@@ -336,7 +337,7 @@ function settle(
   if (outcome.kind === 'failed') {
     controller.abort(outcome.error);
     const final = isNonRetryable(outcome.error);
-    const error = final ? nonRetryableInfo(outcome.error) : errorInfo(outcome.error);
+    const error = fitError(final ? nonRetryableInfo(outcome.error) : errorInfo(outcome.error), limitsOf(backend));
     const retry = !final && attempt < policy.attempts;
     return backend.failTask(id, token, error, retry ? retryDelay(policy, attempt) : undefined).pipe(
       map((done): WorkerEvent =>
@@ -416,6 +417,16 @@ function errorInfo(error: unknown): TaskErrorInfo {
   return { name: 'Error', message: typeof error === 'string' ? error : safeText(error) };
 }
 
+/** An error as the backend may store it: its name and message cut to the backend's limits. */
+function fitError(error: TaskErrorInfo, limits: BackendLimits): TaskErrorInfo {
+  const name = String(error.name);
+  const message = String(error.message);
+  return {
+    name: name.length > limits.maxNameLength ? name.slice(0, limits.maxNameLength) : name,
+    message: fitText(message, limits.maxValueSize),
+  };
+}
+
 /**
  * Whether a handler's error asks not to be retried: a {@link NonRetryableError}, or any object
  * named like one (an error from another copy of rx-sync fails `instanceof`).
@@ -445,14 +456,14 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
-function assertHandlers(handlers: unknown): asserts handlers is TaskHandlers {
+function assertHandlers(handlers: unknown, limits: BackendLimits): asserts handlers is TaskHandlers {
   if (typeof handlers !== 'object' || handlers === null || Array.isArray(handlers)) {
     throw new TypeError('Expected `handlers` to be an object of task handlers by name.');
   }
   const entries = Object.entries(handlers);
   if (entries.length === 0) throw new TypeError('Expected `handlers` to name at least one task.');
   for (const [name, handler] of entries) {
-    assertName(name, 'handlers key');
+    assertNameWithin(limits, name, 'handlers key');
     if (typeof handler !== 'function') {
       throw new TypeError(`Expected \`handlers.${name}\` to be a function, got ${typeof handler}.`);
     }

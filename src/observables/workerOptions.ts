@@ -75,8 +75,8 @@ export function resolveWorkerOptions(
   } = options ?? {};
   assertCount(concurrency, 'concurrency');
   assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
-  const renewInterval = options?.renewInterval ?? leaseDuration / 3;
-  const driftMargin = options?.driftMargin ?? Math.floor(leaseDuration / 100) + 2;
+  const renewInterval = options?.renewInterval === undefined ? leaseDuration / 3 : options.renewInterval;
+  const driftMargin = options?.driftMargin === undefined ? Math.floor(leaseDuration / 100) + 2 : options.driftMargin;
   assertPositiveDuration(renewInterval, 'renewInterval');
   assertDuration(driftMargin, 'driftMargin');
   assertPositiveDuration(pollInterval, 'pollInterval');

@@ -51,7 +51,7 @@ export function backendClock(backend: SyncBackend, options?: BackendClockOptions
     throw new TypeError('Expected `backend` to be a SyncBackend with a `now()` method.');
   }
   assertOptionsObject(options, 'options');
-  const resolution = options?.resolution ?? (backend.name === 'memory' ? 0 : 1);
+  const resolution = options?.resolution === undefined ? (backend.name === 'memory' ? 0 : 1) : options.resolution;
   assertDuration(resolution, 'resolution');
   const error = 1.5 * resolution;
   return Object.freeze({

@@ -85,9 +85,11 @@ describe('validation helpers', () => {
 
     it('assertDuration also accepts zero', () => {
       expect(() => assertDuration(0, 'd')).not.toThrow();
-      for (const value of [-0.1, Infinity, NaN, null]) expect(() => assertDuration(value, 'd')).toThrow(RangeError);
+      for (const value of [-0.1, Infinity, NaN, null, 2 ** 31]) {
+        expect(() => assertDuration(value, 'd')).toThrow(RangeError);
+      }
       expect(() => assertDuration(-1, 'driftMargin')).toThrow(
-        'Expected `driftMargin` to be a non-negative finite number of milliseconds, got -1.',
+        'Expected `driftMargin` to be a non-negative finite number of milliseconds up to 2147483647, got -1.',
       );
     });
 

@@ -84,7 +84,7 @@ describe('resolveLeaseOptions', () => {
       'driftMargin -1',
       { driftMargin: -1 },
       RangeError,
-      /^Expected `driftMargin` to be a non-negative finite number of milliseconds, got -1\.$/,
+      /^Expected `driftMargin` to be a non-negative finite number of milliseconds up to 2147483647, got -1\.$/,
     ],
     [
       'acquireTimeout 0',
