@@ -100,6 +100,12 @@ export function followTask<Result>(
     let lastSeq: number | undefined;
     let startedAttempt = 0; // `started` is told once per attempt, whether from an event or the record
     let finished = false;
+    // A backend error ends the following, not the task: only an unsubscribe cancels it.
+    let failed = false;
+    const fail = (error: unknown): void => {
+      failed = true;
+      subscriber.error(error);
+    };
     const pending: TaskBackendEvent[] = [];
 
     const handle = (event: TaskBackendEvent): void => {
@@ -170,14 +176,12 @@ export function followTask<Result>(
       for (const event of pending.splice(0)) handle(event);
     };
 
-    const events = backend
-      .taskEvents(id)
-      .subscribe({ next: handle, error: (error: unknown) => subscriber.error(error) });
-    const read = backend.readTask(id).subscribe({ next: catchUp, error: (error: unknown) => subscriber.error(error) });
+    const events = backend.taskEvents(id).subscribe({ next: handle, error: fail });
+    const read = backend.readTask(id).subscribe({ next: catchUp, error: fail });
     return () => {
       events.unsubscribe();
       read.unsubscribe();
-      if (cancelOnUnsubscribe && !finished) backend.cancelTask(id).subscribe({ error: ignore });
+      if (cancelOnUnsubscribe && !finished && !failed) backend.cancelTask(id).subscribe({ error: ignore });
     };
   });
 }

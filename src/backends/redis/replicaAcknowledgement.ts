@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { defer, type Observable } from 'rxjs';
-import { toInteger, type RedisClient, type RedisScript } from './redisScript.js';
+import { isCluster, toInteger, type RedisClient, type RedisScript } from './redisScript.js';
 
 /** Replica acknowledgement settings, resolved (see `RedisBackendOptions.replicaAcknowledgement`). */
 export interface ReplicaAcknowledgementSettings {
@@ -46,7 +46,9 @@ const shas = new WeakMap<object, string>();
  * sends both again, in order, on the new connection, so the count still covers the script.
  *
  * The script goes as `EVALSHA`, and as `EVAL` when the server does not know it (`NOSCRIPT`: the
- * script did not run, so the pair is simply sent again). Cold; errors with the client's error.
+ * script did not run, so the pair is simply sent again). On a Cluster, a `MOVED` or `ASK` reply
+ * (the script did not run there) refreshes the slot table and sends the pair again, once. Cold;
+ * errors with the client's error.
  */
 export function runScriptAcknowledged<Keys extends readonly string[], Args extends readonly (string | number)[], R>(
   client: RedisClient,
@@ -67,6 +69,13 @@ export function runScriptAcknowledged<Keys extends readonly string[], Args exten
     };
     let replies = await send(true);
     if (replies[0]?.[0]?.message.startsWith('NOSCRIPT')) replies = await send(false);
+    if (isCluster(client) && /^(MOVED|ASK) /.test(replies[0]?.[0]?.message ?? '')) {
+      // The slot moved (a failover): ioredis redirects a Cluster pipeline only when all its replies
+      // failed the same way, and WAIT's did not, so learn the new owner and send the pair there.
+      await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+      replies = await send(true);
+      if (replies[0]?.[0]?.message.startsWith('NOSCRIPT')) replies = await send(false);
+    }
     const [scriptReply, waitReply] = replies;
     if (!scriptReply || !waitReply) throw new Error('the pipeline of a script and WAIT was cut short');
     if (scriptReply[0]) throw scriptReply[0];
