@@ -48,12 +48,11 @@ function admin(server: RedisServer): Redis {
   return client;
 }
 
-// Known flakes: a test of these real-topology suites gets one more try, and the first failure is
-// logged, so a persistent bug still fails. Seen so far: the task failover ends with
-// TaskCancelledError when a submit errors after its enqueue (submit's teardown cancels the task it
-// created); once, `restore` timed out waiting for a sentinel to count the restarted server as a
-// healthy replica. (A ~20 s failover, a sentinel's aborted attempt right after the previous
-// failover, is bounded by the harness's `failover-timeout`.) Fix those and remove this line.
+// Known flake: a test of this suite gets one more try, and the first failure is logged, so a
+// persistent bug still fails. Seen once, not reproduced in 16 rounds: `restore` timed out waiting
+// for a sentinel to count the restarted server as a healthy replica. (A ~20 s failover, a
+// sentinel's aborted attempt right after the previous failover, is bounded by the harness's
+// `failover-timeout`; the task failover's TaskCancelledError was a bug of submit, fixed.)
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
 beforeAll(async () => {
