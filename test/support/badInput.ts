@@ -262,7 +262,14 @@ const leaseDuration = (limits: BackendLimits): fc.Arbitrary<Bad> =>
   );
 const nameArray = (limits: BackendLimits): fc.Arbitrary<Bad> =>
   fc.oneof(
-    bad(fc.oneof(notAString, fc.constant('resize'), fc.constant(undefined)), TypeError),
+    bad(
+      fc.oneof(
+        notAString.filter((v) => !Array.isArray(v)),
+        fc.constant('resize'),
+        fc.constant(undefined),
+      ),
+      TypeError,
+    ),
     name(limits).map(({ value }) => ({ value: ['ok', value] })),
   );
 
