@@ -10,7 +10,7 @@ import { SyncError, type BackendLimits, type LeaseClaim, type SyncBackend, type 
  */
 
 /** Runs per property; `RX_SYNC_PROPERTY_RUNS` raises it for a deeper search. */
-export const NUM_RUNS = Number(process.env['RX_SYNC_PROPERTY_RUNS'] ?? '') || 40;
+export const NUM_RUNS = Number(process.env['RX_SYNC_PROPERTY_RUNS'] ?? '') || 100;
 
 /** A misuse error class: what rx-sync throws at call time. */
 export type Misuse = TypeErrorConstructor | RangeErrorConstructor;

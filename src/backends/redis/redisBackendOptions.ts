@@ -5,7 +5,7 @@ import {
   type BackendLimits,
   type BackendLimitsOptions,
 } from '../../internal/limits.js';
-import { assertName, assertOptionsObject, assertPositiveDuration } from '../../internal/validate.js';
+import { assertName, assertOptionsObject, assertPositiveDuration, show } from '../../internal/validate.js';
 import type { RedisClient } from './redisScript.js';
 import type { ReplicaAcknowledgementSettings } from './replicaAcknowledgement.js';
 
@@ -126,9 +126,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
   }
   assertName(prefix, 'prefix', DEFAULT_BACKEND_LIMITS.maxNameLength);
   if (/[{}]/.test(prefix))
-    throw new TypeError(
-      `Expected \`prefix\` to contain no braces (they make Redis hash tags), got ${JSON.stringify(prefix)}.`,
-    );
+    throw new TypeError(`Expected \`prefix\` to contain no braces (they make Redis hash tags), got ${show(prefix)}.`);
   assertPositiveDuration(requestTimeout, 'requestTimeout');
   assertPositiveDuration(counterLifetime, 'counterLifetime');
   assertPositiveDuration(expiryCheckInterval, 'expiryCheckInterval');
@@ -162,12 +160,12 @@ function resolveReplicaAcknowledgement(
   } = options;
   if (typeof replicas !== 'number' || !Number.isSafeInteger(replicas) || replicas < 1) {
     throw new RangeError(
-      `Expected \`replicaAcknowledgement.replicas\` to be a positive integer, got ${JSON.stringify(replicas)}.`,
+      `Expected \`replicaAcknowledgement.replicas\` to be a positive integer, got ${show(replicas)}.`,
     );
   }
   if (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1) {
     throw new RangeError(
-      `Expected \`replicaAcknowledgement.timeout\` to be a positive integer number of milliseconds, got ${JSON.stringify(timeout)}.`,
+      `Expected \`replicaAcknowledgement.timeout\` to be a positive integer number of milliseconds, got ${show(timeout)}.`,
     );
   }
   if (timeout >= requestTimeout) {

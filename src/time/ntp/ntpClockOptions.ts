@@ -1,4 +1,4 @@
-import { assertOptionsObject, assertPositiveDuration } from '../../internal/validate.js';
+import { assertOptionsObject, assertPositiveDuration, show } from '../../internal/validate.js';
 
 /** Options of {@link ntpClock}. Every duration is in milliseconds. */
 export interface NtpClockOptions {
@@ -73,7 +73,7 @@ function parseServer(value: unknown, what: string): NtpServer {
   const port = match?.[2] === undefined ? 123 : Number(match[2]);
   if (host === undefined || port < 1 || port > 65_535) {
     throw new TypeError(
-      `Expected \`${what}\` to be "host" or "host:port" (a name or an IPv4 address, port 1 to 65535), got ${JSON.stringify(value)}.`,
+      `Expected \`${what}\` to be "host" or "host:port" (a name or an IPv4 address, port 1 to 65535), got ${show(value)}.`,
     );
   }
   return Object.freeze({ host, port });
