@@ -75,7 +75,10 @@ function parseArguments(argv: readonly string[]): Arguments {
     const index = argv.indexOf(flag);
     return index === -1 ? undefined : argv[index + 1];
   };
-  const list = (flag: string): string[] | undefined => value(flag)?.split(',').filter((name) => name !== '');
+  const list = (flag: string): string[] | undefined =>
+    value(flag)
+      ?.split(',')
+      .filter((name) => name !== '');
   const faultNames = list('--faults');
   const unknownFault = faultNames?.find((name) => !FAULTS.some((fault) => fault.name === name));
   if (unknownFault) throw new Error(`unknown fault ${unknownFault}; faults: ${FAULTS.map((f) => f.name).join(', ')}`);
@@ -95,8 +98,8 @@ function log(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-function pick<T>(items: readonly T[]): T {
-  return items[Math.floor(Math.random() * items.length)]!;
+function pick<T>(items: readonly T[]): T | undefined {
+  return items[Math.floor(Math.random() * items.length)];
 }
 
 /** The worker to hit when focusing on `focus`: the lock holder, the leader, or any worker. */
@@ -106,8 +109,10 @@ async function target(environment: Environment, focus: Primitive): Promise<Worke
       ? await environment.holder('lock')
       : focus === 'leadership'
         ? await environment.holder('leader')
-        : undefined;
-  return holder ?? pick(environment.workers);
+        : focus === 'task'
+          ? pick(await environment.runningTasks())
+          : undefined;
+  return holder ?? pick(environment.workers)!;
 }
 
 /** Writes the probe key and resolves with the ms from `healedAt` until every worker's watcher saw it. */
@@ -164,8 +169,8 @@ async function runFault(fault: Fault, settings: Arguments): Promise<ReportRow[]>
     let unseenProbes = 0;
     const began = Date.now();
     const targetsMet = async (): Promise<boolean> =>
-      Number(await environment.resource.value('lock', 'lock')) >= (primitives.includes('lock') ? mode.lockSections : 0) &&
-      (submitter?.accepted.length ?? Infinity) >= mode.tasks;
+      Number(await environment.resource.value('lock', 'lock')) >=
+        (primitives.includes('lock') ? mode.lockSections : 0) && (submitter?.accepted.length ?? Infinity) >= mode.tasks;
     for (let round = 0; round < mode.injections || !(await targetsMet()); round++) {
       if (Date.now() - began > mode.maxInjectingTime) {
         log(`  ${fault.name}: stopped injecting after ${mode.maxInjectingTime} ms, before the target counts`);
@@ -176,7 +181,9 @@ async function runFault(fault: Fault, settings: Arguments): Promise<ReportRow[]>
       const hit = await target(environment, focus);
       let note = '';
       const start = Date.now();
-      await fault.inject({ environment, focus, target: hit, round, note: (text) => (note = text) });
+      // A worker fault takes turns per focus (so that each primitive meets its worst case first).
+      const turn = fault.scope === 'worker' ? Math.floor(round / primitives.length) : round;
+      await fault.inject({ environment, focus, target: hit, round: turn, note: (text) => (note = text) });
       const end = Date.now();
       environment.healAll();
       injections.push({ focus, target: fault.scope === 'worker' ? hit.id : undefined, start, end, note });
@@ -218,6 +225,7 @@ async function runFault(fault: Fault, settings: Arguments): Promise<ReportRow[]>
       injections,
       reports,
       grants: environment.monitor.grants,
+      leaseSamples: environment.sampler.samples,
       logs: {
         lock: await environment.resource.read('lock'),
         leader: await environment.resource.read('leader'),
@@ -260,7 +268,9 @@ async function main(): Promise<number> {
     try {
       faultRows = await runFault(fault, settings);
     } catch (error) {
-      log(`  ${fault.name}: the run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      log(
+        `  ${fault.name}: the run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       faultRows = primitives.map((primitive) => ({
         fault: fault.name,
         primitive,

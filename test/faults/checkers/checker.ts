@@ -1,5 +1,6 @@
 import type { Item, TaskInfo } from '../../../src/index.js';
 import type { Fault } from '../faults/fault.js';
+import type { LeaseSample } from '../support/leaseSampler.js';
 import type { Grant } from '../support/monitor.js';
 import type { ReportRow } from '../support/report.js';
 import type { Operation } from '../support/resource.js';
@@ -25,8 +26,14 @@ export interface RunData {
   readonly reports: readonly WorkerReport[];
   /** Every lease grant the coordination Redis announced, in its order. */
   readonly grants: readonly Grant[];
+  /** Who held the lock's and the leadership's leases on the server, sampled with its clock. */
+  readonly leaseSamples: readonly LeaseSample[];
   /** The fenced resource's logs, in its order. */
-  readonly logs: { readonly lock: readonly Operation[]; readonly leader: readonly Operation[]; readonly task: readonly Operation[] };
+  readonly logs: {
+    readonly lock: readonly Operation[];
+    readonly leader: readonly Operation[];
+    readonly task: readonly Operation[];
+  };
   /** The store's items under the watched prefix at the end, after the quiet period. */
   readonly store: ReadonlyMap<string, Item>;
   /** After each injection: ms from the heal until every worker's watcher saw the runner's probe write. */

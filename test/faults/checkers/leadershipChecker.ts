@@ -1,4 +1,5 @@
 import { percentiles, type ReportRow } from '../support/report.js';
+import { unusedGrantsKept } from '../support/leaseSampler.js';
 import type { TermRecord } from '../support/scenario.js';
 import { add, errorCounts, sumCounter, type RunData } from './checker.js';
 import { decreasing, duplicateTokens, replayFence } from './lockChecker.js';
@@ -10,7 +11,9 @@ import { decreasing, duplicateTokens, replayFence } from './lockChecker.js';
  * - `duplicate_terms`: a term held by two candidates (resource log, candidates' terms, grants);
  * - `decreasing_terms`: grants, in the server's order, whose term is not greater than the previous;
  * - `stale_heartbeats_accepted`: heartbeats accepted with a lower term than one accepted before
- *   (two leaders acting at once on the resource).
+ *   (two leaders acting at once on the resource);
+ * - `unused_term_kept`: terms the server kept alive for more than 2 leases before their candidate
+ *   was ever elected by them (nobody led meanwhile; see `unusedGrantsKept`). Liveness, not safety.
  *
  * Failover: from the last accepted heartbeat of a term to the first of the next, at the resource.
  * Lateness: how long after its successor was elected (the earlier of the grant the runner heard
@@ -28,6 +31,11 @@ export function checkLeadership(data: RunData): ReportRow {
     ...terms.map((term) => ({ token: term.term, who: term.candidate })),
     ...grants.map((grant) => ({ token: grant.token, who: grant.holder })),
   ]);
+
+  const firstElected = new Map<number, number>();
+  for (const term of terms)
+    firstElected.set(term.term, Math.min(term.electedAt, firstElected.get(term.term) ?? Infinity));
+  const unused = unusedGrantsKept(data.leaseSamples, 'leader', firstElected, 2 * data.leaseDuration);
 
   const failovers: number[] = [];
   for (let index = 1; index < fence.accepted.length; index++) {
@@ -60,12 +68,14 @@ export function checkLeadership(data: RunData): ReportRow {
       duplicate_terms: duplicates,
       decreasing_terms: decreasing(grants.map((grant) => grant.token)),
       stale_heartbeats_accepted: fence.staleAccepted,
+      unused_term_kept: unused.count,
     },
     failover_ms: percentiles(failovers),
     lateness_ms: percentiles(lateness),
     observed: {
       ...observed,
       'heartbeats fenced off': fence.rejected,
+      'longest unused term ms': Math.round(unused.longest),
       'invalid before heartbeat': sumCounter(data.reports, 'leadership: term invalid before a heartbeat'),
       ...(fence.wronglyRejected > 0 && { 'fence refused a current term (harness error)': fence.wronglyRejected }),
       ...errorCounts(data, 'leadership: '),

@@ -1,4 +1,5 @@
 import { percentiles, type ReportRow } from '../support/report.js';
+import { unusedGrantsKept } from '../support/leaseSampler.js';
 import type { Operation } from '../support/resource.js';
 import { errorCounts, injectionsOn, sumCounter, type RunData } from './checker.js';
 
@@ -60,7 +61,10 @@ export function decreasing(tokens: readonly number[]): number {
  *   between was overwritten);
  * - `duplicate_tokens`: tokens held by two holders (resource log, holders' leases, grants);
  * - `decreasing_tokens`: grants, in the server's order, whose token is not greater than the
- *   previous grant's, and a contender's acquisitions whose token is not greater than its previous.
+ *   previous grant's, and a contender's acquisitions whose token is not greater than its previous;
+ * - `unused_grant_kept`: grants the server kept alive for more than 2 leases (its own clock)
+ *   before their contender ever held them: the lock was taken from everybody for nothing (see
+ *   `unusedGrantsKept`). A liveness check, not a safety one.
  */
 export function checkLock(data: RunData): ReportRow {
   const log = data.logs.lock;
@@ -101,6 +105,10 @@ export function checkLock(data: RunData): ReportRow {
   }
   for (const tokens of byContender.values()) decreasingTokens += decreasing(tokens);
 
+  const firstHeld = new Map<number, number>();
+  for (const { token, at } of acquisitions) firstHeld.set(token, Math.min(at, firstHeld.get(token) ?? Infinity));
+  const unused = unusedGrantsKept(data.leaseSamples, 'lock', firstHeld, 2 * data.leaseDuration);
+
   // Failover: from the start of a fault that hit the lock to the first accepted operation of a
   // section whose token is greater than every token accepted before the fault.
   const failovers: number[] = [];
@@ -123,12 +131,14 @@ export function checkLock(data: RunData): ReportRow {
       lost_updates: lostUpdates,
       duplicate_tokens: duplicates,
       decreasing_tokens: decreasingTokens,
+      unused_grant_kept: unused.count,
     },
     failover_ms: percentiles(failovers),
     observed: {
       'sections written': fence.accepted.filter((operation) => operation.kind === 'W').length,
       'fenced off': fence.rejected,
       'invalid before write': sumCounter(reports, 'lock: lease invalid before the write'),
+      'longest unused grant ms': Math.round(unused.longest),
       ...(fence.wronglyRejected > 0 && { 'fence refused a current token (harness error)': fence.wronglyRejected }),
       ...errorCounts(data, 'lock: '),
     },

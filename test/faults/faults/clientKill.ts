@@ -10,7 +10,15 @@ export async function connectionIds(
   const list = String(await admin.call('CLIENT', 'LIST', ...(type ? ['TYPE', type] : [])));
   return list
     .split('\n')
-    .map((line) => Object.fromEntries(line.trim().split(' ').map((field) => field.split('=', 2))) as Record<string, string>)
+    .map(
+      (line) =>
+        Object.fromEntries(
+          line
+            .trim()
+            .split(' ')
+            .map((field) => field.split('=', 2)),
+        ) as Record<string, string>,
+    )
     .filter((fields) => fields['id'] !== undefined && accept(fields['name'] ?? ''))
     .map((fields) => fields['id']!);
 }
@@ -25,7 +33,7 @@ export async function killConnections(admin: Redis, ids: readonly string[]): Pro
 /** `CLIENT KILL` of every connection of one worker: its command connection and its subscriber. */
 export const clientKill: Fault = {
   name: 'client-kill',
-  summary: "CLIENT KILL of every connection of the holder (command and subscriber)",
+  summary: 'CLIENT KILL of every connection of the holder (command and subscriber)',
   scope: 'worker',
   async inject({ environment, target, note }) {
     const ids = await connectionIds(environment.admin, (name) => name === `fault-${target.id}`);

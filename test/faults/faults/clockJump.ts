@@ -20,7 +20,7 @@ return moved`;
  */
 export const clockJump: Fault = {
   name: 'clock-jump',
-  summary: "server clock jump emulated on the lease keys (PEXPIRETIME/PEXPIREAT): 2× the lease forward, or back",
+  summary: 'server clock jump emulated on the lease keys (PEXPIRETIME/PEXPIREAT): 2× the lease forward, or back',
   scope: 'server',
   async inject({ environment, round, note }) {
     const jump = 2 * environment.leaseDuration;

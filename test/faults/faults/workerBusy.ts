@@ -1,11 +1,11 @@
 import type { Primitive, StallPoint, WorkerLine } from '../support/scenario.js';
 import { hold, type Fault } from './fault.js';
 
-/** Where to block, by focus, taking turns: at once, or at a chosen point of the primitive's code. */
+/** Where to block, by focus, taking turns (the worst case first): at once, or at a point of the primitive's code. */
 const POINTS: Record<Primitive, readonly StallPoint[]> = {
-  lock: ['now', 'lock-before-check', 'lock-after-check'],
-  leadership: ['now', 'leader-after-check'],
-  task: ['now', 'task'],
+  lock: ['lock-after-check', 'now', 'lock-before-check'],
+  leadership: ['leader-after-check', 'now'],
+  task: ['task', 'now'],
   store: ['now'],
 };
 
@@ -17,7 +17,8 @@ const POINTS: Record<Primitive, readonly StallPoint[]> = {
  */
 export const workerBusy: Fault = {
   name: 'worker-busy-loop',
-  summary: "the holder's event loop blocked by a busy loop for 1.5× the lease (at once, or inside the critical section)",
+  summary:
+    "the holder's event loop blocked by a busy loop for 1.5× the lease (at once, or inside the critical section)",
   scope: 'worker',
   async inject({ environment, target, focus, round, note }) {
     const duration = 1.5 * environment.leaseDuration;

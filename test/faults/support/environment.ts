@@ -3,6 +3,7 @@ import { createRedisBackend, type RedisBackend } from '../../../src/backends/red
 import { RedisKeys } from '../../../src/backends/redis/redisKeys.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../../support/redisServer.js';
 import { TcpProxy } from '../../support/tcpProxy.js';
+import { LeaseSampler } from './leaseSampler.js';
 import { GrantMonitor } from './monitor.js';
 import { Resource } from './resource.js';
 import { NAMES, type Primitive, type WorkerLine } from './scenario.js';
@@ -39,6 +40,7 @@ export class Environment {
     private readonly client: Redis,
     readonly backend: RedisBackend,
     readonly monitor: GrantMonitor,
+    readonly sampler: LeaseSampler,
     readonly workers: readonly WorkerProcess[],
   ) {}
 
@@ -52,6 +54,7 @@ export class Environment {
     const client = runnerClient(redis.port, 'fault-runner');
     const backend = createRedisBackend({ client, prefix: PREFIX, requestTimeout: 2 * options.leaseDuration });
     const monitor = await GrantMonitor.start(runnerClient(redis.port, 'fault-monitor'), PREFIX);
+    const keys = new RedisKeys(PREFIX);
     const workers: WorkerProcess[] = [];
     for (let index = 1; index <= options.workers; index++) {
       const proxy = await TcpProxy.start(redis.port);
@@ -80,14 +83,15 @@ export class Environment {
       client,
       backend,
       monitor,
+      new LeaseSampler(
+        admin,
+        { lock: keys.lease(`lock:${NAMES.lock}`), leader: keys.lease(`leader:${NAMES.group}`) },
+        options.leaseDuration / 10,
+      ),
       workers,
     );
     try {
-      await Promise.all(
-        workers.map((worker) =>
-          worker.next(isReady, 60_000, 'ready line'),
-        ),
-      );
+      await Promise.all(workers.map((worker) => worker.next(isReady, 60_000, 'ready line')));
     } catch (error) {
       await environment.stop();
       throw error;
@@ -105,6 +109,18 @@ export class Environment {
     const holder = await this.admin.hget(key, 'holder').catch(() => null);
     const id = holder?.split('.')[0];
     return this.workers.find((worker) => worker.id === id);
+  }
+
+  /** The workers running a task now (from the claims of the task name and the task records). */
+  async runningTasks(): Promise<WorkerProcess[]> {
+    const [, , claims, , taskBase] = this.keys.taskKeys(NAMES.task);
+    try {
+      const numbers = await this.admin.zrange(claims, 0, -1);
+      const names = await Promise.all(numbers.map((n) => this.admin.hget(`${taskBase}${n}`, 'worker')));
+      return this.workers.filter((worker) => names.includes(worker.id));
+    } catch {
+      return [];
+    }
   }
 
   /** The coordination Redis keys of the lock's and the leadership's leases. */
@@ -126,6 +142,7 @@ export class Environment {
     await Promise.all(this.workers.map((worker) => worker.stop()));
     await Promise.all(this.workers.map((worker) => worker.proxy.stop()));
     this.monitor.stop();
+    await this.sampler.stop();
     await this.backend.close().catch(() => undefined);
     for (const connection of [this.client, this.admin, this.resourceClient]) connection.disconnect();
     await stopRedisServers(this.redis, this.resourceServer);
