@@ -45,7 +45,20 @@ export interface BackendLimits {
 }
 
 /**
- * The `limits` option of `createMemoryBackend` and `createRedisBackend`; see {@link BackendLimits}.
+ * The `limits` option of `createMemoryBackend`, `createTestBackend` and `createRedisBackend`; see
+ * {@link BackendLimits}. What it leaves out keeps its default ({@link DEFAULT_BACKEND_LIMITS}).
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { createRedisBackend } from 'rx-sync/redis';
+ *
+ * // Names of up to 200 characters, values of up to 1 MiB, leases of at least a second.
+ * const backend = createRedisBackend({
+ *   client: new Redis('redis://127.0.0.1:6379'),
+ *   limits: { maxNameLength: 200, maxValueSize: 1024 * 1024, minLeaseDuration: 1_000 },
+ * });
+ * ```
  */
 export interface BackendLimitsOptions {
   /**
@@ -65,7 +78,25 @@ export interface BackendLimitsOptions {
   readonly maxLeaseDuration?: number;
 }
 
-/** Defaults of {@link BackendLimitsOptions}, the same for every backend. */
+/**
+ * Defaults of {@link BackendLimitsOptions}, the same for every backend: names of up to 1_024
+ * characters, values of up to 512 KiB, lease durations from 10 ms to 2^31 − 1 ms.
+ *
+ * @remarks
+ * 512 KiB and not Redis's 512 MB: every store write is published, value included, to every
+ * process that watches the store, and Redis disconnects a subscriber whose pending output passes
+ * `client-output-buffer-limit pubsub` (32 MB, or 8 MB for 60 s, by default); a large value also
+ * holds up Redis, which runs one command at a time. Consul's KV store has the same limit.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BACKEND_LIMITS } from 'rx-sync';
+ * import { createMemoryBackend } from 'rx-sync/memory';
+ *
+ * const backend = createMemoryBackend({ limits: { maxValueSize: 2 * DEFAULT_BACKEND_LIMITS.maxValueSize } });
+ * console.log(backend.limits.maxValueSize); // 1048576
+ * ```
+ */
 export const DEFAULT_BACKEND_LIMITS: BackendLimits = Object.freeze({
   maxNameLength: 1_024,
   maxValueSize: 512 * 1024,

@@ -2,7 +2,15 @@ import { resolveBackendLimits, type BackendLimits, type BackendLimitsOptions } f
 import { assertOptionsObject } from '../../internal/validate.js';
 
 /**
- * Options of {@link createMemoryBackend}.
+ * Options of {@link createMemoryBackend} (and of `createTestBackend`).
+ *
+ * @example
+ * ```ts
+ * import { createMemoryBackend } from 'rx-sync/memory';
+ *
+ * const backend = createMemoryBackend({ limits: { maxNameLength: 256 } });
+ * backend.get('k'.repeat(257)); // RangeError: Expected `key` to be at most 256 characters (the backend's `limits.maxNameLength`), got 257.
+ * ```
  */
 export interface MemoryBackendOptions {
   /**
