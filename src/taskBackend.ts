@@ -196,12 +196,6 @@ export interface TaskBackend {
   /** Marks the task succeeded with its result (JSON text, or none), if `token` is the running claim; starts retention. */
   completeTask(id: string, token: number, result: string | undefined): Observable<boolean>;
   /**
-   * Ends the attempt of `token` with `error`: queued again after `retryDelay` ms (at the end of the
-   * line; with `0`, handed back in its first place, as a lapsed claim is), or failed for good when
-   * `retryDelay` is `undefined` (then retention starts). `false` when `token` is not the running claim.
-   */
-  failTask(id: string, token: number, error: TaskErrorInfo, retryDelay: number | undefined): Observable<boolean>;
-  /**
    * Optional fast path of a busy worker: {@link TaskBackend.completeTask}, then
    * {@link TaskBackend.claim} with `next`, as one step (one round trip on a remote backend). A
    * backend may claim nothing when it cannot do both at once (for `next.names` it cannot reach in
@@ -213,6 +207,12 @@ export interface TaskBackend {
     result: string | undefined,
     next: ClaimRequest,
   ): Observable<{ readonly completed: boolean; readonly claims: readonly TaskClaim[] }>;
+  /**
+   * Ends the attempt of `token` with `error`: queued again after `retryDelay` ms (at the end of the
+   * line; with `0`, handed back in its first place, as a lapsed claim is), or failed for good when
+   * `retryDelay` is `undefined` (then retention starts). `false` when `token` is not the running claim.
+   */
+  failTask(id: string, token: number, error: TaskErrorInfo, retryDelay: number | undefined): Observable<boolean>;
   /**
    * Cancels a task that has not finished: a queued one will never run, a running one's claim ends
    * (its worker sees `cancelled` and its next renew fails). `false` when it had already finished

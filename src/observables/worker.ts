@@ -113,10 +113,10 @@ export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: W
   return new Observable<WorkerEvent>((subscriber) => {
     const workerName = settings.name ?? defaultHolderName();
     const runs = new Map<string, Run>();
-    let stopped = false;
     // Handlers running: a slot is free again once its handler's outcome is known, so the next
     // claim goes out with the report of that outcome (one round trip for both), not after it.
     let executing = 0;
+    let stopped = false;
     let claimInFlight = false;
     let claimAgain = false;
     let claimRequest = Subscription.EMPTY;
@@ -152,7 +152,6 @@ export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: W
     const start = (claim: TaskClaim, requestStart: number): void => {
       const stop = new Subject<void>();
       runs.set(claim.id, { stop: () => stop.next() });
-      subscriber.next({ type: 'started', id: claim.id, name: claim.name, attempt: claim.attempt });
       executing++;
       let freed = false;
       const decided = (): void => {
@@ -161,6 +160,7 @@ export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: W
         executing--;
         pump();
       };
+      subscriber.next({ type: 'started', id: claim.id, name: claim.name, attempt: claim.attempt });
       runAttempt(backend, handlers, settings, claim, requestStart, stop, { decided, complete }).subscribe({
         next: (event) => subscriber.next(event),
         complete: () => {
