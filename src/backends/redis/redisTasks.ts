@@ -1,6 +1,5 @@
 import { catchError, concatMap, EMPTY, forkJoin, map, merge, mergeMap, NEVER, Observable, of, timer } from 'rxjs';
-import { assertPolicy, assertTaskBackendArguments } from '../../internal/taskArguments.js';
-import { assertName, assertPositiveDuration, assertString } from '../../internal/validate.js';
+import { assertPolicy } from '../../internal/taskArguments.js';
 import type {
   ClaimRequest,
   TaskBackend,
@@ -53,7 +52,8 @@ const STATES: ReadonlySet<string> = new Set<TaskState>(['queued', 'running', 'su
 /**
  * The task queue of the Redis backend: one Lua script per step, on the keys of one task name (see
  * `RedisKeys.taskKeys`), events published by the same script on the name's channel. Task ids are
- * `NAME:n`, so every call finds the task's keys (and its Cluster slot) from the id alone.
+ * `NAME:n`, so every call finds the task's keys (and its Cluster slot) from the id alone. Arguments
+ * are checked by the backend around these methods (`withTaskArgumentChecks`), within its limits.
  *
  * @remarks
  * Why sorted sets and pub/sub rather than a stream consumer group: a claim here is a lease with a
@@ -142,6 +142,20 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       ),
     );
 
+  /** One script on one task's keys; `false` without a request for an id no task here can have. */
+  const taskStep = (
+    operation: string,
+    id: string,
+    script: RedisScript<TaskKeys, readonly (string | number)[], boolean>,
+    ...args: (string | number)[]
+  ): Observable<boolean> => {
+    const address = parseTaskId(id);
+    if (!address) return of(false);
+    return ordered(operation, () =>
+      runScript(client, script, keys.taskKeys(address.name), [...head(address.name), address.n, ...args]),
+    );
+  };
+
   const read = (address: TaskAddress): Observable<TaskRecord | undefined> =>
     runScript(client, readTask, keys.taskKeys(address.name), [...head(address.name), address.n]).pipe(
       map((fields) => fields && toRecord(fields)),
@@ -149,7 +163,6 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
 
   return {
     enqueue(task) {
-      assertTaskBackendArguments.request(task);
       const { name, input, policy, retention, idempotencyKey } = task;
       return ordered('enqueue', () =>
         durable('enqueue', enqueueTask, name, [
@@ -164,7 +177,6 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       );
     },
     claim(worker, names, leaseDuration, limit) {
-      assertTaskBackendArguments.claim(worker, names, leaseDuration, limit);
       const distinct = [...new Set(names)];
       return ordered('claim', () => {
         if (distinct.length === 0) return of([]);
@@ -174,44 +186,17 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       });
     },
     renewTask(id, token, leaseDuration) {
-      assertTaskBackendArguments.owned(id, token);
-      assertPositiveDuration(leaseDuration, 'leaseDuration');
-      return owned(id, (address) =>
-        ordered('renewTask', () =>
-          runScript(client, renewTaskClaim, keys.taskKeys(address.name), [
-            ...head(address.name),
-            address.n,
-            String(token),
-            leaseDuration,
-          ]),
-        ),
-      );
+      return taskStep('renewTask', id, renewTaskClaim, String(token), leaseDuration);
     },
     reportProgress(id, token, value) {
-      assertTaskBackendArguments.owned(id, token);
-      assertString(value, 'value');
-      return owned(id, (address) =>
-        ordered('reportProgress', () =>
-          runScript(client, reportTaskProgress, keys.taskKeys(address.name), [
-            ...head(address.name),
-            address.n,
-            String(token),
-            value,
-          ]),
-        ),
-      );
+      return taskStep('reportProgress', id, reportTaskProgress, String(token), value);
     },
     completeTask(id, token, result) {
-      assertTaskBackendArguments.owned(id, token);
-      if (result !== undefined) assertString(result, 'result');
-      return owned(id, (address) =>
-        complete(address, token, result, undefined).pipe(map(({ completed }) => completed)),
-      );
+      const address = parseTaskId(id);
+      if (!address) return of(false);
+      return complete(address, token, result, undefined).pipe(map(({ completed }) => completed));
     },
     completeAndClaim(id, token, result, next) {
-      assertTaskBackendArguments.owned(id, token);
-      if (result !== undefined) assertString(result, 'result');
-      assertTaskBackendArguments.claim(next.worker, next.names, next.leaseDuration, next.limit);
       const address = parseTaskId(id);
       if (!address) return of({ completed: false, claims: [] });
       // One script reaches one name's keys: claims come with it for a worker of that name only.
@@ -219,36 +204,18 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       return complete(address, token, result, sameName ? next : undefined);
     },
     failTask(id, token, error, retryDelay) {
-      assertTaskBackendArguments.owned(id, token);
-      assertTaskBackendArguments.failure(error, retryDelay);
-      return owned(id, (address) =>
-        ordered('failTask', () =>
-          runScript(client, failTask, keys.taskKeys(address.name), [
-            ...head(address.name),
-            address.n,
-            String(token),
-            JSON.stringify({ name: error.name, message: error.message }),
-            retryDelay ?? '',
-          ]),
-        ),
-      );
+      const errorJson = JSON.stringify({ name: error.name, message: error.message });
+      return taskStep('failTask', id, failTask, String(token), errorJson, retryDelay ?? '');
     },
     cancelTask(id) {
-      assertName(id, 'id');
-      return owned(id, (address) =>
-        ordered('cancelTask', () =>
-          runScript(client, cancelTask, keys.taskKeys(address.name), [...head(address.name), address.n]),
-        ),
-      );
+      return taskStep('cancelTask', id, cancelTask);
     },
     readTask(id) {
-      assertName(id, 'id');
       const address = parseTaskId(id);
       if (!address) return of(undefined);
       return request('readTask', () => read(address), true);
     },
     taskEvents(id) {
-      assertName(id, 'id');
       const address = parseTaskId(id);
       if (!address) return NEVER;
       return watchTaskEvents(hub, keys.taskChannel(address.name), id, () =>
@@ -256,16 +223,9 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       );
     },
     taskSignals(names) {
-      assertTaskBackendArguments.names(names);
       return merge(...[...new Set(names)].map((name) => wakeUps(subscriber, keys.taskChannel(name))));
     },
   };
-}
-
-/** Runs an owner-checked step, or replies `false` for an id no task of this backend can have. */
-function owned(id: string, step: (address: TaskAddress) => Observable<boolean>): Observable<boolean> {
-  const address = parseTaskId(id);
-  return address ? step(address) : of(false);
 }
 
 /** `NAME:n` taken apart; `undefined` for an id of another shape. */
