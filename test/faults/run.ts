@@ -7,8 +7,10 @@
  * and exits with 1 when any violation count is not zero.
  *
  * Options: --long; --faults a,b (names, see faults/index.ts); --primitives lock,task;
- * --report <path> (default faults-report.json); --lease <ms> (default 1000).
+ * --report <path> (default faults-report.json); --lease <ms> (default 1000); --print <report.json>
+ * prints an earlier report's table and exits.
  */
+import { readFileSync } from 'node:fs';
 import { lastValueFrom, retry, timer } from 'rxjs';
 import { task, type Item, type TaskInfo } from '../../src/index.js';
 import { assertRedisServerInstalled } from '../support/redisServer.js';
@@ -144,6 +146,16 @@ async function readAll<T>(ids: readonly string[], read: (id: string) => Promise<
   return results;
 }
 
+/** The environment of the fault being run, killed if the runner is interrupted. */
+let current: Environment | undefined;
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: killing the worker processes and redis-servers`);
+    void (current?.kill() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 async function runFault(fault: Fault, settings: Arguments): Promise<ReportRow[]> {
   const { mode, primitives, leaseDuration } = settings;
   const environment = await Environment.start({
@@ -153,6 +165,7 @@ async function runFault(fault: Fault, settings: Arguments): Promise<ReportRow[]>
     leaseDuration,
     primitives,
   });
+  current = environment;
   const crashes: string[] = [];
   for (const worker of environment.workers) {
     void worker.exited.then((code) => {
@@ -247,10 +260,18 @@ async function runFault(fault: Fault, settings: Arguments): Promise<ReportRow[]>
     stopping = true;
     submitter?.close();
     await environment.stop();
+    current = undefined;
   }
 }
 
 async function main(): Promise<number> {
+  const print = process.argv.indexOf('--print');
+  if (print !== -1) {
+    // Prints the table of an earlier report (for FAULTS.md) without running anything.
+    const rows = JSON.parse(readFileSync(process.argv[print + 1] ?? 'faults-report.json', 'utf8')) as ReportRow[];
+    log(table(rows));
+    return 0;
+  }
   assertRedisServerInstalled();
   const settings = parseArguments(process.argv.slice(2));
   const { mode, faults, primitives, leaseDuration } = settings;

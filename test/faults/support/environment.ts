@@ -137,6 +137,12 @@ export class Environment {
     }
   }
 
+  /** Kills every process at once (the runner was interrupted). */
+  async kill(): Promise<void> {
+    for (const worker of this.workers) worker.kill();
+    await Promise.all([this.redis.stop('SIGKILL'), this.resourceServer.stop('SIGKILL')]);
+  }
+
   async stop(): Promise<void> {
     this.healAll();
     await Promise.all(this.workers.map((worker) => worker.stop()));

@@ -50,6 +50,13 @@ function formatPercentiles(value: Percentiles | undefined): string {
   return `${show(value.p50)} / ${show(value.p99)} / ${show(value.max)}`;
 }
 
+/** The total, and the counts that are not zero (the JSON report has every count). */
+function formatViolations(counts: Record<string, number>): string {
+  const nonZero = Object.entries(counts).filter(([, value]) => value !== 0);
+  const total = nonZero.reduce((sum, [, value]) => sum + value, 0);
+  return nonZero.length === 0 ? '0' : `**${total}**: ${formatCounts(Object.fromEntries(nonZero))}`;
+}
+
 function formatCounts(counts: Record<string, number>): string {
   const entries = Object.entries(counts);
   return entries.length === 0 ? '–' : entries.map(([name, value]) => `${name} ${value}`).join(', ');
@@ -62,12 +69,12 @@ export function table(rows: readonly ReportRow[]): string {
     row.fault,
     row.primitive,
     row.skipped ? '–' : String(row.operations),
-    row.skipped ? `not judged: ${row.skipped}` : formatCounts(row.violations),
+    row.skipped ? `not judged: ${row.skipped}` : formatViolations(row.violations),
     row.skipped ? '–' : formatPercentiles(row.failover_ms),
     row.skipped
       ? '–'
       : formatCounts({
-          ...row.observed,
+          ...Object.fromEntries(Object.entries(row.observed).filter(([, value]) => value !== 0)),
           ...(row.lateness_ms?.max != null && { 'lateness max ms': Math.round(row.lateness_ms.max) }),
         }),
   ]);
