@@ -131,7 +131,7 @@ function acquire(
                   subscriber.next(reply.token);
                   subscriber.complete();
                 } else {
-                  attempt(); // granted too late to be of use: the same owner asks again, idempotently
+                  giveBack(); // granted too late to be of use
                 }
                 return;
               }
@@ -150,11 +150,19 @@ function acquire(
             error: (error: unknown) => {
               guard.discard(pending);
               if (error instanceof TimeoutError)
-                attempt(); // the request or its reply was lost: ask again
+                giveBack(); // the request or its reply was lost, or is too late to be of use
               else subscriber.error(error);
             },
           }),
       );
+    };
+
+    // A grant that came, or may still come, too late to be used: release it (on Redis the release
+    // follows the request on the same connection), so that it does not keep the lease from
+    // everybody else while this contender cannot use it, and ask again after a backoff.
+    const giveBack = (): void => {
+      backend.release(key, owner).subscribe({ error: ignore });
+      wait(backoff(settings, retries++));
     };
 
     const wait = (delay: number): void => {

@@ -235,16 +235,29 @@ describe('lock', () => {
       });
     });
 
-    it('abandons an attempt whose reply could only come after the validity it could give, and asks again', () => {
+    // A grant that came, or may still come, too late is given back and asked for again after a
+    // backoff, not at once: behind a link slower than the validity, asking again at once renewed an
+    // unusable grant and locked everyone else out (found by the fault suite's latency fault).
+    it('abandons an attempt whose reply could only come after the validity it could give, gives it back and asks again after a backoff', () => {
+      const releases: number[] = [];
       scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const memory = createTestBackend();
         const grant = cold<LeaseAttempt>('19ms (g|)', { g: { granted: true, token: 7 } });
-        const backend: SyncBackend = { ...memory, tryAcquire: () => grant };
+        const backend: SyncBackend = {
+          ...memory,
+          tryAcquire: () => grant,
+          release: (key, owner) => {
+            releases.push(scheduler.now());
+            return memory.release(key, owner);
+          },
+        };
         const a = lock(backend, 'k', { ...TIMING, holder: 'a', acquireTimeout: 50 }).pipe(toLeaseData());
         expectObservable(a).toBe('50ms #', undefined, new LockTimeoutError('k', 50));
-        expectSubscriptions(grant.subscriptions).toBe(['^ 17ms !', '18ms ^ 17ms !', '36ms ^ 13ms !']);
+        // abandoned at 18, asked again at 18 + 4 and at 40 + 8; the acquire timeout ends it at 50
+        expectSubscriptions(grant.subscriptions).toBe(['^ 17ms !', '22ms ^ 17ms !', '48ms ^ 1ms !']);
         expectObservable(inspectAt(memory, 50)).toBe('50ms (c|)', { c: CLEAN });
       });
+      expect(releases).toEqual([18, 40, 50]); // each abandoned attempt, and the end
     });
 
     it('without lease events, a waiter polls and still acquires exactly when the lease ends', () => {
