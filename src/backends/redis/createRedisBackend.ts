@@ -43,6 +43,7 @@ import { putItem } from './scripts/putItem.js';
 import { singleInstanceLeases } from './singleInstanceLeases.js';
 import { toSyncError } from './toSyncError.js';
 import { VacancySignals } from './vacancySignals.js';
+import { StoreChangeRouter } from './storeChangeRouter.js';
 import { storeSignals, watchChanges, type StoreSnapshot } from './watchChanges.js';
 import { watchLeaseEvents } from './watchLeaseEvents.js';
 
@@ -115,9 +116,8 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   /** Where the change of `key` is published: the store channel, or on a Cluster its store shard's channel. */
   const storeChannel = (key: string): string =>
     keys.published(publishCommand === 'SPUBLISH' ? keys.storeShardChannel(key) : keys.storeChannel());
-  const storeChanges = storeSignals(
-    subscriber,
-    publishCommand === 'SPUBLISH' ? keys.storeShardChannels() : [keys.storeChannel()],
+  const storeChanges = new StoreChangeRouter(
+    storeSignals(subscriber, publishCommand === 'SPUBLISH' ? keys.storeShardChannels() : [keys.storeChannel()]),
   );
 
   /**
@@ -305,7 +305,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
     },
     changes(prefix) {
       assertPrefixArgument(prefix, limits);
-      return watchChanges(storeChanges, prefix, {
+      return watchChanges(storeChanges.follow(prefix), prefix, {
         serverMicroseconds: () => request('now', serverMicroseconds),
         get: (key) => request('get', () => readItem(key), true),
         snapshot,
