@@ -44,6 +44,7 @@ const ACL_COMMANDS = [
   'zscore',
   'zrange',
   'zrangebyscore',
+  'zpopmin',
   'scan',
   'publish',
   // the pub/sub connection

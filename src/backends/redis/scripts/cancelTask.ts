@@ -19,7 +19,7 @@ local n = ARGV[3]
 lapseIfDue(n, nowMilliseconds())
 local state = redis.call('HGET', TASK_BASE .. n, 'state')
 if state ~= 'queued' and state ~= 'running' then return 0 end
-finish(n, 'cancelled')
+finish(n, 'cancelled', state == 'running')
 emit(n, {type = 'cancelled'})
 return 1`,
     parse: (reply) => toInteger(reply, 'cancel reply') === 1,

@@ -41,14 +41,15 @@ export const completeTask: RedisScript<
 local n = ARGV[3]
 local now = nowMilliseconds()
 local completed = 0
-if ownedBy(n, ARGV[4], now) then
+local id = ownedBy(n, ARGV[4], now)
+if id then
   local event = {type = 'succeeded'}
   if ARGV[5] == '1' then
     redis.call('HSET', TASK_BASE .. n, 'result', ARGV[6])
     event.result = ARGV[6]
   end
-  finish(n, 'succeeded')
-  emit(n, event)
+  finish(n, 'succeeded', true)
+  emit(n, event, id)
   completed = 1
 end
 local reply = {completed}

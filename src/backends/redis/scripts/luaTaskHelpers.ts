@@ -29,19 +29,21 @@ local function nextNumber()
   redis.call('SET', COUNTER, integer(n))
   return n
 end
-local function emit(n, event)
+local function emit(n, event, id)
   local record = TASK_BASE .. n
   event.seq = redis.call('HINCRBY', record, 'seq', 1)
-  event.id = redis.call('HGET', record, 'id')
+  event.id = id or redis.call('HGET', record, 'id')
   publish(PUBLISH_COMMAND, CHANNEL, cjson.encode(event))
 end
-local function finish(n, state)
+local function finish(n, state, wasRunning)
   local record = TASK_BASE .. n
   redis.call('HSET', record, 'state', state)
   redis.call('HDEL', record, 'token')
-  redis.call('ZREM', QUEUE, n)
-  redis.call('ZREM', DELAYED, n)
   redis.call('ZREM', CLAIMS, n)
+  if not wasRunning then
+    redis.call('ZREM', QUEUE, n)
+    redis.call('ZREM', DELAYED, n)
+  end
   local fields = redis.call('HMGET', record, 'retention', 'idempotencyKey')
   redis.call('PEXPIRE', record, fields[1])
   if fields[2] then redis.call('PEXPIRE', IDEMPOTENCY_BASE .. fields[2], fields[1]) end
@@ -51,7 +53,7 @@ local function endAttempt(n, errorJson, delay, now)
   local attempt = tonumber(redis.call('HGET', record, 'attempt'))
   redis.call('HSET', record, 'error', errorJson)
   if delay == nil then
-    finish(n, 'failed')
+    finish(n, 'failed', true)
     emit(n, {type = 'failed', attempt = attempt, error = cjson.decode(errorJson)})
     return
   end
@@ -89,27 +91,37 @@ local function sweep(now)
 end
 local function claimBatch(worker, leaseDuration, limit, now)
   local claims = {}
+  local lastToken = nil -- tokens of one batch: one read and one write of the counter
   while #claims < limit do
-    local head = redis.call('ZRANGE', QUEUE, 0, 0, 'WITHSCORES')
-    if #head == 0 then break end
-    local n, order = head[1], head[2]
-    redis.call('ZREM', QUEUE, n)
-    local record = TASK_BASE .. n
-    local fields = redis.call('HMGET', record, 'id', 'input', 'policy', 'state')
-    if fields[1] and fields[4] == 'queued' then
-      local attempt = redis.call('HINCRBY', record, 'attempt', 1)
-      local token = integer(nextNumber())
-      redis.call('HSET', record, 'state', 'running', 'worker', worker, 'token', token)
-      redis.call('ZADD', CLAIMS, now + leaseDuration, n)
-      emit(n, {type = 'started', attempt = attempt, worker = worker})
-      claims[#claims + 1] = {fields[1], fields[2], fields[3], attempt, token, order}
+    local popped = redis.call('ZPOPMIN', QUEUE, limit - #claims)
+    if #popped == 0 then break end
+    for i = 1, #popped, 2 do
+      local n, order = popped[i], popped[i + 1]
+      local record = TASK_BASE .. n
+      local fields = redis.call('HMGET', record, 'id', 'input', 'policy', 'state')
+      if fields[1] and fields[4] == 'queued' then
+        local attempt = redis.call('HINCRBY', record, 'attempt', 1)
+        if lastToken then
+          lastToken = lastToken + 1
+        else
+          lastToken = math.max(tonumber(redis.call('GET', COUNTER) or '0') + 1, nowMicroseconds())
+        end
+        local token = integer(lastToken)
+        redis.call('HSET', record, 'state', 'running', 'worker', worker, 'token', token)
+        redis.call('ZADD', CLAIMS, now + leaseDuration, n)
+        emit(n, {type = 'started', attempt = attempt, worker = worker}, fields[1])
+        claims[#claims + 1] = {fields[1], fields[2], fields[3], attempt, token, order}
+      end
     end
   end
+  if lastToken then redis.call('SET', COUNTER, integer(lastToken)) end
   return claims
 end
+-- The task's id when \`token\` is its running claim (after ending the claim if it lapsed), else nil.
 local function ownedBy(n, token, now)
   lapseIfDue(n, now)
-  local fields = redis.call('HMGET', TASK_BASE .. n, 'state', 'token')
-  return fields[1] == 'running' and fields[2] == token
+  local fields = redis.call('HMGET', TASK_BASE .. n, 'state', 'token', 'id')
+  if fields[1] == 'running' and fields[2] == token then return fields[3] end
+  return nil
 end
 `;

@@ -18,9 +18,10 @@ export const reportTaskProgress: RedisScript<
   numberOfArgs: 5,
   lua: `${LUA_TASK_HELPERS}
 local n = ARGV[3]
-if not ownedBy(n, ARGV[4], nowMilliseconds()) then return 0 end
+local id = ownedBy(n, ARGV[4], nowMilliseconds())
+if not id then return 0 end
 local attempt = tonumber(redis.call('HGET', TASK_BASE .. n, 'attempt'))
-emit(n, {type = 'progress', attempt = attempt, value = ARGV[5]})
+emit(n, {type = 'progress', attempt = attempt, value = ARGV[5]}, id)
 return 1`,
   parse: (reply) => toInteger(reply, 'progress reply') === 1,
 };
