@@ -1,5 +1,5 @@
 import type { Cluster } from 'ioredis';
-import { Observable } from 'rxjs';
+import { Observable, Subscription, timer } from 'rxjs';
 import { clientKeyPrefix, isCluster, type RedisClient } from './redisScript.js';
 import { toSyncError } from './toSyncError.js';
 
@@ -13,6 +13,13 @@ type Listener = {
   readonly signal: (signal: ChannelSignal) => void;
   readonly fail: (error: unknown) => void;
 };
+
+/**
+ * How many times a SUBSCRIBE that failed for a transient reason is sent again (after 50, 100 and
+ * 200 ms) before its watchers get the error: a race inside ioredis clears at once, while a Redis
+ * that stays unreachable is reported, as requests report it.
+ */
+const SUBSCRIBE_RETRIES = 3;
 
 /**
  * One pub/sub connection per backend (a `duplicate()` of the command client, made on first use),
@@ -43,6 +50,8 @@ export class RedisSubscriber {
   /** Sharded mode: whether something may have cost subscriptions since the last gap. */
   private disrupted = false;
   private readonly onClientEnd = (): void => void this.close();
+  /** Timers of SUBSCRIBEs to send again after a transient failure. */
+  private readonly retries = new Subscription();
 
   constructor(private readonly client: RedisClient) {
     this.sharded = isCluster(client);
@@ -88,6 +97,7 @@ export class RedisSubscriber {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    this.retries.unsubscribe();
     this.client.off('end', this.onClientEnd);
     const error = new Error('The Redis backend was closed while watching.');
     for (const listeners of [...this.channels.values()]) for (const listener of [...listeners]) listener.fail(error);
@@ -161,18 +171,38 @@ export class RedisSubscriber {
     });
   }
 
-  private subscribe(names: string[]): void {
+  /** Subscribes `names`; a transient failure is retried a few times (`attempt` counts them), then fails their watchers. */
+  private subscribe(names: string[], attempt = 0): void {
     this.connect();
     if (this.sharded) {
       for (const name of names) void this.sendTracked('subscribe', name);
       return;
     }
     this.track(
-      this.send('subscribe', ...names).catch((error: unknown) => {
-        // Typed, and stripped of the command's arguments (a refused AUTH carries the password).
-        const failure = toSyncError('subscribe', error);
-        for (const name of names) for (const listener of [...(this.channels.get(name) ?? [])]) listener.fail(failure);
-      }),
+      this.send('subscribe', ...names).then(
+        () => {
+          if (attempt === 0) return;
+          // Subscribed late: messages of the meantime may be lost, so the watchers read again.
+          this.reconnects++;
+          for (const name of names) this.deliver(name, { kind: 'gap', reconnects: this.reconnects });
+        },
+        (error: unknown) => {
+          // Typed, and stripped of the command's arguments (a refused AUTH carries the password).
+          const failure = toSyncError('subscribe', error);
+          if (failure.transient && attempt < SUBSCRIBE_RETRIES && !this.closed) {
+            // Refused for now (ioredis rejects a command caught in a reconnect, for one): ask again.
+            const delay = 50 * 2 ** attempt;
+            this.retries.add(
+              timer(delay).subscribe(() => {
+                const watched = names.filter((name) => this.channels.has(name));
+                if (watched.length > 0 && !this.closed) this.subscribe(watched, attempt + 1);
+              }),
+            );
+            return;
+          }
+          for (const name of names) for (const listener of [...(this.channels.get(name) ?? [])]) listener.fail(failure);
+        },
+      ),
     );
   }
 

@@ -1,0 +1,56 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { RedisSubscriber, type ChannelSignal } from '../../../src/backends/redis/redisSubscriber.js';
+
+/** A stand-in for an ioredis client whose SUBSCRIBE fails as scripted, then succeeds. */
+function fakeClient(failures: Error[]): { client: Redis; subscribes: () => number } {
+  let subscribes = 0;
+  const connection = Object.assign(new EventEmitter(), {
+    subscribe: (): Promise<number> => {
+      subscribes++;
+      const failure = failures.shift();
+      return failure ? Promise.reject(failure) : Promise.resolve(1);
+    },
+    unsubscribe: (): Promise<number> => Promise.resolve(0),
+    disconnect: (): void => undefined,
+  });
+  const client = Object.assign(new EventEmitter(), { duplicate: () => connection });
+  return { client: client as unknown as Redis, subscribes: () => subscribes };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('RedisSubscriber: a SUBSCRIBE refused for a transient reason', () => {
+  // Regression: ioredis can reject a SUBSCRIBE caught in its reconnect logic ("Connection in
+  // subscriber mode, only subscriber commands may be used"); the watchers errored on it.
+  it('is sent again, and its watchers get a gap (read again) instead of an error', async () => {
+    const { client, subscribes } = fakeClient([
+      new Error('Connection in subscriber mode, only subscriber commands may be used'),
+    ]);
+    const subscriber = new RedisSubscriber(client);
+    const signals: ChannelSignal[] = [];
+    const errors: unknown[] = [];
+    const watching = subscriber
+      .channel('c')
+      .subscribe({ next: (signal) => signals.push(signal), error: (e) => errors.push(e) });
+    await sleep(150);
+    expect(subscribes()).toBe(2);
+    expect(errors).toEqual([]);
+    expect(signals).toEqual([{ kind: 'gap', reconnects: 1 }]);
+    watching.unsubscribe();
+    await subscriber.close();
+  });
+
+  it('fails its watchers with a typed error when it keeps failing', async () => {
+    const refused = (): Error => new Error('Connection is closed.');
+    const { client, subscribes } = fakeClient([refused(), refused(), refused(), refused()]);
+    const subscriber = new RedisSubscriber(client);
+    const errors: unknown[] = [];
+    subscriber.channel('c').subscribe({ error: (e: unknown) => errors.push(e) });
+    await sleep(500);
+    expect(subscribes()).toBe(4); // the first and three more
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as Error).name).toBe('BackendUnavailableError');
+    await subscriber.close();
+  });
+});
