@@ -199,9 +199,10 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
     completeAndClaim(id, token, result, next) {
       const address = parseTaskId(id);
       if (!address) return of({ completed: false, claims: [] });
-      // One script reaches one name's keys: claims come with it for a worker of that name only.
-      const sameName = next.names.length === 1 && next.names[0] === address.name;
-      return complete(address, token, result, sameName ? next : undefined);
+      // One script reaches one name's keys: claims come with it for a worker of that name only; and
+      // not with replica acknowledgement, whose failure would strand the claims the script made.
+      const fused = !acknowledgement && next.names.length === 1 && next.names[0] === address.name;
+      return complete(address, token, result, fused ? next : undefined);
     },
     failTask(id, token, error, retryDelay) {
       const errorJson = JSON.stringify({ name: error.name, message: error.message });
