@@ -1137,12 +1137,11 @@ class ContractContext {
    */
   async readyLeaseEvents(key: string): Promise<Recorder<LeaseEvent>> {
     const probeTokens = new Set<number>();
-    const events = new Recorder(
-      this.backend.leaseEvents(key),
-      this.wait,
-      `leaseEvents(${key})`,
-      (event) => !probeTokens.has(event.token),
-    );
+    const events = new Recorder(this.backend.leaseEvents(key), {
+      within: this.wait,
+      label: `leaseEvents(${key})`,
+      keep: (event) => !probeTokens.has(event.token),
+    });
     this.watches.push(events);
     const probe = { owner: `probe-${randomId()}${randomId()}`, holder: 'probe', leaseDuration: 60_000 };
     for (let round = 0; ; round++) {
@@ -1171,12 +1170,11 @@ class ContractContext {
    */
   async readyChanges(prefix: string): Promise<Recorder<ChangeEvent>> {
     const probe = `${prefix}~probe-${randomId()}`;
-    const events = new Recorder(
-      this.backend.changes(prefix),
-      this.wait,
-      `changes(${prefix})`,
-      (event) => event.key !== probe,
-    );
+    const events = new Recorder(this.backend.changes(prefix), {
+      within: this.wait,
+      label: `changes(${prefix})`,
+      keep: (event) => event.key !== probe,
+    });
     this.watches.push(events);
     await this.warmUpChanges(events, probe);
     return events;
@@ -1237,7 +1235,7 @@ class ContractContext {
 
   /** Records a stream of the test (see {@link Recorder}); {@link stopStreams} unsubscribes it. */
   record<T>(source: Observable<T>, label: string, keep?: (value: T) => boolean): Recorder<T> {
-    const recorder = new Recorder(source, this.wait, label, keep);
+    const recorder = new Recorder(source, { within: this.wait, label, ...(keep && { keep }) });
     this.streams.push(recorder);
     return recorder;
   }
@@ -1257,7 +1255,7 @@ class ContractContext {
   private track(key: string, mayExpire: boolean): void {
     if (this.tracked.has(key)) return;
     this.tracked.set(key, {
-      events: new Recorder(this.backend.leaseEvents(key), this.wait, `leaseEvents(${key})`),
+      events: new Recorder(this.backend.leaseEvents(key), { within: this.wait, label: `leaseEvents(${key})` }),
       mayExpire,
     });
   }

@@ -3,21 +3,21 @@ import {
   concat,
   concatMap,
   defer,
-  filter,
   finalize,
   first,
   firstValueFrom,
   map,
-  of,
   Subject,
   throwError,
   timeout,
   timer,
   toArray,
   type Observable,
-  type Subscription,
 } from 'rxjs';
 import type { LeaseAttempt, LeaseClaim, SyncBackend } from 'rx-sync';
+import { show } from './recorder.js';
+
+export { Recorder, show } from './recorder.js';
 
 /**
  * Helpers of the backend contract suite: event-driven waits in real time (never a fixed sleep),
@@ -28,18 +28,6 @@ import type { LeaseAttempt, LeaseClaim, SyncBackend } from 'rx-sync';
 /** A short random id, safe in key names of every backend (no braces, no control characters). */
 export function randomId(): string {
   return randomBytes(6).toString('hex');
-}
-
-/** Describes a value for a failure message. */
-export function show(value: unknown): string {
-  try {
-    return (
-      JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'bigint' ? `${inner}n` : inner)) ??
-      String(value)
-    );
-  } catch {
-    return String(value);
-  }
 }
 
 /**
@@ -90,112 +78,6 @@ export function pollUntil<T>(
       }),
     ),
   );
-}
-
-/**
- * Everything a stream did, kept for assertions, with event-driven waits. `all` holds every value;
- * `values` those that `keep` accepts, decided when read (so a filter may learn what to leave out
- * after the value arrived, as the probe filters of the contract suite do).
- */
-export class Recorder<T> {
-  readonly all: T[] = [];
-  error: unknown = undefined;
-  errored = false;
-  completed = false;
-  private readonly changed = new Subject<void>();
-  private readonly subscription: Subscription;
-
-  constructor(
-    source: Observable<T>,
-    private readonly within: number,
-    private readonly label = 'stream',
-    private readonly keep?: (value: T) => boolean,
-  ) {
-    this.subscription = source.subscribe({
-      next: (value) => {
-        this.all.push(value);
-        this.changed.next();
-      },
-      error: (error: unknown) => {
-        this.error = error;
-        this.errored = true;
-        this.changed.next();
-      },
-      complete: () => {
-        this.completed = true;
-        this.changed.next();
-      },
-    });
-  }
-
-  /** The values that `keep` accepts (every value when there is no `keep`). */
-  get values(): T[] {
-    const keep = this.keep;
-    return keep ? this.all.filter((value) => keep(value)) : [...this.all];
-  }
-
-  /** Whether the stream has ended (completed or errored). */
-  get ended(): boolean {
-    return this.completed || this.errored;
-  }
-
-  /** The latest value; throws when there is none. */
-  get last(): T {
-    const values = this.values;
-    if (values.length === 0) throw new Error(`${this.label} has emitted nothing yet`);
-    return values[values.length - 1] as T;
-  }
-
-  /** Resolves once `condition` holds (checked now and after every notification). */
-  until(condition: (recorder: this) => boolean, what: string, within = this.within): Promise<void> {
-    return firstValueFrom(
-      concat(of(undefined), this.changed).pipe(
-        filter(() => condition(this)),
-        map(() => undefined),
-        timeout({
-          first: within,
-          with: () =>
-            throwError(
-              () =>
-                new Error(
-                  `timed out after ${within} ms waiting for ${this.label} to ${what}; values: ${show(this.values)}${
-                    this.errored ? `, error: ${String(this.error)}` : ''
-                  }${this.completed ? ', completed' : ''}`,
-                ),
-            ),
-        }),
-      ),
-    );
-  }
-
-  /** Resolves with the `index`-th value (0-based) once it has been emitted. */
-  async nth(index: number, within = this.within): Promise<T> {
-    await this.until((recorder) => recorder.values.length > index, `emit value #${index + 1}`, within);
-    return this.values[index] as T;
-  }
-
-  /** Resolves with the error once the stream has errored. */
-  async failure(within = this.within): Promise<unknown> {
-    await this.until((recorder) => recorder.errored || recorder.completed, 'error', within);
-    if (!this.errored) throw new Error(`${this.label} completed instead of erroring; values: ${show(this.values)}`);
-    return this.error;
-  }
-
-  /** Resolves once the stream has completed; rejects when it errors. */
-  async completion(within = this.within): Promise<void> {
-    await this.until((recorder) => recorder.ended, 'complete', within);
-    if (this.errored) throw this.error;
-  }
-
-  /** Unsubscribes (releases, resigns, stops watching). */
-  stop(): void {
-    this.subscription.unsubscribe();
-  }
-
-  /** Whether the subscription is closed (ended or stopped). */
-  get closed(): boolean {
-    return this.subscription.closed;
-  }
 }
 
 /** One lease attempt seen by {@link spyOnAttempts}. */

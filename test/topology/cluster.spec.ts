@@ -109,9 +109,9 @@ describe('Redis Cluster', () => {
     const a = backend({ prefix });
     const b = backend({ prefix });
     const name = leaseNameIn('lock', 'l', cluster.slotRanges[1]!);
-    const holding = new Recorder<Lease>(lock(a, name), 'holder');
+    const holding = new Recorder<Lease>(lock(a, name), { label: 'holder' });
     await holding.nth(0);
-    const waiting = new Recorder<Lease>(lock(b, name), 'waiter');
+    const waiting = new Recorder<Lease>(lock(b, name), { label: 'waiter' });
     // The waiter listens on the lease's channel, on the master that owns the lease's slot.
     const channel = new RedisKeys(prefix).leaseChannel(lockLeaseKey(name));
     await waitUntil(
@@ -141,7 +141,7 @@ describe('Redis Cluster', () => {
     const a = backend({ prefix });
     const b = backend({ prefix });
     const keys = cluster.slotRanges.map((range, index) => storeKeyIn(prefix, `m${index}`, range));
-    const seen = new Recorder<ChangeEvent>(changes(b, ''), 'changes');
+    const seen = new Recorder<ChangeEvent>(changes(b, ''), { label: 'changes' });
     await single(b.get('warm-up')); // the watch is live once a read after it is answered
     const written = [];
     for (const key of keys) written.push(await single(a.put(key, `on ${key}`)));
@@ -169,8 +169,8 @@ describe('Redis Cluster', () => {
     const key = storeKeyIn(prefix, 'cfg', cluster.slotRanges[1]!);
     const names = new RedisKeys(prefix);
     const before = await single(writer.put(key, 'before'));
-    const value = new Recorder<Item | undefined>(keyValue(watching, key), 'keyValue');
-    const seen = new Recorder<ChangeEvent>(changes(watching, ''), 'changes');
+    const value = new Recorder<Item | undefined>(keyValue(watching, key), { label: 'keyValue' });
+    const seen = new Recorder<ChangeEvent>(changes(watching, ''), { label: 'changes' });
     await value.until((r) => r.values.at(-1)?.version === before.version, 'see the first write');
     const master = admin(masters()[1]!);
     await waitUntil(
@@ -231,9 +231,9 @@ describe('Redis Cluster', () => {
       );
       backends.push(a!, b!);
       const group = randomName('group');
-      const leaders = new Recorder<Leader | undefined>(leader(b!, group), 'leader on b');
+      const leaders = new Recorder<Leader | undefined>(leader(b!, group), { label: 'leader on b' });
       expect(await leaders.nth(0)).toBeUndefined();
-      const campaign = new Recorder<Term>(leadership(a!, group, { candidate: 'a' }), 'campaign');
+      const campaign = new Recorder<Term>(leadership(a!, group, { candidate: 'a' }), { label: 'campaign' });
       const term = await campaign.nth(0);
       await leaders.until((r) => r.values.at(-1)?.term === term.term, 'see the leader (acquired, by SPUBLISH)');
       campaign.stop();
@@ -253,7 +253,7 @@ describe('Redis Cluster', () => {
     const replicaOfFirst = cluster.nodes.find((node) => node.replicaOf === 0)!.server;
 
     await admin(replicaOfFirst).call('CLIENT', 'PAUSE', '3000', 'WRITE');
-    const refused = new Recorder<Lease>(lock(acknowledged, onFirst), 'lock on the first master');
+    const refused = new Recorder<Lease>(lock(acknowledged, onFirst), { label: 'lock on the first master' });
     const error = await refused.failure();
     expect(refused.values).toEqual([]);
     expect(error).toBeInstanceOf(BackendUnavailableError);

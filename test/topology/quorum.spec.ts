@@ -77,9 +77,11 @@ describe('with 3 of 5 masters killed (2 answer: no majority)', () => {
   it('a held lock and leadership end by their validity deadline when the third master dies', async () => {
     const backend = await quorumBackend();
     const leaseDuration = 1_500;
-    const held = new Recorder<Lease>(lock(backend, randomName('held'), { leaseDuration }), 'lock');
+    const held = new Recorder<Lease>(lock(backend, randomName('held'), { leaseDuration }), { label: 'lock' });
     const lease = await held.nth(0);
-    const campaign = new Recorder<Term>(leadership(backend, randomName('group'), { leaseDuration }), 'leadership');
+    const campaign = new Recorder<Term>(leadership(backend, randomName('group'), { leaseDuration }), {
+      label: 'leadership',
+    });
     const term = await campaign.nth(0);
     await kill(2);
     const killedAt = now();
@@ -96,7 +98,10 @@ describe('with 3 of 5 masters killed (2 answer: no majority)', () => {
     const prefix = randomPrefix('two-up');
     const backend = await quorumBackend(prefix);
     const name = randomName('lock');
-    const attempt = new Recorder<Lease>(lock(backend, name, { acquireTimeout: 20_000 }), 'lock', 15_000);
+    const attempt = new Recorder<Lease>(lock(backend, name, { acquireTimeout: 20_000 }), {
+      label: 'lock',
+      within: 15_000,
+    });
     const error = await attempt.failure();
     expect(attempt.values).toEqual([]);
     expect(error).toBeInstanceOf(BackendUnavailableError);
@@ -111,7 +116,10 @@ describe('with 3 of 5 masters killed (2 answer: no majority)', () => {
       await ready(admin);
       expect(await admin.exists(leaseKeys(prefix, 'lock', name).lease)).toBe(0);
     }
-    const campaign = new Recorder<Term>(leadership(backend, randomName('group')), 'leadership', 15_000);
+    const campaign = new Recorder<Term>(leadership(backend, randomName('group')), {
+      label: 'leadership',
+      within: 15_000,
+    });
     expect(await campaign.failure()).toBeInstanceOf(BackendUnavailableError);
     await expect(firstValueFrom(backend.readLease('lock:any'))).rejects.toBeInstanceOf(BackendUnavailableError);
     await backend.close();

@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Redis, type RedisOptions } from 'ioredis';
-import {
-  concat,
-  filter,
-  firstValueFrom,
-  from,
-  map,
-  of,
-  race,
-  Subject,
-  throwError,
-  timeout,
-  timer,
-  type Observable,
-  type Subscription,
-} from 'rxjs';
+import { firstValueFrom, from, map, race, throwError, timeout, timer, type Observable } from 'rxjs';
 import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from '../../../src/backends/redis/index.js';
 import { RedisKeys } from '../../../src/backends/redis/redisKeys.js';
+import { Recorder, show } from '../../support/recorder.js';
 import type { RedisServer } from '../../support/redisServer.js';
+
+export { Recorder, show };
+export type { Stamped } from '../../support/recorder.js';
 
 /**
  * Helpers of the Redis integration specs: random namespaces, clients and backends that are always
@@ -68,15 +58,6 @@ export function now(): number {
   return performance.now();
 }
 
-/** Describes a value for a failure message. */
-export function show(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
 /** Resolves once `check` holds, polling every `every` ms; rejects after `within` ms with `what` and the last failure. */
 export async function waitUntil(
   check: () => boolean | Promise<boolean>,
@@ -114,106 +95,6 @@ export function single<T>(request: Observable<T>, within = 10_000, what = 'reque
       timeout({ first: within, with: () => throwError(() => new Error(`${what} did not answer within ${within} ms`)) }),
     ),
   );
-}
-
-/** One notification of a recorded stream, stamped with the monotonic clock. */
-export interface Stamped<T> {
-  readonly value: T;
-  readonly at: number;
-}
-
-/** Everything a stream did, with event-driven waits. */
-export class Recorder<T> {
-  readonly stamped: Stamped<T>[] = [];
-  error: unknown = undefined;
-  errored = false;
-  completed = false;
-  endedAt: number | undefined;
-  private readonly changed = new Subject<void>();
-  readonly subscription: Subscription;
-
-  constructor(
-    source: Observable<T>,
-    private readonly label = 'stream',
-    private readonly within = 10_000,
-  ) {
-    this.subscription = source.subscribe({
-      next: (value) => {
-        this.stamped.push({ value, at: now() });
-        this.changed.next();
-      },
-      error: (error: unknown) => {
-        this.error = error;
-        this.errored = true;
-        this.endedAt = now();
-        this.changed.next();
-      },
-      complete: () => {
-        this.completed = true;
-        this.endedAt = now();
-        this.changed.next();
-      },
-    });
-  }
-
-  get values(): T[] {
-    return this.stamped.map((entry) => entry.value);
-  }
-
-  get ended(): boolean {
-    return this.completed || this.errored;
-  }
-
-  get last(): T {
-    const entry = this.stamped[this.stamped.length - 1];
-    if (!entry) throw new Error(`${this.label} has emitted nothing yet`);
-    return entry.value;
-  }
-
-  /** Resolves once `condition` holds (checked now and after every notification). */
-  until(condition: (recorder: this) => boolean, what: string, within = this.within): Promise<void> {
-    return firstValueFrom(
-      concat(of(undefined), this.changed).pipe(
-        filter(() => condition(this)),
-        map(() => undefined),
-        timeout({
-          first: within,
-          with: () =>
-            throwError(
-              () =>
-                new Error(
-                  `timed out after ${within} ms waiting for ${this.label} to ${what}; values: ${show(this.values)}${
-                    this.errored ? `, error: ${String(this.error)}` : ''
-                  }${this.completed ? ', completed' : ''}`,
-                ),
-            ),
-        }),
-      ),
-    );
-  }
-
-  /** Resolves with the `index`-th value once emitted. */
-  async nth(index: number, within = this.within): Promise<T> {
-    await this.until((recorder) => recorder.stamped.length > index, `emit value #${index + 1}`, within);
-    return this.stamped[index]!.value;
-  }
-
-  /** Resolves with the error once the stream errored; rejects if it completed. */
-  async failure(within = this.within): Promise<unknown> {
-    await this.until((recorder) => recorder.ended, 'error', within);
-    if (!this.errored) throw new Error(`${this.label} completed instead of erroring; values: ${show(this.values)}`);
-    return this.error;
-  }
-
-  /** Resolves once the stream completed; rejects with its error. */
-  async completion(within = this.within): Promise<void> {
-    await this.until((recorder) => recorder.ended, 'complete', within);
-    if (this.errored) throw this.error;
-  }
-
-  stop(): void {
-    this.subscription.unsubscribe();
-  }
 }
 
 /** Resolves once the client is connected and ready. */
@@ -267,7 +148,7 @@ export class Resources {
 
   /** Subscribes and records `source`; unsubscribed at the end of the test. */
   record<T>(source: Observable<T>, label = 'stream', within = 10_000): Recorder<T> {
-    const recorder = new Recorder(source, label, within);
+    const recorder = new Recorder(source, { label, within });
     this.recorders.push(recorder);
     return recorder;
   }

@@ -35,11 +35,15 @@ const PAUSE = 600;
  */
 export async function runAcknowledgementHazard(setup: HazardSetup): Promise<void> {
   const [a, b] = setup.names;
-  const holding = new Recorder<Lease>(lock(setup.plain, a, { leaseDuration: 30_000 }), 'unacknowledged lock');
+  const holding = new Recorder<Lease>(lock(setup.plain, a, { leaseDuration: 30_000 }), {
+    label: 'unacknowledged lock',
+  });
   try {
     await setup.pauseReplica(PAUSE);
     const unacknowledged = await holding.nth(0);
-    const refused = new Recorder<Lease>(lock(setup.acknowledged, b, { leaseDuration: 30_000 }), 'acknowledged lock');
+    const refused = new Recorder<Lease>(lock(setup.acknowledged, b, { leaseDuration: 30_000 }), {
+      label: 'acknowledged lock',
+    });
     const error = await refused.failure();
     await setup.failOver();
 

@@ -55,7 +55,7 @@ export async function runFailoverScenario(setup: FailoverSetup): Promise<Failove
   const { lock: lockName, group, key } = setup.names;
   const recorders: Recorder<unknown>[] = [];
   const record = <T>(source: Observable<T>, label: string): Recorder<T> => {
-    const recorder = new Recorder(source, label, setup.bound + 10_000);
+    const recorder = new Recorder(source, { label, within: setup.bound + 10_000 });
     recorders.push(recorder);
     return recorder;
   };
