@@ -1,4 +1,4 @@
-import { catchError, concatMap, EMPTY, filter, from, map, merge, Observable, share, Subscription } from 'rxjs';
+import { catchError, concatMap, EMPTY, filter, from, map, merge, Observable, Subscription } from 'rxjs';
 import type { ChangeEvent, Item } from '../../backend.js';
 import { decodeChangeEvent, type DecodedChange } from './changeEventMessage.js';
 import type { ExpirySweeper } from './expirySweeper.js';
@@ -28,10 +28,9 @@ export interface ChangeSources {
 
 /**
  * Every signal of the store channels (one, or on a Cluster one per store shard) as one stream,
- * shared by all of a backend's change watchers: the channels are subscribed once, whatever the
- * number of watchers, each watcher holds one listener, and each message is decoded once (not once
- * per watcher: 10,000 watchers cost one `JSON.parse` per change). A reconnect brings one `gap`,
- * however many channels report it; a message of another shape is dropped.
+ * each message decoded once; a backend's `StoreChangeRouter` subscribes it once for all its change
+ * watchers and routes each change by key. A reconnect brings one `gap`, however many channels
+ * report it; a message of another shape is dropped.
  */
 export function storeSignals(subscriber: RedisSubscriber, channels: readonly string[]): Observable<StoreSignal> {
   return new Observable<StoreSignal>((observer) => {
@@ -52,11 +51,11 @@ export function storeSignals(subscriber: RedisSubscriber, channels: readonly str
         filter((signal): signal is StoreSignal => signal !== undefined),
       )
       .subscribe(observer);
-  }).pipe(share());
+  });
 }
 
 /**
- * The changes under a prefix, from the store's signals (see {@link storeSignals}). After a reconnect (a `gap`, when messages may
+ * The changes under a prefix, from the store's signals routed to it (see {@link storeSignals}). After a reconnect (a `gap`, when messages may
  * have been lost) it reads the store once and emits what changed meanwhile, oldest first: a `put`
  * for every item newer than both what it saw and the moment it started watching (versions are at
  * least the server's clock at their write), and a `deleted` for every key that is gone while its
