@@ -66,6 +66,7 @@ export { ClockSourceError } from './errors/ClockSourceError.js';
 
 /* Task */
 export type {
+  ClaimRequest,
   Enqueued,
   TaskBackend,
   TaskBackendEvent,
