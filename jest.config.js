@@ -37,6 +37,19 @@ const project = (name) => ({
   testTimeout,
 });
 
+/**
+ * The same project on ioredis 6 (installed as the alias `ioredis6`; `ioredis` itself is the lowest
+ * 5.x of the peer range), so both majors that `npm i ioredis` may give users run the Redis suites.
+ * Test processes spawned by these specs load the same major (test/support/ioredis.ts).
+ * @param {string} name @returns {import('jest').Config}
+ */
+const onIoredis6 = (name) => ({
+  ...project(name),
+  displayName: `${name}-ioredis6`,
+  moduleNameMapper: { '^ioredis$': 'ioredis6', ...moduleNameMapper },
+  setupFiles: ['<rootDir>/test/support/useIoredis6.ts'],
+});
+
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout,
@@ -47,5 +60,7 @@ module.exports = {
     project('redis'),
     project('time'),
     project('topology'),
+    onIoredis6('redis'),
+    onIoredis6('topology'),
   ],
 };

@@ -1,4 +1,4 @@
-import type { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { Observable, Subscription, timer } from 'rxjs';
 import { clientKeyPrefix, isCluster, type RedisClient } from './redisScript.js';
 import { toSyncError } from './toSyncError.js';
@@ -117,13 +117,19 @@ export class RedisSubscriber {
       : this.client.duplicate({ enableOfflineQueue: true });
     if (isCluster(connection)) this.watchShards(connection);
     else {
-      let readyBefore = false;
       connection.on('message', (channel: string, message: string) =>
         this.deliver(channel, { kind: 'message', message }),
       );
+      // Any closed connection may have cost subscriptions, even one that never was ready (a
+      // handshake that failed after a SUBSCRIBE was acknowledged): the next ready subscribes all.
+      let closed = false;
+      connection.on('close', () => {
+        closed = true;
+      });
       connection.on('ready', () => {
-        if (readyBefore) this.resubscribe();
-        readyBefore = true;
+        if (!closed) return;
+        closed = false;
+        this.resubscribe();
       });
     }
     connection.on('error', () => {
@@ -223,11 +229,14 @@ export class RedisSubscriber {
   private send(command: 'subscribe' | 'unsubscribe', ...names: string[]): Promise<unknown> {
     const connection = this.connection;
     if (!connection) return Promise.reject(new Error('The Redis backend is closed.'));
+    if (!isCluster(connection)) {
+      return afterHandshake(connection).then(() =>
+        command === 'subscribe' ? connection.subscribe(...names) : connection.unsubscribe(...names),
+      );
+    }
     // ioredis can throw synchronously while a Cluster's slots are unknown: make it a rejection.
     return new Promise<unknown>((resolve) => {
-      if (!this.sharded)
-        resolve(command === 'subscribe' ? connection.subscribe(...names) : connection.unsubscribe(...names));
-      else resolve(command === 'subscribe' ? connection.ssubscribe(...names) : connection.sunsubscribe(...names));
+      resolve(command === 'subscribe' ? connection.ssubscribe(...names) : connection.sunsubscribe(...names));
     });
   }
 
@@ -252,4 +261,25 @@ export class RedisSubscriber {
     this.pending.add(settled);
     void settled.then(() => this.pending.delete(settled));
   }
+}
+
+/**
+ * Resolves once `connection` is past its handshake. ioredis 5 writes a SUBSCRIBE at once while
+ * the handshake runs (status `connect`), ahead of the ready check's INFO; Redis then refuses the
+ * INFO in subscriber context, ioredis drops the connection, and the channel it just reported as
+ * subscribed is subscribed nowhere. Sent when ready (or once the attempt closed, when ioredis
+ * queues it for the next connection), a SUBSCRIBE follows the handshake. ioredis 6 waits by itself.
+ * Sharded subscriber connections skip the ready check, so a Cluster does not need this.
+ */
+function afterHandshake(connection: Redis): Promise<void> {
+  if (connection.status !== 'connect') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      connection.off('ready', done);
+      connection.off('close', done);
+      resolve();
+    };
+    connection.on('ready', done);
+    connection.on('close', done);
+  });
 }
