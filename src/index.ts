@@ -76,6 +76,7 @@ export type {
   TaskRecord,
   TaskRequest,
   TaskState,
+  TaskSubmission,
 } from './taskBackend.js';
 export { submit } from './observables/submit.js';
 export { DEFAULT_SUBMIT_OPTIONS } from './observables/submitOptions.js';

@@ -42,6 +42,12 @@ export interface Enqueued {
   readonly created: boolean;
 }
 
+/**
+ * What {@link TaskBackend.enqueueAndFollow} emits: first the enqueue's reply (`enqueued`), then the
+ * task's events.
+ */
+export type TaskSubmission = ({ readonly type: 'enqueued' } & Enqueued) | TaskBackendEvent;
+
 /** Where a task is in its life. `queued` includes a task waiting for its retry delay. */
 export type TaskState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -143,8 +149,8 @@ export type TaskBackendEvent =
  * and the store without tasks.
  *
  * @remarks
- * Every method returns a cold Observable that emits one reply and completes (`taskEvents` and
- * `taskSignals` stay open). The retry policy is data in the record; the backend only carries out
+ * Every method returns a cold Observable that emits one reply and completes (`enqueueAndFollow`,
+ * `taskEvents` and `taskSignals` stay open). The retry policy is data in the record; the backend only carries out
  * what a worker decides (`failTask` with or without a retry delay), except in one place: the
  * backend lets a claim lapse when its lease is not renewed, and then, by itself, queues the task
  * again (event `retrying`, delay 0) when attempts remain, or fails it (error name
@@ -178,6 +184,14 @@ export interface TaskBackend {
 
   /** Stores a new queued task (or finds the one with the same idempotency key); signals idle workers. */
   enqueue(request: TaskRequest): Observable<Enqueued>;
+  /**
+   * {@link TaskBackend.enqueue} and {@link TaskBackend.taskEvents} in one subscription, so that a
+   * submitter misses nothing of its task: emits `enqueued` (the reply) first, then the task's events,
+   * and stays open. For a task it created, the backend follows before the task can be claimed, so
+   * every event from `queued` (seq 1) on arrives, however fast a worker is; for an existing task
+   * (its idempotency key), events from subscription on, as `taskEvents` gives them.
+   */
+  enqueueAndFollow(request: TaskRequest): Observable<TaskSubmission>;
   /**
    * Hands up to `limit` due queued tasks whose name is in `names` to `worker`, oldest first, each
    * with a lease of `leaseDuration` ms, a fresh token and its attempt counted; emits `[]` when none

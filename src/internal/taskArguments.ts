@@ -20,6 +20,7 @@ import {
 
 const TASK_METHODS = [
   'enqueue',
+  'enqueueAndFollow',
   'claim',
   'renewTask',
   'reportProgress',
@@ -148,6 +149,10 @@ export function withTaskArgumentChecks(tasks: TaskMethods, limits: BackendLimits
     enqueue(request) {
       check.request(request);
       return tasks.enqueue(request);
+    },
+    enqueueAndFollow(request) {
+      check.request(request);
+      return tasks.enqueueAndFollow(request);
     },
     claim(worker, names, leaseDuration, limit) {
       check.claim(worker, names, leaseDuration, limit);

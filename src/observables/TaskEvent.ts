@@ -10,6 +10,19 @@ import type { TaskErrorInfo, TaskState } from '../taskBackend.js';
  * `NonRetryableError`); `succeeded` carries the result and is the last value before completion.
  * Failure and cancellation are errors (`TaskFailedError`, `TaskCancelledError`), not events.
  *
+ * Who sees what:
+ * - The submitter of a task it created sees every event, in order, from `queued` on, on every
+ *   backend: the backend follows the task before any worker can claim it.
+ * - A submitter that found an existing task by its `idempotencyKey` comes late: it sees `queued`,
+ *   then the state the task is in (the current attempt's `started`, or the outcome), then every
+ *   event from there on. Earlier attempts and earlier `progress` values are not replayed.
+ * - On Redis, events published while the pub/sub connection was down (a reconnect, a failover)
+ *   are made up from the task's record once it is back, as for a late follower: `progress` values
+ *   of that time are lost, and the attempts of that time are told by their last state (`started`
+ *   of the attempt running now, or `retrying` with the last error); the outcome is never lost.
+ *   That is what a follower needs to act on (where the task is, and how it ended), without keeping
+ *   every event of every task on the server.
+ *
  * @example
  * ```ts
  * import { submit, type TaskEvent } from 'rx-sync';

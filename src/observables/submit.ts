@@ -1,4 +1,4 @@
-import { defer, Observable, switchMap, throwError } from 'rxjs';
+import { defer, Observable, Subscription, throwError } from 'rxjs';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import { TaskFailedError } from '../errors/TaskFailedError.js';
 import { UnknownTaskError } from '../errors/UnknownTaskError.js';
@@ -78,26 +78,27 @@ export function submit<Result = unknown>(
   return defer(() => {
     const { knownTasks } = settings;
     if (knownTasks && !knownTasks.includes(name)) return throwError(() => new UnknownTaskError(name, knownTasks));
-    return backend
-      .enqueue(request)
-      .pipe(
-        switchMap(({ id, created }) => followTask<Result>(backend, id, name, created && settings.cancelOnUnsubscribe)),
-      );
+    return followSubmission<Result>(backend, request, settings.cancelOnUnsubscribe);
   });
 }
 
 /**
- * Follows a task by id: its events from now on, after catching up on its record. Events and the
- * record are ordered by `seq`, so an event that the record already reflects is skipped.
+ * Enqueues and follows the task. A task this call created is followed from its first event (the
+ * backend listens before the task can be claimed), so every event arrives. An existing task (its
+ * idempotency key) is caught up from its record first: `queued`, then the state it is in (the
+ * current attempt's `started`, or its outcome), then its events from there on; events are ordered
+ * by `seq`, so one that the record already reflects is skipped.
  */
-export function followTask<Result>(
+function followSubmission<Result>(
   backend: TaskBackend,
-  id: string,
-  name: string,
+  request: TaskRequest,
   cancelOnUnsubscribe: boolean,
 ): Observable<TaskEvent<Result>> {
+  const { name } = request;
   return new Observable<TaskEvent<Result>>((subscriber) => {
-    let lastSeq: number | undefined;
+    let id = '';
+    let created = false;
+    let lastSeq: number | undefined; // undefined while catching up on the record of an existing task
     let startedAttempt = 0; // `started` is told once per attempt, whether from an event or the record
     let finished = false;
     // A backend error ends the following, not the task: only an unsubscribe cancels it.
@@ -107,6 +108,7 @@ export function followTask<Result>(
       subscriber.error(error);
     };
     const pending: TaskBackendEvent[] = [];
+    const reading = new Subscription();
 
     const handle = (event: TaskBackendEvent): void => {
       if (lastSeq === undefined) {
@@ -117,7 +119,7 @@ export function followTask<Result>(
       lastSeq = event.seq;
       switch (event.type) {
         case 'queued':
-          return; // already emitted on catching up
+          return; // emitted with the reply
         case 'started':
           if (event.attempt <= startedAttempt) return;
           startedAttempt = event.attempt;
@@ -146,7 +148,6 @@ export function followTask<Result>(
     };
 
     const catchUp = (record: TaskRecord | undefined): void => {
-      subscriber.next({ type: 'queued', id });
       if (!record) {
         finished = true;
         const gone = { name: 'TaskNotFoundError', message: 'The task record is gone (its retention ran out).' };
@@ -176,12 +177,22 @@ export function followTask<Result>(
       for (const event of pending.splice(0)) handle(event);
     };
 
-    const events = backend.taskEvents(id).subscribe({ next: handle, error: fail });
-    const read = backend.readTask(id).subscribe({ next: catchUp, error: fail });
+    const following = backend.enqueueAndFollow(request).subscribe({
+      next: (signal) => {
+        if (signal.type !== 'enqueued') return handle(signal);
+        ({ id, created } = signal);
+        subscriber.next({ type: 'queued', id });
+        if (created) lastSeq = 0;
+        else reading.add(backend.readTask(id).subscribe({ next: catchUp, error: fail }));
+      },
+      error: fail,
+    });
     return () => {
-      events.unsubscribe();
-      read.unsubscribe();
-      if (cancelOnUnsubscribe && !finished && !failed) backend.cancelTask(id).subscribe({ error: ignore });
+      following.unsubscribe();
+      reading.unsubscribe();
+      if (created && cancelOnUnsubscribe && !finished && !failed) {
+        backend.cancelTask(id).subscribe({ error: ignore });
+      }
     };
   });
 }

@@ -14,8 +14,11 @@ import type { TaskInfo } from './TaskEvent.js';
  * ```
  * task(b, id):  (i|)
  * ```
- * One read of the backend's record; to follow a task as it runs, use {@link submit} (or keep the
- * stream it returned). Errors with the backend's error when the backend fails.
+ * One read of the backend's record: a snapshot that replays nothing (the attempt counted so far,
+ * the last worker and the last error; no earlier attempts, no progress values). To follow a task
+ * as it runs, keep the stream {@link submit} returned; from elsewhere, submit again with the same
+ * `idempotencyKey`, which follows the existing task as a late follower (see {@link TaskEvent}: its
+ * current state, then every event). Errors with the backend's error when the backend fails.
  *
  * @example
  * ```ts

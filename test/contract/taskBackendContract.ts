@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, take, takeWhile, timeout, toArray, type Observable } from 'rxjs';
+import { firstValueFrom, lastValueFrom, take, takeWhile, tap, timeout, toArray, type Observable } from 'rxjs';
 import {
   cancelTask,
   submit,
@@ -13,6 +13,7 @@ import {
   type TaskContext,
   type TaskPolicy,
   type TaskRequest,
+  type TaskSubmission,
 } from 'rx-sync';
 
 /** Options of {@link describeTaskBackendContract}. */
@@ -211,6 +212,40 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         expect(await one(backend.readTask(id))).toMatchObject({ seq: 6 });
       });
 
+      it('enqueueAndFollow: the reply first, then every event of the task it created from queued on, and of an existing one from then on', async () => {
+        const upTo = (type: TaskBackendEvent['type']) => (signal: TaskSubmission) => signal.type !== type;
+        // A claim that answers the reply at once: on a remote backend its `started` may well be
+        // published before the reply reaches this process (another connection).
+        const heard = lastValueFrom(
+          backend.enqueueAndFollow(request({ idempotencyKey: 'f' })).pipe(
+            tap((signal) => {
+              if (signal.type === 'enqueued') {
+                void one(backend.claim('w1', ['job'], ms(1_000), 1)).then(([claim]) =>
+                  one(backend.completeTask(signal.id, claim!.token, '7')),
+                );
+              }
+            }),
+            takeWhile(upTo('succeeded'), true),
+            toArray(),
+            timeout(ms(5_000)),
+          ),
+        );
+        const signals = await heard;
+        const id = signals[0]?.type === 'enqueued' ? signals[0].id : '';
+        expect(signals).toEqual([
+          { type: 'enqueued', id, created: true },
+          { type: 'queued', id, seq: 1 },
+          { type: 'started', id, seq: 2, attempt: 1, worker: 'w1' },
+          { type: 'succeeded', id, seq: 3, result: '7' },
+        ]);
+        // The same idempotency key: the existing task, and nothing enqueued.
+        const again = await lastValueFrom(
+          backend.enqueueAndFollow(request({ idempotencyKey: 'f' })).pipe(take(1), timeout(ms(5_000))),
+        );
+        expect(again).toEqual({ type: 'enqueued', id, created: false });
+        expect(await one(backend.claim('w1', ['job'], ms(1_000), 1))).toEqual([]);
+      });
+
       it('does not hand out a retry before its delay', async () => {
         const { id } = await one(backend.enqueue(request()));
         const [claim] = await one(backend.claim('w1', ['job'], ms(1_000), 1));
@@ -265,10 +300,7 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         const pool = worker(
           backend,
           {
-            flaky: async (input: { n: number }, context: TaskContext) => {
-              // In process, a worker may claim and start a task before its submitter follows it (the
-              // submitter then catches up from the record): progress is reported after a pause.
-              await sleep(5);
+            flaky: (input: { n: number }, context: TaskContext) => {
               context.progress(context.attempt);
               if (context.attempt === 1) throw new Error('first attempt fails');
               return { doubled: input.n * 2 };
@@ -290,6 +322,36 @@ export function describeTaskBackendContract<B extends TaskBackend>(
           'succeeded',
         ]);
         expect(events.at(-1)).toMatchObject({ type: 'succeeded', result: { doubled: 42 } });
+      });
+
+      it('shows a submitter every event of its task, even when a worker that is already running finishes each attempt at once', async () => {
+        // Regression: the submitter followed only once its enqueue had replied, so on memory the
+        // first attempt's `started` and `retrying` never reached it, and on Redis often no `started`.
+        const pool = worker(
+          backend,
+          {
+            twiceBroken: (_input: null, context: TaskContext) => {
+              if (context.attempt < 3) throw new Error(`attempt ${context.attempt} fails`);
+              return 'third time lucky';
+            },
+          },
+          options,
+        ).subscribe();
+        for (let round = 0; round < 5; round++) {
+          const events = await lastValueFrom(
+            submit(backend, 'twiceBroken', null, { attempts: 3, retryDelay: ms(5), retryJitter: 0 }).pipe(toArray()),
+          );
+          expect(events.map((event) => ('attempt' in event ? `${event.type}#${event.attempt}` : event.type))).toEqual([
+            'queued',
+            'started#1',
+            'retrying#1',
+            'started#2',
+            'retrying#2',
+            'started#3',
+            'succeeded',
+          ]);
+        }
+        pool.unsubscribe();
       });
 
       it('errors with TaskFailedError after the last attempt, and TaskCancelledError when cancelled', async () => {

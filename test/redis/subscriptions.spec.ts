@@ -9,6 +9,7 @@
  */
 import type { Redis as RedisConnection } from 'ioredis';
 import { submit, worker, type TaskEvent } from '../../src/index.js';
+import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { RedisSubscriber, type ChannelSignal } from '../../src/backends/redis/redisSubscriber.js';
 import { adminClient, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { randomName, randomPrefix, Resources, waitUntil, type Redis } from './support/redisTestKit.js';
@@ -132,5 +133,24 @@ describe('task followers on fresh backends', () => {
       }
       await resources.release();
     }
+  });
+});
+
+describe('a task follower whose subscription is lost without a reconnect', () => {
+  it('reads the record when it has heard nothing for a while, and hears its task end', async () => {
+    let connection: RedisConnection | undefined;
+    const prefix = randomPrefix('silent');
+    const backend = resources.backend({ client: clientWatchingDuplicate((made) => (connection = made)), prefix });
+    const follower = resources.record(submit<string>(backend, 'quiet', 'x'), 'submitter', 20_000);
+    await follower.nth(0);
+    // The channel goes, behind rx-sync's back: no reconnect, no gap, no message will ever come.
+    const channel = new RedisKeys(prefix).taskChannel('quiet');
+    await connection!.unsubscribe(channel);
+    expect(await subscribersOf([channel])).toEqual([0]);
+    const elsewhere = resources.backend({ client: resources.client(server), prefix });
+    resources.record(worker(elsewhere, { quiet: (input: string) => `done ${input}` }));
+    await follower.completion();
+    expect(follower.values.map((event: TaskEvent<string>) => event.type)).toEqual(['queued', 'succeeded']);
+    expect(follower.last).toMatchObject({ type: 'succeeded', result: 'done x' });
   });
 });

@@ -133,6 +133,7 @@ export function createMemoryBackendInternals(options?: MemoryBackendOptions): Me
     ...withTaskArgumentChecks(
       {
         enqueue: (request) => reply(() => tasks.enqueue(request)),
+        enqueueAndFollow: (request) => tasks.enqueueAndFollow(request),
         claim: (worker, names, leaseDuration, limit) => reply(() => tasks.claim(worker, names, leaseDuration, limit)),
         renewTask: (id, token, leaseDuration) => reply(() => tasks.renew(id, token, leaseDuration)),
         reportProgress: (id, token, value) => reply(() => tasks.progress(id, token, value)),

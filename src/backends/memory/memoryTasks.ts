@@ -1,4 +1,4 @@
-import { map, merge, Subscription, timer, type Observable } from 'rxjs';
+import { map, merge, Observable, Subscription, timer } from 'rxjs';
 import type {
   Enqueued,
   TaskBackendEvent,
@@ -7,6 +7,7 @@ import type {
   TaskRecord,
   TaskRequest,
   TaskState,
+  TaskSubmission,
 } from '../../taskBackend.js';
 import { schedulerNow } from '../../internal/clock.js';
 import { Listeners } from '../../internal/listeners.js';
@@ -52,32 +53,56 @@ export class MemoryTasks {
   private lastOrder = 0;
 
   enqueue(request: TaskRequest): Enqueued {
-    return this.listeners.batch(() => {
-      this.expireLapsed();
-      const key = idempotencyKeyOf(request);
-      const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
-      if (existing !== undefined && this.tasks.has(existing)) return { id: existing, created: false };
-      const id = `task-${++this.lastId}`;
-      const task: StoredTask = {
-        id,
-        request,
-        state: 'queued',
-        attempt: 0,
-        worker: undefined,
-        token: undefined,
-        dueAt: schedulerNow(),
-        order: ++this.lastOrder,
-        result: undefined,
-        error: undefined,
-        seq: 0,
-        timer: Subscription.EMPTY,
-      };
-      this.tasks.set(id, task);
-      if (key !== undefined) this.byIdempotencyKey.set(key, id);
-      this.publish(task, { type: 'queued' });
-      this.signal(task);
-      return { id, created: true };
+    return this.listeners.batch(() => this.admit(request));
+  }
+
+  /**
+   * Enqueues and follows in one step: the task's listener is attached before its `queued` event is
+   * published, and the reply is emitted before that event is delivered (at the end of the batch).
+   */
+  enqueueAndFollow(request: TaskRequest): Observable<TaskSubmission> {
+    return new Observable<TaskSubmission>((subscriber) => {
+      const following = new Subscription();
+      this.listeners.batch(() => {
+        const follow = (id: string): void => {
+          following.add(this.events(id).subscribe((event) => subscriber.next(event)));
+        };
+        subscriber.next({ type: 'enqueued', ...this.admit(request, follow) });
+      });
+      return following;
     });
+  }
+
+  /** Stores a new task, or finds the one with the same idempotency key; `follow` gets its id before anything happens to it. */
+  private admit(request: TaskRequest, follow?: (id: string) => void): Enqueued {
+    this.expireLapsed();
+    const key = idempotencyKeyOf(request);
+    const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
+    if (existing !== undefined && this.tasks.has(existing)) {
+      follow?.(existing);
+      return { id: existing, created: false };
+    }
+    const id = `task-${++this.lastId}`;
+    follow?.(id);
+    const task: StoredTask = {
+      id,
+      request,
+      state: 'queued',
+      attempt: 0,
+      worker: undefined,
+      token: undefined,
+      dueAt: schedulerNow(),
+      order: ++this.lastOrder,
+      result: undefined,
+      error: undefined,
+      seq: 0,
+      timer: Subscription.EMPTY,
+    };
+    this.tasks.set(id, task);
+    if (key !== undefined) this.byIdempotencyKey.set(key, id);
+    this.publish(task, { type: 'queued' });
+    this.signal(task);
+    return { id, created: true };
   }
 
   claim(worker: string, names: readonly string[], leaseDuration: number, limit: number): TaskClaim[] {

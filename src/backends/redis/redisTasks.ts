@@ -1,13 +1,37 @@
-import { catchError, concatMap, EMPTY, forkJoin, map, merge, mergeMap, NEVER, Observable, of, timer } from 'rxjs';
+import { randomBytes } from 'node:crypto';
+import {
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  forkJoin,
+  from,
+  map,
+  merge,
+  mergeMap,
+  NEVER,
+  Observable,
+  of,
+  repeat,
+  share,
+  startWith,
+  Subject,
+  switchMap,
+  timer,
+} from 'rxjs';
 import { assertPolicy } from '../../internal/taskArguments.js';
 import type {
   ClaimRequest,
+  Enqueued,
   TaskBackend,
   TaskBackendEvent,
   TaskClaim,
   TaskPolicy,
   TaskRecord,
+  TaskRequest,
   TaskState,
+  TaskSubmission,
 } from '../../taskBackend.js';
 import type { RedisKeys, TaskKeys } from './redisKeys.js';
 import { ReplyShapeError, runScript, type PublishCommand, type RedisClient, type RedisScript } from './redisScript.js';
@@ -26,7 +50,7 @@ import { peekTasks } from './scripts/peekTasks.js';
 import { readTask } from './scripts/readTask.js';
 import { renewTaskClaim } from './scripts/renewTaskClaim.js';
 import { reportTaskProgress } from './scripts/reportTaskProgress.js';
-import { TaskEventHub } from './taskEventHub.js';
+import { submissionKey, TaskEventHub, type TaskSignal } from './taskEventHub.js';
 import { decodeTaskEvent, errorInfo } from './taskEventMessage.js';
 
 /** What the task queue needs from the Redis backend that hosts it. */
@@ -45,6 +69,14 @@ export interface RedisTaskContext {
 interface TaskAddress {
   readonly name: string;
   readonly n: string;
+}
+
+/** Refs of this process's enqueues: a random part that tells processes apart, and a count. */
+const REF_OF_PROCESS = randomBytes(6).toString('base64url');
+let submissions = 0;
+
+function nextSubmissionRef(): string {
+  return `${REF_OF_PROCESS}.${++submissions}`;
 }
 
 const STATES: ReadonlySet<string> = new Set<TaskState>(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -156,25 +188,66 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
     );
   };
 
-  const read = (address: TaskAddress): Observable<TaskRecord | undefined> =>
+  const enqueue = (task: TaskRequest, ref: string): Observable<Enqueued> => {
+    const { name, input, policy, retention, idempotencyKey } = task;
+    return ordered('enqueue', () =>
+      durable('enqueue', enqueueTask, name, [
+        ...head(name),
+        name,
+        input,
+        encodePolicy(policy),
+        policy.attempts,
+        Math.ceil(retention),
+        idempotencyKey ?? '',
+        ref,
+      ]),
+    );
+  };
+
+  const readRecord = (address: TaskAddress): Observable<TaskRecord | undefined> =>
     runScript(client, readTask, keys.taskKeys(address.name), [...head(address.name), address.n]).pipe(
       map((fields) => fields && toRecord(fields)),
     );
 
   return {
     enqueue(task) {
-      const { name, input, policy, retention, idempotencyKey } = task;
-      return ordered('enqueue', () =>
-        durable('enqueue', enqueueTask, name, [
-          ...head(name),
-          name,
-          input,
-          encodePolicy(policy),
-          policy.attempts,
-          Math.ceil(retention),
-          idempotencyKey ?? '',
-        ]),
-      );
+      return enqueue(task, '');
+    },
+    enqueueAndFollow(task) {
+      const channel = keys.taskChannel(task.name);
+      return new Observable<TaskSubmission>((subscriber) => {
+        // Listening (and the SUBSCRIBE acknowledged: the enqueue is ordered) before the task exists;
+        // its signals are held until the reply has been emitted.
+        const ref = nextSubmissionRef();
+        const early: TaskSignal[] = [];
+        const signals = new Subject<TaskSignal>();
+        let enqueued: Enqueued | undefined;
+        const following = hub.follow(channel, submissionKey(ref)).subscribe({
+          next: (signal) => (enqueued ? signals.next(signal) : early.push(signal)),
+          error: (error: unknown) => subscriber.error(error),
+        });
+        following.add(
+          enqueue(task, ref).subscribe({
+            next: (reply) => {
+              const address = parseTaskId(reply.id);
+              if (!address) return subscriber.error(new ReplyShapeError('task id', reply.id));
+              hub.bind(channel, submissionKey(ref), reply.id);
+              enqueued = reply;
+              subscriber.next({ type: 'enqueued', ...reply });
+              const read = (): Observable<TaskRecord | undefined> =>
+                request('readTask', () => readRecord(address), true);
+              following.add(
+                watchTaskEvents(concat(from(early.splice(0)), signals), reply.id, read).subscribe({
+                  next: (event) => subscriber.next(event),
+                  error: (error: unknown) => subscriber.error(error),
+                }),
+              );
+            },
+            error: (error: unknown) => subscriber.error(error),
+          }),
+        );
+        return following;
+      });
     },
     claim(worker, names, leaseDuration, limit) {
       const distinct = [...new Set(names)];
@@ -214,13 +287,13 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
     readTask(id) {
       const address = parseTaskId(id);
       if (!address) return of(undefined);
-      return request('readTask', () => read(address), true);
+      return request('readTask', () => readRecord(address), true);
     },
     taskEvents(id) {
       const address = parseTaskId(id);
       if (!address) return NEVER;
-      return watchTaskEvents(hub, keys.taskChannel(address.name), id, () =>
-        request('readTask', () => read(address), true),
+      return watchTaskEvents(hub.follow(keys.taskChannel(address.name), id), id, () =>
+        request('readTask', () => readRecord(address), true),
       );
     },
     taskSignals(names) {
@@ -238,44 +311,71 @@ export function parseTaskId(id: string): TaskAddress | undefined {
 }
 
 /**
- * A task's events from the name's channel. After a reconnect (a `gap`, when messages may have been
- * lost), reads the record and, when it is newer than the last event heard, emits the event that
- * brings a listener to its state: `started` for a running task (its current attempt), `retrying`
- * for one queued again, the ending for one that finished, and `failed` (`TaskNotFoundError`) when
- * the record is gone. Progress reports in the gap are lost; the outcome never is.
+ * A task's events from its signals on the name's channel. After a gap (a reconnect, when messages
+ * may have been lost), reads the record and, when it is newer than the last event heard, emits the
+ * event that brings a listener to its state: `started` for a running task (its current attempt),
+ * `retrying` for one queued again, the ending for one that finished, and `failed`
+ * (`TaskNotFoundError`) when the record is gone. Progress reports in the gap are lost; the outcome
+ * never is. A follower that has heard nothing for a while reads the record as after a gap (after 2
+ * s of silence, then 4, 8, 16 and every 30 s), so that no lost message can leave it waiting for ever.
  */
 function watchTaskEvents(
-  hub: TaskEventHub,
-  channel: string,
+  signals: Observable<TaskSignal>,
   id: string,
   read: () => Observable<TaskRecord | undefined>,
 ): Observable<TaskBackendEvent> {
-  return new Observable<TaskBackendEvent>((observer) => {
+  return defer(() => {
     let lastSeq = 0;
     let lastAttempt = 0;
-    return hub
-      .follow(channel, id)
-      .pipe(
-        concatMap((signal) => {
-          if (signal.kind === 'event') {
-            lastSeq = Math.max(lastSeq, signal.event.seq);
-            if ('attempt' in signal.event) lastAttempt = signal.event.attempt;
-            return of(signal.event);
-          }
-          return read().pipe(
-            concatMap((record) => {
-              if (!record) return of(gone(id, lastAttempt));
-              const event = record.seq > lastSeq ? explain(record) : undefined;
-              if (!event) return EMPTY;
-              lastSeq = event.seq;
-              return of(event);
-            }),
-            catchError(() => EMPTY), // the next gap catches up
-          );
-        }),
-      )
-      .subscribe(observer);
+    return signals.pipe(
+      gapsWhenSilent,
+      concatMap((signal) => {
+        if (signal.kind === 'event') {
+          lastSeq = Math.max(lastSeq, signal.event.seq);
+          if ('attempt' in signal.event) lastAttempt = signal.event.attempt;
+          return of(signal.event);
+        }
+        return read().pipe(
+          concatMap((record) => {
+            if (!record) return of(gone(id, lastAttempt));
+            const event = record.seq > lastSeq ? explain(record) : undefined;
+            if (!event) return EMPTY;
+            lastSeq = event.seq;
+            return of(event);
+          }),
+          catchError(() => EMPTY), // the next gap catches up
+        );
+      }),
+    );
   });
+}
+
+/** The first wait of a silent follower before it reads the record; it doubles up to {@link SILENCE_CHECK_MAX}. */
+const SILENCE_CHECK_FIRST = 2_000;
+const SILENCE_CHECK_MAX = 30_000;
+const GAP: TaskSignal = { kind: 'gap' };
+
+/** The signals, and a `gap` whenever none came for a while (2 s, then 4, 8, 16, then every 30 s of silence). */
+function gapsWhenSilent(signals: Observable<TaskSignal>): Observable<TaskSignal> {
+  const checks = defer(() => {
+    let wait = SILENCE_CHECK_FIRST;
+    return defer(() => timer(wait)).pipe(
+      map(() => {
+        wait = Math.min(wait * 2, SILENCE_CHECK_MAX);
+        return GAP;
+      }),
+      repeat(),
+    );
+  });
+  return signals.pipe(share(), (shared) =>
+    merge(
+      shared,
+      shared.pipe(
+        startWith(undefined),
+        switchMap(() => checks),
+      ),
+    ),
+  );
 }
 
 /**

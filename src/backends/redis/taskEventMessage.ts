@@ -1,18 +1,39 @@
 import type { TaskBackendEvent, TaskErrorInfo } from '../../taskBackend.js';
 
+/** A task event as published, with the `ref` of the enqueue that made it (in a `queued` event, when the enqueue had one). */
+export interface TaskMessage {
+  readonly event: TaskBackendEvent;
+  readonly ref?: string;
+}
+
 /**
  * Decodes a task event as the task scripts publish it (the {@link TaskBackendEvent} itself, as
  * JSON); `undefined` for a message of another shape.
  */
 export function decodeTaskEvent(text: string): TaskBackendEvent | undefined {
+  return decodeTaskMessage(text)?.event;
+}
+
+/** As {@link decodeTaskEvent}, with the `ref` a `queued` event may carry (see `enqueueTask`). */
+export function decodeTaskMessage(text: string): TaskMessage | undefined {
+  const message = parseObject(text);
+  const event = message && toEvent(message);
+  if (!event) return undefined;
+  const ref = message['ref'];
+  return event.type === 'queued' && typeof ref === 'string' ? { event, ref } : { event };
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const message = parsed as Record<string, unknown>;
+  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+}
+
+function toEvent(message: Record<string, unknown>): TaskBackendEvent | undefined {
   const { id, seq } = message;
   if (typeof id !== 'string' || !isCount(seq)) return undefined;
   const attempt = message['attempt'];

@@ -4,11 +4,12 @@ import { toArray, toInteger, toString, type PublishCommand, type RedisScript } f
 import { LUA_TASK_HELPERS } from './luaTaskHelpers.js';
 
 /**
- * Stores a new queued task and publishes `queued` (which also wakes the name's idle workers); with
- * an idempotency key that a live task holds, changes nothing and replies with that task.
+ * Stores a new queued task and publishes `queued` (which also wakes the name's idle workers), with
+ * the caller's `ref` in it, so that a submitter already listening knows its task by its first
+ * event; with an idempotency key that a live task holds, changes nothing and replies with that task.
  *
  * KEYS: the name's {@link TaskKeys}. ARGV: [publish command, channel, name, input, policy (JSON),
- * attempts, retention ms, idempotency key or ''].
+ * attempts, retention ms, idempotency key or '', ref or ''].
  * Reply: `[id, created (1 or 0)]`.
  */
 export const enqueueTask: RedisScript<
@@ -22,14 +23,15 @@ export const enqueueTask: RedisScript<
     attempts: number,
     retention: number,
     idempotencyKey: string,
+    ref: string,
   ],
   Enqueued
 > = {
   name: 'rxSyncEnqueueTask',
   numberOfKeys: 6,
-  numberOfArgs: 8,
+  numberOfArgs: 9,
   lua: `${LUA_TASK_HELPERS}
-local name, idempotencyKey = ARGV[3], ARGV[8]
+local name, idempotencyKey, ref = ARGV[3], ARGV[8], ARGV[9]
 if idempotencyKey ~= '' then
   local existing = redis.call('GET', IDEMPOTENCY_BASE .. idempotencyKey)
   if existing and redis.call('EXISTS', TASK_BASE .. existing) == 1 then return {name .. ':' .. existing, 0} end
@@ -43,7 +45,7 @@ if idempotencyKey ~= '' then
   redis.call('SET', IDEMPOTENCY_BASE .. idempotencyKey, n)
 end
 redis.call('ZADD', QUEUE, n, n)
-emit(n, {type = 'queued'})
+emit(n, {type = 'queued', ref = ref ~= '' and ref or nil})
 return {name .. ':' .. n, 1}`,
   parse: (reply) => {
     const [id, created] = toArray(reply, 'enqueue reply');
