@@ -67,7 +67,7 @@ export default defineConfig([
     },
   },
 
-  // Plain JavaScript: scripts/*.mjs (ESM) and *.js config files (CommonJS: package.json has no "type").
+  // Plain JavaScript: scripts/*.mjs (ESM) and *.js config files (CommonJS: package.json has "type": "commonjs").
   {
     files: ['**/*.mjs'],
     languageOptions: { ecmaVersion: 'latest', sourceType: 'module', globals: nodeGlobals },
