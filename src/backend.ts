@@ -149,7 +149,12 @@ export interface SyncBackend {
   tryAcquire(key: string, claim: LeaseClaim): Observable<LeaseAttempt>;
   /** Extends the lease if `owner` still holds it; `false` when it does not. */
   renew(key: string, owner: string, leaseDuration: number): Observable<boolean>;
-  /** Gives the lease up if `owner` holds it; `false` when it did not. */
+  /**
+   * Gives the lease up if `owner` holds it: `true` exactly when `owner` held it (on a quorum of
+   * masters: on a majority of them), `false` when it did not (a stale owner whose lease lapsed,
+   * even if leftovers of it remained somewhere; they are removed). Errors when too few masters
+   * answered to tell.
+   */
   release(key: string, owner: string): Observable<boolean>;
   /** Replaces the holder's public value if `owner` holds the lease; `false` when it does not. */
   updateLease(key: string, owner: string, value: string): Observable<boolean>;

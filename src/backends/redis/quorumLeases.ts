@@ -87,10 +87,9 @@ export function quorumLeases(
     ).subscribe({ error: () => undefined });
   };
 
-  const releaseEverywhere = (key: string, owner: string): Observable<number> =>
-    poll(shortestWait, (master) => runScript(master, releaseLease, [keys.lease(key)], [owner, '', 'PUBLISH'])).pipe(
-      map((votes) => Math.max(0, ...votes.map((vote) => (vote.ok ? vote.reply : 0)))),
-    );
+  /** Deletes the owner's lease on every master that has it; the votes say where it was (its token) or was not (0). */
+  const releaseEverywhere = (key: string, owner: string): Observable<Vote<number>[]> =>
+    poll(shortestWait, (master) => runScript(master, releaseLease, [keys.lease(key)], [owner, '', 'PUBLISH']));
 
   const acquire = (key: string, claim: LeaseClaim): Observable<LeaseAttempt> =>
     poll(masterTimeout(claim.leaseDuration), (master) =>
@@ -168,12 +167,19 @@ export function quorumLeases(
           throw unavailable('renew', votes);
         }),
       ),
+    // The owner held the lease only if a majority had it: leftovers of a lapsed tenure on a few
+    // masters (one that lapsed later than the others) are deleted too, but do not make it a release.
     release: (key, owner) =>
       releaseEverywhere(key, owner).pipe(
-        concatMap((token) => {
-          if (token <= 0) return of(false);
-          announce(key, { type: 'released', key, token });
-          return of(true);
+        map((votes) => {
+          const tokens = votes.flatMap((vote) => (vote.ok && vote.reply > 0 ? [vote.reply] : []));
+          const absent = votes.filter((vote) => vote.ok && vote.reply <= 0).length;
+          if (tokens.length >= majority) {
+            announce(key, { type: 'released', key, token: Math.max(...tokens) });
+            return true;
+          }
+          if (absent > masters.length - majority) return false;
+          throw unavailable('release', votes);
         }),
       ),
     update: (key, owner, value) =>

@@ -1,0 +1,64 @@
+/**
+ * Release on a Redlock quorum, on every size from 2 to 5 masters: `true` exactly when the owner held
+ * the lease on a majority. Regression: a stale owner, whose lease had lapsed on a majority and been
+ * taken by another while a leftover of it stayed on a minority (a master where it lapsed later),
+ * got `true` because one master deleted that leftover (seen 1 run in 4 on five masters).
+ */
+import type { SyncBackend } from '../../src/index.js';
+import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
+import { leaseKeys, randomPrefix, ready, Resources, single, type Redis } from './support/redisTestKit.js';
+
+let servers: RedisServer[];
+const resources = new Resources();
+
+beforeAll(async () => {
+  servers = await Promise.all([0, 1, 2, 3, 4, 5].map(() => startRedisServer()));
+});
+afterAll(() => stopRedisServers(...servers));
+afterEach(() => resources.release());
+
+/** A quorum backend on the first `size` masters (events and store on the last server), and admin clients of those masters. */
+async function quorumOf(size: number, prefix: string): Promise<{ backend: SyncBackend; admins: Redis[] }> {
+  const masters = servers.slice(0, size);
+  const quorum = masters.map((master) => resources.client(master, { enableOfflineQueue: false }));
+  for (const client of quorum) await ready(client);
+  const backend = resources.backend({ client: resources.client(servers[5]!), quorum, prefix });
+  return { backend, admins: masters.map((master) => resources.client(master)) };
+}
+
+const claim = (owner: string) => ({ owner, holder: owner, leaseDuration: 60_000 });
+
+describe.each([2, 3, 4, 5])('release on a quorum of %i masters', (size) => {
+  const majority = Math.floor(size / 2) + 1;
+
+  it(`is false for a stale owner whose leftovers remain on ${size - majority} of them, which it removes; the holder keeps the lease`, async () => {
+    const prefix = randomPrefix('qr');
+    const { backend, admins } = await quorumOf(size, prefix);
+    const { lease } = leaseKeys(prefix, 'lock', 'k');
+    expect(await single(backend.tryAcquire('lock:k', claim('a')))).toMatchObject({ granted: true });
+    // a's lease lapses on a majority (here: its key is deleted there) and b takes them; on the
+    // rest, leftovers of a's tenure remain. Then a, stale, releases.
+    for (const admin of admins.slice(0, majority)) await admin.del(lease);
+    expect(await single(backend.tryAcquire('lock:k', claim('b')))).toMatchObject({ granted: true });
+    const owners = async (): Promise<(string | null)[]> =>
+      Promise.all(admins.map((admin) => admin.hget(lease, 'owner')));
+    expect(await owners()).toEqual([...Array(majority).fill('b'), ...Array(size - majority).fill('a')]);
+
+    expect(await single(backend.release('lock:k', 'a'))).toBe(false);
+    expect(await owners()).toEqual([...Array(majority).fill('b'), ...Array(size - majority).fill(null)]);
+    expect(await single(backend.readLease('lock:k'))).toMatchObject({ holder: 'b' });
+    expect(await single(backend.release('lock:k', 'b'))).toBe(true);
+    expect(await single(backend.readLease('lock:k'))).toBeUndefined();
+  });
+
+  it('is true for an owner that holds the lease on exactly a majority, and false for one that never held it', async () => {
+    const prefix = randomPrefix('qr');
+    const { backend, admins } = await quorumOf(size, prefix);
+    const { lease } = leaseKeys(prefix, 'lock', 'k');
+    expect(await single(backend.tryAcquire('lock:k', claim('a')))).toMatchObject({ granted: true });
+    for (const admin of admins.slice(majority)) await admin.del(lease);
+    expect(await single(backend.release('lock:k', 'nobody'))).toBe(false);
+    expect(await single(backend.release('lock:k', 'a'))).toBe(true);
+    expect(await Promise.all(admins.map((admin) => admin.exists(lease)))).toEqual(Array(size).fill(0));
+  });
+});
