@@ -105,6 +105,46 @@ describe('lock on Redis', () => {
     });
   });
 
+  describe('a lease key overwritten with another type', () => {
+    // Regression: the renewal failed with WRONGTYPE, which counted as Redis being unreachable for a
+    // while, so the holder kept its lease until the validity deadline (here a minute).
+    it('completes the holder at the next renewal, and the holder leaves the foreign value in place', async () => {
+      const prefix = randomPrefix('type');
+      const { backend, client } = connectedBackend(prefix);
+      const keys = leaseKeys(prefix, 'lock', 'jobs');
+      const held = resources.record(lock(backend, 'jobs', { leaseDuration: 60_000, renewInterval: 200 }), 'lock');
+      const lease = await held.nth(0);
+
+      await admin.set(keys.lease, 'somebody else');
+      await held.completion(10_000);
+      expect(held.errored).toBe(false);
+      expect(lease.isValid()).toBe(false);
+      await client.ping(); // the completed holder's release, sent before on this connection, is done
+      expect(await admin.get(keys.lease)).toBe('somebody else');
+    });
+
+    it('refuses renew, release and update by the owner on a quorum of three masters, leaving the values in place', async () => {
+      const prefix = randomPrefix('type');
+      const extra = await Promise.all([0, 1].map(() => startRedisServer()));
+      try {
+        const masters = [server, ...extra];
+        const quorum = masters.map((master) => resources.client(master, { enableOfflineQueue: false }));
+        for (const client of quorum) await ready(client);
+        const backend = resources.backend({ client: resources.client(server), quorum, prefix });
+        const owner = { owner: 'o'.repeat(32), holder: 'h', leaseDuration: 60_000 };
+        expect(await single(backend.tryAcquire('lock:jobs', owner))).toMatchObject({ granted: true });
+        const keys = leaseKeys(prefix, 'lock', 'jobs');
+        for (const client of quorum) await client.set(keys.lease, 'somebody else');
+        expect(await single(backend.renew('lock:jobs', owner.owner, 60_000))).toBe(false);
+        expect(await single(backend.updateLease('lock:jobs', owner.owner, 'v'))).toBe(false);
+        expect(await single(backend.release('lock:jobs', owner.owner))).toBe(false);
+        for (const client of quorum) expect(await client.get(keys.lease)).toBe('somebody else');
+      } finally {
+        await stopRedisServers(...extra);
+      }
+    });
+  });
+
   describe('wait: false', () => {
     it('fails with LockBusyError naming the holder while the lock is held, and succeeds once released', async () => {
       const prefix = randomPrefix('busy');

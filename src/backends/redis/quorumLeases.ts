@@ -6,6 +6,7 @@ import { encodeLeaseEvent } from './leaseEventMessage.js';
 import type { LeaseOperations } from './leaseOperations.js';
 import type { RedisBackendSettings } from './redisBackendOptions.js';
 import type { RedisKeys } from './redisKeys.js';
+import { refusedIfNotALease } from './refusedIfNotALease.js';
 import { isCluster, runScript, type RedisClient } from './redisScript.js';
 import { acquireLease } from './scripts/acquireLease.js';
 import { raiseTokenFloor } from './scripts/raiseTokenFloor.js';
@@ -89,7 +90,9 @@ export function quorumLeases(
 
   /** Deletes the owner's lease on every master that has it; the votes say where it was (its token) or was not (0). */
   const releaseEverywhere = (key: string, owner: string): Observable<Vote<number>[]> =>
-    poll(shortestWait, (master) => runScript(master, releaseLease, [keys.lease(key)], [owner, '', 'PUBLISH']));
+    poll(shortestWait, (master) =>
+      runScript(master, releaseLease, [keys.lease(key)], [owner, '', 'PUBLISH']).pipe(refusedIfNotALease(0)),
+    );
 
   const acquire = (key: string, claim: LeaseClaim): Observable<LeaseAttempt> =>
     poll(masterTimeout(claim.leaseDuration), (master) =>
@@ -157,7 +160,9 @@ export function quorumLeases(
     tryAcquire: acquire,
     renew: (key, owner, leaseDuration) =>
       poll(masterTimeout(leaseDuration), (master) =>
-        runScript(master, renewLease, [keys.lease(key)], [owner, Math.ceil(leaseDuration)]),
+        runScript(master, renewLease, [keys.lease(key)], [owner, Math.ceil(leaseDuration)]).pipe(
+          refusedIfNotALease(false),
+        ),
       ).pipe(
         map((votes) => {
           const renewed = votes.filter((vote) => vote.ok && vote.reply).length;
@@ -184,7 +189,9 @@ export function quorumLeases(
       ),
     update: (key, owner, value) =>
       poll(shortestWait, (master) =>
-        runScript(master, updateLease, [keys.lease(key)], [owner, value, '', 'PUBLISH']),
+        runScript(master, updateLease, [keys.lease(key)], [owner, value, '', 'PUBLISH']).pipe(
+          refusedIfNotALease(undefined),
+        ),
       ).pipe(
         concatMap((votes) => {
           const updated = votes.flatMap((vote) => (vote.ok && vote.reply ? [vote.reply] : []));

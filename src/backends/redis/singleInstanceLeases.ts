@@ -2,6 +2,7 @@ import { catchError, concatMap, map, of, type Observable } from 'rxjs';
 import type { LeaseAttempt } from '../../backend.js';
 import type { LeaseOperations } from './leaseOperations.js';
 import type { RedisKeys } from './redisKeys.js';
+import { refusedIfNotALease } from './refusedIfNotALease.js';
 import { runScript, type PublishCommand, type RedisClient } from './redisScript.js';
 import {
   ReplicaAcknowledgementError,
@@ -43,7 +44,10 @@ export function singleInstanceLeases(
       releaseLease,
       [keys.lease(key)],
       [owner, keys.published(keys.leaseChannel(key)), publishCommand],
-    ).pipe(map((token) => token > 0));
+    ).pipe(
+      map((token) => token > 0),
+      refusedIfNotALease(false),
+    );
   return {
     tryAcquire: (key, claim) => {
       const leaseKeys: [string, string] = [keys.lease(key), keys.leaseToken(key)];
@@ -74,13 +78,15 @@ export function singleInstanceLeases(
     },
     renew: (key, owner, leaseDuration) => {
       const args: [string, number] = [owner, Math.ceil(leaseDuration)];
-      if (!acknowledgement) return runScript(client, renewLease, [keys.lease(key)], args);
+      if (!acknowledgement)
+        return runScript(client, renewLease, [keys.lease(key)], args).pipe(refusedIfNotALease(false));
       return runScriptAcknowledged(client, renewLease, [keys.lease(key)], args, acknowledgement).pipe(
         map(({ reply: renewed, replicas }) => {
           if (renewed && replicas < acknowledgement.replicas)
             throw new ReplicaAcknowledgementError('renewal', replicas, acknowledgement);
           return renewed;
         }),
+        refusedIfNotALease(false),
       );
     },
     release,
@@ -90,7 +96,7 @@ export function singleInstanceLeases(
         updateLease,
         [keys.lease(key)],
         [owner, value, keys.published(keys.leaseChannel(key)), publishCommand],
-      ).pipe(map(Boolean)),
+      ).pipe(map(Boolean), refusedIfNotALease(false)),
     read: (key) => runScript(client, readLease, [keys.lease(key)], []),
   };
 }
