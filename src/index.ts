@@ -48,6 +48,7 @@ export { LockTimeoutError } from './errors/LockTimeoutError.js';
 export { LockBusyError } from './errors/LockBusyError.js';
 export { VersionConflictError } from './errors/VersionConflictError.js';
 export { BackendUnavailableError } from './errors/BackendUnavailableError.js';
+export { BackendClosedError } from './errors/BackendClosedError.js';
 export { NotHeldError } from './errors/NotHeldError.js';
 export { BackendReplyError } from './errors/BackendReplyError.js';
 

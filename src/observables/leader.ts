@@ -1,4 +1,5 @@
 import {
+  concat,
   defer,
   distinctUntilChanged,
   EMPTY,
@@ -75,9 +76,14 @@ export function leader(backend: SyncBackend, group: string): Observable<Leader |
   const key = leadershipLeaseKey(group);
   const read = (): Observable<LeaseHolder | undefined> => backend.readLease(key);
   return defer(() =>
-    merge(backend.leaseEvents(key), of(undefined)).pipe(
-      switchMap(() =>
-        read().pipe(expand((holder) => (holder ? timer(Math.max(1, holder.expiresIn)).pipe(switchMap(read)) : EMPTY))),
+    // Each event (and the start) reads again; the end of the events (a closed backend) ends it all.
+    concat(merge(backend.leaseEvents(key), of(undefined)).pipe(map(() => true)), of(false)).pipe(
+      switchMap((watching) =>
+        watching
+          ? read().pipe(
+              expand((holder) => (holder ? timer(Math.max(1, holder.expiresIn)).pipe(switchMap(read)) : EMPTY)),
+            )
+          : EMPTY,
       ),
       map((holder): Leader | undefined =>
         holder

@@ -1,4 +1,5 @@
 import { defer, Observable, Subscription, throwError } from 'rxjs';
+import { BackendClosedError } from '../errors/BackendClosedError.js';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import { TaskFailedError } from '../errors/TaskFailedError.js';
 import { UnknownTaskError } from '../errors/UnknownTaskError.js';
@@ -27,7 +28,8 @@ import { resolveSubmitOptions, type SubmitOptions } from './submitOptions.js';
  * attempt failed with a {@link NonRetryableError} (no `retrying` event; `attempts` is the number
  * of that attempt, `lastError.name` is `'NonRetryableError'`), with
  * `TaskCancelledError` when the task was cancelled, with `UnknownTaskError` when `knownTasks` is
- * given and lacks the name, and with the backend's error when the backend fails. Unsubscribing
+ * given and lacks the name, with the backend's error when the backend fails, and with
+ * `BackendClosedError` when the backend is closed before the task ended (the task goes on). Unsubscribing
  * before the end cancels the task (unless `cancelOnUnsubscribe` is `false`): removed when still
  * queued, aborted through its handler's `signal` when running. With an `idempotencyKey` that an
  * existing task has, nothing is enqueued and the stream follows that task (it emits `queued` with
@@ -186,6 +188,8 @@ function followSubmission<Result>(
         else reading.add(backend.readTask(id).subscribe({ next: catchUp, error: fail }));
       },
       error: fail,
+      // The backend stopped telling (it was closed) before the task ended.
+      complete: () => finished || fail(new BackendClosedError(backend.name, 'submit')),
     });
     return () => {
       following.unsubscribe();

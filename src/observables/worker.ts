@@ -1,5 +1,6 @@
 import {
   catchError,
+  concat,
   concatMap,
   defaultIfEmpty,
   defer,
@@ -271,8 +272,9 @@ function runAttempt(
         )
       : NEVER;
     // Pushed endings of this claim: cancelled, or its lease lapsed on the backend (which then
-    // queued or failed the task) before a renewal told us.
-    const endedElsewhere = backend.taskEvents(id).pipe(
+    // queued or failed the task) before a renewal told us. A backend that stops telling (closed)
+    // ends nothing: the run goes on to its other ends.
+    const endedElsewhere = concat(backend.taskEvents(id), NEVER).pipe(
       filter(
         (event) =>
           event.type === 'cancelled' ||

@@ -27,6 +27,7 @@ import {
 import { leaseArgumentChecks } from '../../internal/leaseArguments.js';
 import type { BackendLimits } from '../../internal/limits.js';
 import { withTaskArgumentChecks } from '../../internal/taskArguments.js';
+import { quitWithin, resolveCloseOptions, type CloseOptions } from './closeOptions.js';
 import { expirySweeper } from './expirySweeper.js';
 import { HASH_SLOTS } from './hashSlot.js';
 import { quorumLeases } from './quorumLeases.js';
@@ -60,8 +61,16 @@ const CATCH_UP_MAX_DELAY = 2_000;
 export interface RedisBackend extends SyncBackend, TaskBackend {
   /** What this backend accepts; see {@link RedisBackendOptions.limits}. */
   readonly limits: BackendLimits;
-  /** Ends watches (they error) and closes the pub/sub connection; the clients given stay open. */
-  close(): Promise<void>;
+  /**
+   * Shuts the backend down: closes its pub/sub connection, so that the watches still live end (the
+   * streams of `keyValue`, `changes` and `leader` complete; a `submit` still following its task
+   * errors with `BackendClosedError`, and the task goes on; waiting contenders and workers go on
+   * by polling), and with `quitClients` closes the clients it was given too. Settles whether Redis
+   * can be reached or not.
+   *
+   * @throws TypeError or RangeError, at call time, for bad options.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -315,7 +324,13 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
     now() {
       return request('now', () => serverMicroseconds().pipe(map((microseconds) => Math.floor(microseconds / 1000))));
     },
-    close: () => subscriber.close(),
+    close: (options) => {
+      const { quitClients, timeout } = resolveCloseOptions(options);
+      const clients = quitClients ? [client, ...(settings.quorum ?? [])] : [];
+      return subscriber.close().then(async () => {
+        await Promise.all(clients.map((each) => quitWithin(each, timeout)));
+      });
+    },
   };
   return Object.freeze(backend);
 }

@@ -12,6 +12,7 @@ export type ChannelSignal =
 type Listener = {
   readonly signal: (signal: ChannelSignal) => void;
   readonly fail: (error: unknown) => void;
+  readonly end: () => void;
 };
 
 /**
@@ -61,12 +62,13 @@ export class RedisSubscriber {
   channel(name: string): Observable<ChannelSignal> {
     return new Observable<ChannelSignal>((subscriber) => {
       if (this.closed) {
-        subscriber.error(new Error('The Redis backend is closed.'));
+        subscriber.complete(); // a closed backend tells nothing more
         return undefined;
       }
       const listener: Listener = {
         signal: (signal) => subscriber.next(signal),
         fail: (error) => subscriber.error(error),
+        end: () => subscriber.complete(),
       };
       let listeners = this.channels.get(name);
       if (!listeners) {
@@ -93,15 +95,15 @@ export class RedisSubscriber {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  /** Closes the pub/sub connection; watchers still attached get an error. */
+  /** Closes the pub/sub connection; the channels of watchers still attached complete (a normal shutdown). */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     this.retries.unsubscribe();
     this.client.off('end', this.onClientEnd);
-    const error = new Error('The Redis backend was closed while watching.');
-    for (const listeners of [...this.channels.values()]) for (const listener of [...listeners]) listener.fail(error);
+    const listeners = [...this.channels.values()].flatMap((set) => [...set]);
     this.channels.clear();
+    for (const listener of listeners) listener.end();
     // Dropped, not QUIT: a QUIT would wait behind commands that ioredis queued while Redis is
     // unreachable, and a subscriber connection has nothing left to flush.
     this.connection?.disconnect();
@@ -122,13 +124,13 @@ export class RedisSubscriber {
       );
       // Any closed connection may have cost subscriptions, even one that never was ready (a
       // handshake that failed after a SUBSCRIBE was acknowledged): the next ready subscribes all.
-      let closed = false;
+      let dropped = false;
       connection.on('close', () => {
-        closed = true;
+        dropped = true;
       });
       connection.on('ready', () => {
-        if (!closed) return;
-        closed = false;
+        if (!dropped) return;
+        dropped = false;
         this.resubscribe();
       });
     }

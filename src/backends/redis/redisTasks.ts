@@ -13,11 +13,8 @@ import {
   NEVER,
   Observable,
   of,
-  repeat,
-  share,
-  startWith,
   Subject,
-  switchMap,
+  Subscription,
   timer,
 } from 'rxjs';
 import { assertPolicy } from '../../internal/taskArguments.js';
@@ -225,6 +222,7 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
         const following = hub.follow(channel, submissionKey(ref)).subscribe({
           next: (signal) => (enqueued ? signals.next(signal) : early.push(signal)),
           error: (error: unknown) => subscriber.error(error),
+          complete: () => signals.complete(), // the backend closed: nothing more will be heard
         });
         following.add(
           enqueue(task, ref).subscribe({
@@ -240,6 +238,7 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
                 watchTaskEvents(concat(from(early.splice(0)), signals), reply.id, read).subscribe({
                   next: (event) => subscriber.next(event),
                   error: (error: unknown) => subscriber.error(error),
+                  complete: () => subscriber.complete(),
                 }),
               );
             },
@@ -355,27 +354,37 @@ const SILENCE_CHECK_FIRST = 2_000;
 const SILENCE_CHECK_MAX = 30_000;
 const GAP: TaskSignal = { kind: 'gap' };
 
-/** The signals, and a `gap` whenever none came for a while (2 s, then 4, 8, 16, then every 30 s of silence). */
+/**
+ * The signals, and a `gap` whenever none came for a while (2 s, then 4, 8, 16, then every 30 s of
+ * silence); ends with the signals.
+ */
 function gapsWhenSilent(signals: Observable<TaskSignal>): Observable<TaskSignal> {
-  const checks = defer(() => {
+  return new Observable<TaskSignal>((subscriber) => {
     let wait = SILENCE_CHECK_FIRST;
-    return defer(() => timer(wait)).pipe(
-      map(() => {
+    let check = Subscription.EMPTY;
+    const listen = (): void => {
+      check.unsubscribe();
+      check = timer(wait).subscribe(() => {
         wait = Math.min(wait * 2, SILENCE_CHECK_MAX);
-        return GAP;
-      }),
-      repeat(),
-    );
+        subscriber.next(GAP);
+        listen();
+      });
+    };
+    const following = signals.subscribe({
+      next: (signal) => {
+        wait = SILENCE_CHECK_FIRST;
+        listen();
+        subscriber.next(signal);
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+    if (!following.closed) listen();
+    return () => {
+      following.unsubscribe();
+      check.unsubscribe();
+    };
   });
-  return signals.pipe(share(), (shared) =>
-    merge(
-      shared,
-      shared.pipe(
-        startWith(undefined),
-        switchMap(() => checks),
-      ),
-    ),
-  );
 }
 
 /**

@@ -4,6 +4,7 @@ import type { StoreSignal } from './watchChanges.js';
 type Listener = {
   readonly next: (signal: StoreSignal) => void;
   readonly error: (error: unknown) => void;
+  readonly complete: () => void;
 };
 
 /**
@@ -23,7 +24,11 @@ export class StoreChangeRouter {
   /** The signals of changes to keys under `prefix`, and every gap. */
   follow(prefix: string): Observable<StoreSignal> {
     return new Observable<StoreSignal>((observer) => {
-      const listener: Listener = { next: (signal) => observer.next(signal), error: (error) => observer.error(error) };
+      const listener: Listener = {
+        next: (signal) => observer.next(signal),
+        error: (error) => observer.error(error),
+        complete: () => observer.complete(),
+      };
       const first = this.byPrefix.size === 0;
       let listeners = this.byPrefix.get(prefix);
       if (!listeners) {
@@ -31,7 +36,13 @@ export class StoreChangeRouter {
         this.lengths.set(prefix.length, (this.lengths.get(prefix.length) ?? 0) + 1);
       }
       listeners.add(listener);
-      if (first) this.subscription = this.signals.subscribe({ next: this.route, error: this.fail });
+      if (first) {
+        this.subscription = this.signals.subscribe({
+          next: this.route,
+          error: (error: unknown) => this.end((listener) => listener.error(error)),
+          complete: () => this.end((listener) => listener.complete()),
+        });
+      }
       return () => this.leave(prefix, listener);
     });
   }
@@ -48,13 +59,14 @@ export class StoreChangeRouter {
     }
   };
 
-  private readonly fail = (error: unknown): void => {
+  /** The signals ended (an error, or the backend closed): so does every watcher's stream. */
+  private end(notify: (listener: Listener) => void): void {
     const listeners = this.everyone();
     this.byPrefix.clear();
     this.lengths.clear();
     this.subscription = Subscription.EMPTY;
-    for (const listener of listeners) listener.error(error);
-  };
+    for (const listener of listeners) notify(listener);
+  }
 
   private leave(prefix: string, listener: Listener): void {
     const listeners = this.byPrefix.get(prefix);

@@ -11,6 +11,7 @@ interface Follower {
   key: string;
   readonly next: (signal: TaskSignal) => void;
   readonly error: (error: unknown) => void;
+  readonly complete: () => void;
 }
 
 interface NameChannel {
@@ -46,6 +47,7 @@ export class TaskEventHub {
         key,
         next: (signal) => observer.next(signal),
         error: (error) => observer.error(error),
+        complete: () => observer.complete(),
       };
       let entry = this.channels.get(channel);
       const opening = !entry;
@@ -92,6 +94,10 @@ export class TaskEventHub {
       error: (error: unknown) => {
         if (this.channels.get(channel) === entry) this.channels.delete(channel);
         for (const follower of everyone()) follower.error(error);
+      },
+      complete: () => {
+        if (this.channels.get(channel) === entry) this.channels.delete(channel);
+        for (const follower of everyone()) follower.complete();
       },
     });
   }

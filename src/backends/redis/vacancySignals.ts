@@ -4,6 +4,7 @@ import type { LeaseEvent } from '../../backend.js';
 interface Waiter {
   readonly wake: () => void;
   readonly fail: (error: unknown) => void;
+  readonly end: () => void;
 }
 
 interface Line {
@@ -26,7 +27,11 @@ export class VacancySignals {
   /** Signals for one waiter of `key`, from subscription on. */
   vacancies(key: string): Observable<void> {
     return new Observable<void>((subscriber) => {
-      const waiter: Waiter = { wake: () => subscriber.next(), fail: (error) => subscriber.error(error) };
+      const waiter: Waiter = {
+        wake: () => subscriber.next(),
+        fail: (error) => subscriber.error(error),
+        end: () => subscriber.complete(),
+      };
       let line = this.lines.get(key);
       if (!line) {
         const created: Line = { waiters: [] };
@@ -36,6 +41,10 @@ export class VacancySignals {
           error: (error: unknown) => {
             this.lines.delete(key);
             for (const failing of [...created.waiters]) failing.fail(error);
+          },
+          complete: () => {
+            this.lines.delete(key);
+            for (const ending of [...created.waiters]) ending.end();
           },
         });
         line = created;

@@ -120,7 +120,9 @@ export function watchChanges(
       });
       subscription.add(starting);
     }
-    subscription.add(merge(events, sources.sweeper.sweeping).subscribe(observer));
+    // The sweeper runs while this watch does; the watch ends when the signals end (backend closed).
+    subscription.add(sources.sweeper.sweeping.subscribe({ error: (error: unknown) => observer.error(error) }));
+    subscription.add(events.subscribe(observer));
     return subscription;
   });
 }
