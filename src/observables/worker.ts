@@ -106,9 +106,20 @@ interface Run {
  */
 export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: WorkerOptions): Observable<WorkerEvent> {
   assertTaskBackend(backend);
+  return workerWith(backend, handlers, resolveWorkerOptions(options, { caller: 'worker' }, limitsOf(backend)));
+}
+
+/**
+ * {@link worker} with its options already resolved (by `createTaskRunner`, whose options hold
+ * them), for a backend already checked; checks the handlers.
+ */
+export function workerWith(
+  backend: TaskBackend,
+  handlers: TaskHandlers,
+  settings: WorkerSettings,
+): Observable<WorkerEvent> {
   const limits = limitsOf(backend);
   assertHandlers(handlers, limits);
-  const settings = resolveWorkerOptions(options, limits);
   const names = Object.freeze(Object.keys(handlers));
   return new Observable<WorkerEvent>((subscriber) => {
     const workerName = settings.name ?? defaultHolderName();
