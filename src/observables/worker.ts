@@ -439,8 +439,8 @@ function fitError(error: TaskErrorInfo, limits: BackendLimits): TaskErrorInfo {
 }
 
 /**
- * Whether a handler's error asks not to be retried: a {@link NonRetryableError}, or any object
- * named like one (an error from another copy of rx-sync fails `instanceof`).
+ * Whether a handler's error asks not to be retried: a {@link NonRetryableError} (of any copy of
+ * rx-sync), or any object named like one (made by hand, or by a version without error brands).
  */
 function isNonRetryable(error: unknown): boolean {
   return (
