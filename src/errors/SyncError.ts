@@ -79,8 +79,7 @@ export abstract class SyncError extends Error {
  */
 function brandOf(constructor: object): symbol | undefined {
   if (constructor === SyncError) return Symbol.for('rx-sync.error');
+  if (!Object.hasOwn(constructor, 'code')) return undefined;
   const { code } = constructor as { readonly code?: unknown };
-  return Object.hasOwn(constructor, 'code') && typeof code === 'string'
-    ? Symbol.for(`rx-sync.error.${code}`)
-    : undefined;
+  return typeof code === 'string' ? Symbol.for(`rx-sync.error.${code}`) : undefined;
 }
