@@ -79,6 +79,77 @@ const run = (command, args, options = {}) => {
   return result;
 };
 
+// ---- Errors across the ESM and CJS copies (issue 12) ------------------------------------------------
+// A user can load both builds in one process (an ESM app with a CommonJS dependency that requires
+// rx-sync): an error made by one copy must pass `instanceof` with the other copy's classes, and of
+// no other class; a plain Error of neither.
+
+/** Error classes and constructor arguments for the probe: every SyncError subclass rx-sync exports. */
+const errorArguments = {
+  LockTimeoutError: ['jobs', 500],
+  LockBusyError: ['jobs', 'node-a', 300],
+  VersionConflictError: ['config', 2, 3],
+  BackendUnavailableError: ['redis', 'get'],
+  BackendClosedError: ['redis', 'submit'],
+  BackendReplyError: ['redis', 'get', 'WRONGTYPE'],
+  NotHeldError: ['jobs'],
+  TaskFailedError: ['resize:1', 'resize', 3, { name: 'Error', message: 'boom' }],
+  TaskCancelledError: ['resize:1', 'resize'],
+  TaskTimeoutError: ['resize:1', 'resize', 1000],
+  NonRetryableError: ['width must be positive'],
+  UnknownTaskError: ['resise', ['resize']],
+  ClockSourceError: ['ntp', 'stayed silent.'],
+};
+
+/** Runs the cross-copy probe in the consumer project `dir` and checks what it prints. */
+function checkErrorsAcrossCopies(dir) {
+  writeFileSync(
+    join(dir, 'errors-probe.mjs'),
+    [
+      "import { createRequire } from 'node:module';",
+      "import * as esm from 'rx-sync';",
+      "const cjs = createRequire(import.meta.url)('rx-sync');",
+      `const errorArguments = ${JSON.stringify(errorArguments)};`,
+      'const names = Object.keys(errorArguments);',
+      'const exported = Object.keys(esm).filter((name) => esm[name]?.prototype instanceof esm.SyncError).sort();',
+      'const classes = {};',
+      'for (const name of names) {',
+      '  const fromCjs = new cjs[name](...errorArguments[name]);',
+      '  const fromEsm = new esm[name](...errorArguments[name]);',
+      '  const others = names.filter((other) => other !== name);',
+      '  classes[name] = {',
+      '    distinct: cjs[name] !== esm[name],',
+      "    code: typeof fromCjs.code === 'string' && fromCjs.code === fromEsm.code && esm[name].code === fromEsm.code,",
+      '    cjsToEsm: fromCjs instanceof esm[name] && fromCjs instanceof esm.SyncError,',
+      '    esmToCjs: fromEsm instanceof cjs[name] && fromEsm instanceof cjs.SyncError,',
+      '    noOtherClass: others.every((other) => !(fromCjs instanceof esm[other]) && !(fromEsm instanceof cjs[other])),',
+      '  };',
+      '}',
+      'const plain = Object.assign(new Error("x"), { name: "LockTimeoutError", code: esm.LockTimeoutError.code });',
+      'const plainRefused = ![esm, cjs].some((copy) => plain instanceof copy.SyncError || plain instanceof copy.LockTimeoutError);',
+      'console.log(JSON.stringify({ exported, classes, plainRefused }));',
+      '',
+    ].join('\n'),
+  );
+  const probe = spawnSync(process.execPath, ['errors-probe.mjs'], { cwd: dir, encoding: 'utf8' });
+  if (probe.status !== 0) {
+    check(false, 'errors: node errors-probe.mjs runs', (probe.stderr || probe.error?.message || '').trim());
+    return;
+  }
+  const { exported, classes, plainRefused } = JSON.parse(probe.stdout.trim().split('\n').pop());
+  const expected = Object.keys(errorArguments).sort();
+  check(
+    JSON.stringify(exported) === JSON.stringify(expected),
+    'errors: the probe covers every exported error class',
+    `exported ${exported.join(', ')}`,
+  );
+  for (const [name, seen] of Object.entries(classes)) {
+    for (const [property, ok] of Object.entries(seen)) check(ok, `errors: ${name} ${property}`);
+  }
+  check(plainRefused, 'errors: a plain Error with the same name and code is no rx-sync error in either copy');
+}
+// ---- end of errors across copies ---------------------------------------------------------------------
+
 if (!existsSync(join(root, 'dist', 'esm')) || !existsSync(join(root, 'dist', 'cjs'))) {
   console.error('checkPackage: dist/esm or dist/cjs is missing; run `npm run build` first');
   process.exit(1);
@@ -206,6 +277,7 @@ try {
   );
   /** Where each module system must land. */
   const expectedDist = { esm: join(installed, 'dist', 'esm'), cjs: join(installed, 'dist', 'cjs') };
+  checkErrorsAcrossCopies(consumer); // issue 12: see its section above
 
   const specifiers = Object.keys(entries);
   // Each probe prints, per entry point, the file it resolved to and the names it exports with a defined value.

@@ -14,6 +14,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class BackendClosedError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_BACKEND_CLOSED';
+  readonly code = BackendClosedError.code;
   override readonly name = 'BackendClosedError';
   readonly transient = false;
 

@@ -14,6 +14,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class BackendReplyError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_BACKEND_REPLY';
+  readonly code = BackendReplyError.code;
   override readonly name = 'BackendReplyError';
   readonly transient = false;
 

@@ -12,6 +12,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class BackendUnavailableError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_BACKEND_UNAVAILABLE';
+  readonly code = BackendUnavailableError.code;
   override readonly name = 'BackendUnavailableError';
   readonly transient = true;
 

@@ -21,6 +21,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class ClockSourceError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_CLOCK_SOURCE';
+  readonly code = ClockSourceError.code;
   override readonly name = 'ClockSourceError';
   readonly transient = true;
 

@@ -16,6 +16,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class LockBusyError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_LOCK_BUSY';
+  readonly code = LockBusyError.code;
   override readonly name = 'LockBusyError';
   readonly transient = true;
 

@@ -16,6 +16,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class LockTimeoutError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_LOCK_TIMEOUT';
+  readonly code = LockTimeoutError.code;
   override readonly name = 'LockTimeoutError';
   readonly transient = true;
 

@@ -8,8 +8,9 @@ import { SyncError } from './SyncError.js';
  *
  * @remarks
  * A handler may throw it, reject with it, or error its Observable with it. The worker recognises
- * it with `instanceof` and, so that an error from another copy of rx-sync counts too, by its
- * `name`: any thrown object whose `name` is `'NonRetryableError'` fails the task at once. The
+ * it with `instanceof`, which holds for one made by another copy of rx-sync too (see
+ * {@link SyncError}), and by its `name`: any thrown object whose `name` is `'NonRetryableError'`
+ * (one made by hand, or by a version of rx-sync without error brands) fails the task at once. The
  * message is stored as written (a `cause` is not appended, and not stored). A `TaskTimeoutError`
  * stays retryable.
  *
@@ -34,6 +35,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class NonRetryableError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_NON_RETRYABLE';
+  readonly code = NonRetryableError.code;
   override readonly name = 'NonRetryableError';
   readonly transient = false;
 

@@ -15,6 +15,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class NotHeldError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_NOT_HELD';
+  readonly code = NotHeldError.code;
   override readonly name = 'NotHeldError';
   readonly transient = false;
 

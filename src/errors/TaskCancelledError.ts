@@ -17,6 +17,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class TaskCancelledError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_TASK_CANCELLED';
+  readonly code = TaskCancelledError.code;
   override readonly name = 'TaskCancelledError';
   readonly transient = false;
 

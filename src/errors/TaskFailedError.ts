@@ -19,6 +19,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class TaskFailedError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_TASK_FAILED';
+  readonly code = TaskFailedError.code;
   override readonly name = 'TaskFailedError';
   readonly transient = false;
 

@@ -14,6 +14,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class TaskTimeoutError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_TASK_TIMEOUT';
+  readonly code = TaskTimeoutError.code;
   override readonly name = 'TaskTimeoutError';
   readonly transient = true;
 

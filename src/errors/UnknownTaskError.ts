@@ -15,6 +15,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class UnknownTaskError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_UNKNOWN_TASK';
+  readonly code = UnknownTaskError.code;
   override readonly name = 'UnknownTaskError';
   readonly transient = false;
 

@@ -20,6 +20,9 @@ import { SyncError } from './SyncError.js';
  * ```
  */
 export class VersionConflictError extends SyncError {
+  /** This class's {@link SyncError.code}, stable across versions. */
+  static readonly code = 'RX_SYNC_VERSION_CONFLICT';
+  readonly code = VersionConflictError.code;
   override readonly name = 'VersionConflictError';
   readonly transient = false;
 

@@ -49,7 +49,7 @@ export interface Clock {
  */
 export function createClock(source: ClockSource, options?: ClockOptions): Clock {
   assertClockSource(source);
-  const settings = resolveClockOptions(options);
+  const settings = resolveClockOptions(options, { caller: 'createClock' });
   const engine = new ClockEngine(source, settings);
   let inFlight: Promise<ClockReading> | undefined;
   let retryAt = -Infinity;

@@ -3,9 +3,10 @@ import type { SyncBackend } from '../backend.js';
 import { NotHeldError } from '../errors/NotHeldError.js';
 import { assertBackend } from '../internal/assertBackend.js';
 import { assertNameWithin, limitsOf } from '../internal/limits.js';
-import { assertOptionsObject } from '../internal/validate.js';
-import { leadership } from '../observables/leadership.js';
+import { optionNames } from '../internal/validate.js';
+import { campaign } from '../observables/leadership.js';
 import { resolveLeadershipOptions, type LeadershipOptions } from '../observables/leadershipOptions.js';
+import { LEASE_OPTION_NAMES } from '../observables/leaseOptions.js';
 import type { Term } from '../observables/Term.js';
 
 /** Options of {@link createLeader}: the group, and the campaign options of {@link leadership} but the candidate. */
@@ -13,6 +14,9 @@ export interface LeaderOptions extends Omit<LeadershipOptions, 'candidate'> {
   /** The group to lead. */
   readonly group: string;
 }
+
+/** The names of {@link LeaderOptions}: any other key (`candidate` too: `elect(id)` gives it) is refused. */
+const LEADER_OPTION_NAMES = optionNames<LeaderOptions>({ ...LEASE_OPTION_NAMES, value: true, group: true });
 
 /** Leadership won through the Promise facade. */
 export interface Elected {
@@ -58,23 +62,22 @@ export interface Elector {
  */
 export function createLeader(backend: SyncBackend, options: LeaderOptions): Elector {
   assertBackend(backend);
-  assertOptionsObject(options, 'options');
-  const { group, ...campaignOptions } = options ?? ({} as LeaderOptions);
   const limits = limitsOf(backend);
+  const settings = resolveLeadershipOptions(options, { caller: 'createLeader', names: LEADER_OPTION_NAMES }, limits);
+  const group = options?.group;
   assertNameWithin(limits, group, 'group');
-  resolveLeadershipOptions(campaignOptions, limits);
   return Object.freeze({
     elect(id: string): Promise<Elected> {
       assertNameWithin(limits, id, 'id');
-      return campaign(id);
+      return electAs(group, id);
     },
   });
 
-  async function campaign(id: string): Promise<Elected> {
+  async function electAs(group: string, id: string): Promise<Elected> {
     let markRevoked: () => void = () => undefined;
     const revoked = new Promise<void>((resolve) => (markRevoked = resolve));
     const subscription = new Subscription(() => markRevoked());
-    const campaigning = leadership(backend, group, { ...campaignOptions, candidate: id });
+    const campaigning = campaign(backend, group, { ...settings, candidate: id });
     const term = await new Promise<Term>((resolve, reject) => {
       subscription.add(
         campaigning.subscribe({

@@ -4,7 +4,7 @@ import { NotHeldError } from '../errors/NotHeldError.js';
 import { assertBackend } from '../internal/assertBackend.js';
 import { assertNameWithin, limitsOf } from '../internal/limits.js';
 import type { Lease } from '../observables/Lease.js';
-import { lock } from '../observables/lock.js';
+import { acquireLock } from '../observables/lock.js';
 import { resolveLockOptions, type LockOptions } from '../observables/lockOptions.js';
 
 /** A lock held through the Promise facade: the {@link Lease}, and a Promise that settles when it is lost. */
@@ -50,7 +50,7 @@ export interface Locker {
 export function createLock(backend: SyncBackend, options?: LockOptions): Locker {
   assertBackend(backend);
   const limits = limitsOf(backend);
-  resolveLockOptions(options, limits);
+  const settings = resolveLockOptions(options, { caller: 'createLock' }, limits);
   const held = new Map<string, Subscription>();
   return Object.freeze({
     acquire(id: string): Promise<HeldLock> {
@@ -63,7 +63,7 @@ export function createLock(backend: SyncBackend, options?: LockOptions): Locker 
           markLost();
         });
         subscription.add(
-          lock(backend, id, options).subscribe({
+          acquireLock(backend, id, settings).subscribe({
             next: (lease) => {
               held.set(id, subscription);
               resolve({ ...lease, lost });

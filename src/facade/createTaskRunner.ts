@@ -2,14 +2,14 @@ import type { Subscription } from 'rxjs';
 import { lastValueFrom } from 'rxjs';
 import { assertTaskBackend } from '../internal/taskArguments.js';
 import { assertNameWithin, limitsOf } from '../internal/limits.js';
-import { assertOptionsObject } from '../internal/validate.js';
+import { optionNames } from '../internal/validate.js';
 import { cancelTask } from '../observables/cancelTask.js';
-import { submit } from '../observables/submit.js';
-import { resolveSubmitOptions, type SubmitOptions } from '../observables/submitOptions.js';
+import { submitWith } from '../observables/submit.js';
+import { resolveSubmitOptions, SUBMIT_OPTION_NAMES, type SubmitOptions } from '../observables/submitOptions.js';
 import { task } from '../observables/task.js';
 import type { TaskHandlers, TaskInfo } from '../observables/TaskEvent.js';
-import { worker } from '../observables/worker.js';
-import { resolveWorkerOptions, type WorkerOptions } from '../observables/workerOptions.js';
+import { workerWith } from '../observables/worker.js';
+import { resolveWorkerOptions, WORKER_OPTION_NAMES, type WorkerOptions } from '../observables/workerOptions.js';
 import type { TaskBackend } from '../taskBackend.js';
 
 /** go-sync's `Command`: a task name and its input, with per-run options. */
@@ -29,6 +29,12 @@ export interface TaskRunnerOptions extends WorkerOptions {
    */
   readonly handlers?: TaskHandlers;
 }
+
+/** The names of {@link Command}: any other key is refused. */
+const COMMAND_OPTION_NAMES = optionNames<Command>({ ...SUBMIT_OPTION_NAMES, name: true, input: true });
+
+/** The names of {@link TaskRunnerOptions}: any other key is refused. */
+const TASK_RUNNER_OPTION_NAMES = optionNames<TaskRunnerOptions>({ ...WORKER_OPTION_NAMES, handlers: true });
 
 /** go-sync's `Task` for code that is not reactive. */
 export interface TaskRunner {
@@ -70,23 +76,33 @@ export interface TaskRunner {
  */
 export function createTaskRunner(backend: TaskBackend, options?: TaskRunnerOptions): TaskRunner {
   assertTaskBackend(backend);
-  assertOptionsObject(options, 'options');
   const limits = limitsOf(backend);
-  const { handlers, ...workerOptions } = options ?? {};
-  resolveWorkerOptions(workerOptions, limits);
-  const pool = handlers && worker(backend, handlers, workerOptions); // validates the handlers
+  const workerSettings = resolveWorkerOptions(
+    options,
+    { caller: 'createTaskRunner', names: TASK_RUNNER_OPTION_NAMES },
+    limits,
+  );
+  const handlers = options?.handlers;
+  const pool = handlers && workerWith(backend, handlers, workerSettings); // checks the handlers
   const knownTasks = handlers && Object.keys(handlers);
   let running: Subscription | undefined;
   let closed = false;
   return Object.freeze({
     run<Result = unknown>(command: Command): Promise<Result> {
-      if (typeof command !== 'object' || command === null) throw new TypeError('Expected `command` to be an object.');
-      const { name, input, ...submitOptions } = command;
+      const settings = resolveSubmitOptions(
+        command,
+        { caller: 'run', path: 'command', names: COMMAND_OPTION_NAMES },
+        limits,
+      );
+      if (command === undefined) throw new TypeError('Expected `command` to be an object.');
+      const { name, input } = command;
       assertNameWithin(limits, name, 'command.name');
-      resolveSubmitOptions(submitOptions, limits);
       if (closed) return Promise.reject(new Error('The task runner is closed.'));
       // Built (and so checked: the input too) before the pool starts, which a bad command must not start.
-      const events = submit<Result>(backend, name, input, { ...(knownTasks && { knownTasks }), ...submitOptions });
+      const events = submitWith<Result>(backend, name, input, {
+        ...settings,
+        knownTasks: settings.knownTasks ?? knownTasks,
+      });
       if (pool && !running) running = pool.subscribe();
       return lastValueFrom(events).then((event) => {
         if (event.type !== 'succeeded') throw new Error(`Task "${name}" ended without a result.`);

@@ -6,6 +6,10 @@ import {
   assertValueWithin,
   type BackendLimits,
 } from './limits.js';
+import { assertKnownOptions, optionNames } from './validate.js';
+
+/** The names of {@link LeaseClaim}: `tryAcquire` refuses any other key. */
+const LEASE_CLAIM_NAMES = optionNames<LeaseClaim>({ owner: true, holder: true, value: true, leaseDuration: true });
 
 /**
  * Call-time checks of the lease methods of `SyncBackend`, shared by every backend, within the
@@ -21,6 +25,7 @@ export function leaseArgumentChecks(limits: BackendLimits) {
       if (typeof claim !== 'object' || claim === null) {
         throw new TypeError('Expected `claim` to be an object ({ owner, holder, leaseDuration, value? }).');
       }
+      assertKnownOptions(claim, { names: LEASE_CLAIM_NAMES, caller: 'tryAcquire', path: 'claim' });
       assertNameWithin(limits, claim.owner, 'claim.owner');
       assertNameWithin(limits, claim.holder, 'claim.holder');
       assertLeaseDurationWithin(limits, claim.leaseDuration, 'claim.leaseDuration');

@@ -9,6 +9,7 @@ import {
   MAX_DURATION,
   MAX_NAME_LENGTH_LIMIT,
   NAME_ROOM,
+  optionNames,
   show,
 } from './validate.js';
 
@@ -104,6 +105,14 @@ export const DEFAULT_BACKEND_LIMITS: BackendLimits = Object.freeze({
   maxLeaseDuration: MAX_DURATION,
 });
 
+/** The names of {@link BackendLimitsOptions}: any other key is refused. */
+const LIMITS_OPTION_NAMES = optionNames<BackendLimitsOptions>({
+  maxNameLength: true,
+  maxValueSize: true,
+  minLeaseDuration: true,
+  maxLeaseDuration: true,
+});
+
 /** Bounds of `limits.maxNameLength`: the low one leaves room for default holder names (host-pid-random). */
 const NAME_LENGTH_BOUNDS = [128, MAX_NAME_LENGTH_LIMIT] as const;
 /** Bounds of `limits.maxValueSize`: the low one leaves room for task error messages; the high one is Redis's. */
@@ -111,10 +120,10 @@ const VALUE_SIZE_BOUNDS = [1_024, 512 * 1024 * 1024] as const;
 
 /**
  * Applies defaults to the `limits` option of a backend and checks them; throws `TypeError` or
- * `RangeError` naming the limit.
+ * `RangeError` naming the limit, and `caller` (the backend's factory) for an unknown key.
  */
-export function resolveBackendLimits(options: BackendLimitsOptions | undefined): BackendLimits {
-  assertOptionsObject(options, 'limits');
+export function resolveBackendLimits(options: BackendLimitsOptions | undefined, caller: string): BackendLimits {
+  assertOptionsObject(options, { names: LIMITS_OPTION_NAMES, caller, path: 'limits' });
   const {
     maxNameLength = DEFAULT_BACKEND_LIMITS.maxNameLength,
     maxValueSize = DEFAULT_BACKEND_LIMITS.maxValueSize,

@@ -6,7 +6,13 @@ import {
   DEFAULT_BACKEND_LIMITS,
   type BackendLimits,
 } from './limits.js';
-import { assertOptionsObject, assertPositiveDuration, assertVersion } from './validate.js';
+import { assertOptionsObject, assertPositiveDuration, assertVersion, optionNames } from './validate.js';
+
+/** The names of {@link PutOptions}: any other key is refused. */
+const PUT_OPTION_NAMES = optionNames<PutOptions>({ ifVersion: true, timeToLive: true });
+
+/** The names of {@link DeleteOptions}: any other key is refused. */
+const DELETE_OPTION_NAMES = optionNames<DeleteOptions>({ ifVersion: true });
 
 /** Call-time checks of `put`, shared by every backend; throws `TypeError`/`RangeError`. */
 export function assertPutArguments(
@@ -17,7 +23,7 @@ export function assertPutArguments(
 ): void {
   assertNameWithin(limits, key, 'key');
   assertValueWithin(limits, value, 'value');
-  assertOptionsObject(options, 'options');
+  assertOptionsObject(options, { names: PUT_OPTION_NAMES, caller: 'put' });
   if (options?.ifVersion !== undefined) assertVersion(options.ifVersion, 'ifVersion');
   if (options?.timeToLive !== undefined) assertPositiveDuration(options.timeToLive, 'timeToLive');
 }
@@ -29,7 +35,7 @@ export function assertDeleteArguments(
   limits: BackendLimits = DEFAULT_BACKEND_LIMITS,
 ): void {
   assertNameWithin(limits, key, 'key');
-  assertOptionsObject(options, 'options');
+  assertOptionsObject(options, { names: DELETE_OPTION_NAMES, caller: 'delete' });
   if (options?.ifVersion !== undefined) assertVersion(options.ifVersion, 'ifVersion');
 }
 

@@ -10,13 +10,33 @@ import {
 import {
   assertDuration,
   assertFraction,
+  assertKnownOptions,
   assertPositiveDuration,
   assertString,
   assertTimeout,
   MAX_DURATION,
   MAX_NAME_LENGTH_LIMIT,
+  optionNames,
   show,
 } from './validate.js';
+
+/** The names of {@link TaskRequest}: `enqueue` refuses any other key. */
+const TASK_REQUEST_NAMES = optionNames<TaskRequest>({
+  name: true,
+  input: true,
+  policy: true,
+  idempotencyKey: true,
+  retention: true,
+});
+
+/** The names of {@link TaskPolicy}: `enqueue` refuses any other key. */
+const TASK_POLICY_NAMES = optionNames<TaskPolicy>({
+  attempts: true,
+  retryDelay: true,
+  maxRetryDelay: true,
+  retryJitter: true,
+  timeout: true,
+});
 
 const TASK_METHODS = [
   'enqueue',
@@ -83,9 +103,11 @@ export function taskArgumentChecks(limits: BackendLimits) {
   return Object.freeze({
     request(request: TaskRequest): void {
       assertObject(request, 'request');
+      assertKnownOptions(request, { names: TASK_REQUEST_NAMES, caller: 'enqueue' });
       assertNameWithin(limits, request.name, 'name');
       assertValueWithin(limits, request.input, 'input');
       assertPolicy(request.policy);
+      assertKnownOptions(request.policy, { names: TASK_POLICY_NAMES, caller: 'enqueue', path: 'policy' });
       assertPositiveDuration(request.retention, 'retention');
       if (request.idempotencyKey !== undefined) assertNameWithin(limits, request.idempotencyKey, 'idempotencyKey');
     },

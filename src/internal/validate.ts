@@ -1,3 +1,5 @@
+import { nearestName } from './spelling.js';
+
 /** The largest `limits.maxNameLength` a backend accepts, in UTF-16 code units. */
 export const MAX_NAME_LENGTH_LIMIT = 65_536;
 
@@ -110,10 +112,64 @@ export function assertVersion(value: unknown, what: string): asserts value is nu
   }
 }
 
-/** Throws `TypeError` unless `value` is an object (or undefined, which stands for `{}`). */
-export function assertOptionsObject(value: unknown, what: string): void {
-  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    throw new TypeError(`Expected \`${what}\` to be an options object, got ${show(value)}.`);
+/**
+ * Every option name of the options interface `T`, each `true`. Written as an object literal with
+ * {@link optionNames}, it makes the compiler refuse a list that misses an option of `T` or names
+ * one that `T` lacks, so the names that {@link assertOptionsObject} accepts follow the interface.
+ */
+export type OptionNames<T = Record<string, unknown>> = { readonly [K in keyof T]-?: true };
+
+/** Freezes the option names of `T` (see {@link OptionNames}). */
+export function optionNames<T>(names: OptionNames<T>): OptionNames<T> {
+  return Object.freeze(names);
+}
+
+/** Where an options object is given, as {@link assertOptionsObject} names it in its messages. */
+export interface OptionsSite {
+  /** The public function (or method) that takes it: `lock`, `createRedisBackend`, `put`, `run`. */
+  readonly caller: string;
+  /**
+   * The argument or option that holds it when it is not the `options` argument itself:
+   * `limits`, `leadership`, `command`. Its unknown keys are then shown as `limits.key`.
+   */
+  readonly path?: string;
+  /**
+   * The names it may hold, where the caller takes more than the resolver's own interface: a facade
+   * that adds `group` or `handlers`, or takes fewer (`createLeader` has no `candidate`).
+   */
+  readonly names?: OptionNames;
+}
+
+/**
+ * Throws `TypeError` unless `value` is an object (or undefined, which stands for `{}`) whose keys
+ * are all in `site.names` (see {@link assertKnownOptions}). The object is named `site.path`, or
+ * `options`.
+ */
+export function assertOptionsObject(value: unknown, site: OptionsSite & { readonly names: OptionNames }): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`Expected \`${site.path ?? 'options'}\` to be an options object, got ${show(value)}.`);
+  }
+  assertKnownOptions(value, site);
+}
+
+/**
+ * Throws `TypeError` when `value` has an own enumerable string key that is not in `site.names`,
+ * naming the first such key, the nearest known name when one is close enough to be a misspelling
+ * of it ({@link nearestName}), and every known name. A key counts whatever its value, `undefined`
+ * included: a misspelt key is a mistake even when its value would be the default. Symbol keys are
+ * ignored: no option has one, and they cannot be misspellings of one.
+ */
+export function assertKnownOptions(value: object, site: OptionsSite & { readonly names: OptionNames }): void {
+  const { names, caller, path } = site;
+  for (const key of Object.keys(value)) {
+    if (Object.hasOwn(names, key)) continue;
+    const known = Object.keys(names);
+    const dotted = (name: string): string => `\`${path === undefined ? '' : `${path}.`}${name}\``;
+    const nearest = nearestName(key, known);
+    throw new TypeError(
+      `Unknown option ${dotted(key)} of \`${caller}\`${nearest === undefined ? '.' : `; did you mean ${dotted(nearest)}?`} Known options${path === undefined ? '' : ` of \`${path}\``}: ${known.map((name) => `\`${name}\``).join(', ')}.`,
+    );
   }
 }
 

@@ -72,7 +72,7 @@ import { resolveClockOptions, type ClockOptions } from './clockOptions.js';
  */
 export function clock(source: ClockSource, options?: ClockOptions): Observable<ClockReading> {
   assertClockSource(source);
-  const settings = resolveClockOptions(options);
+  const settings = resolveClockOptions(options, { caller: 'clock' });
   const engine = new ClockEngine(source, settings);
   const { refreshInterval, retryDelay, maxSampleAge, tickInterval } = settings;
   return defer(() => {

@@ -1,4 +1,11 @@
-import { assertFraction, assertOptionsObject, assertPositiveDuration, MAX_DURATION } from '../internal/validate.js';
+import {
+  assertFraction,
+  assertOptionsObject,
+  assertPositiveDuration,
+  MAX_DURATION,
+  optionNames,
+  type OptionsSite,
+} from '../internal/validate.js';
 
 /**
  * Options of {@link clock} and {@link createClock}. Every duration is in milliseconds.
@@ -38,6 +45,17 @@ export interface ClockOptions {
   readonly tickInterval?: number;
 }
 
+/** The names of {@link ClockOptions}: any other key is refused. */
+const CLOCK_OPTION_NAMES = optionNames<ClockOptions>({
+  refreshInterval: true,
+  sampleTimeout: true,
+  retryDelay: true,
+  maxSampleAge: true,
+  driftRate: true,
+  slewRate: true,
+  tickInterval: true,
+});
+
 /** Clock options with every default applied and every rule checked. */
 export interface ClockSettings {
   readonly refreshInterval: number;
@@ -59,10 +77,10 @@ export const DEFAULT_CLOCK_OPTIONS = Object.freeze({
 
 /**
  * Applies defaults to {@link ClockOptions} and checks every value and cross-field rule; throws
- * `TypeError` or `RangeError` naming the option.
+ * `TypeError` or `RangeError` naming the option, and `site.caller` for an unknown key.
  */
-export function resolveClockOptions(options: ClockOptions | undefined): ClockSettings {
-  assertOptionsObject(options, 'options');
+export function resolveClockOptions(options: ClockOptions | undefined, site: OptionsSite): ClockSettings {
+  assertOptionsObject(options, { names: CLOCK_OPTION_NAMES, ...site });
   const {
     refreshInterval = DEFAULT_CLOCK_OPTIONS.refreshInterval,
     sampleTimeout = DEFAULT_CLOCK_OPTIONS.sampleTimeout,

@@ -5,7 +5,7 @@ import { leaseTenure } from '../internal/leaseEngine.js';
 import { leadershipLeaseKey } from '../internal/leaseKeys.js';
 import { defaultHolderName } from '../internal/ownerId.js';
 import { assertNameWithin, assertValueWithin, limitsOf } from '../internal/limits.js';
-import { resolveLeadershipOptions, type LeadershipOptions } from './leadershipOptions.js';
+import { resolveLeadershipOptions, type LeadershipOptions, type LeadershipSettings } from './leadershipOptions.js';
 import type { Term } from './Term.js';
 
 /**
@@ -47,7 +47,15 @@ export function leadership(backend: SyncBackend, group: string, options?: Leader
   assertBackend(backend);
   const limits = limitsOf(backend);
   assertNameWithin(limits, group, 'group');
-  const settings = resolveLeadershipOptions(options, limits);
+  return campaign(backend, group, resolveLeadershipOptions(options, { caller: 'leadership' }, limits));
+}
+
+/**
+ * The Observable of {@link leadership}, for a backend and group already checked and options
+ * already resolved (by `createLeader` and `schedule`, whose options hold these).
+ */
+export function campaign(backend: SyncBackend, group: string, settings: LeadershipSettings): Observable<Term> {
+  const limits = limitsOf(backend);
   const key = leadershipLeaseKey(group);
   return defer(() => {
     const candidate = settings.candidate ?? defaultHolderName();

@@ -1,5 +1,12 @@
 import { assertNameWithin, assertValueWithin, DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../internal/limits.js';
-import { DEFAULT_LEASE_OPTIONS, resolveLeaseOptions, type LeaseOptions, type LeaseSettings } from './leaseOptions.js';
+import { assertOptionsObject, optionNames, type OptionsSite } from '../internal/validate.js';
+import {
+  DEFAULT_LEASE_OPTIONS,
+  LEASE_OPTION_NAMES,
+  resolveLeaseOptions,
+  type LeaseOptions,
+  type LeaseSettings,
+} from './leaseOptions.js';
 
 /**
  * Options of {@link leadership}. Every duration is in milliseconds.
@@ -14,6 +21,13 @@ export interface LeadershipOptions extends LeaseOptions {
 /** Defaults of {@link LeadershipOptions}: a campaign waits for ever unless `acquireTimeout` is set. */
 export const DEFAULT_LEADERSHIP_OPTIONS = Object.freeze({ ...DEFAULT_LEASE_OPTIONS, acquireTimeout: Infinity });
 
+/** The names of {@link LeadershipOptions}: any other key is refused. */
+export const LEADERSHIP_OPTION_NAMES = optionNames<LeadershipOptions>({
+  ...LEASE_OPTION_NAMES,
+  candidate: true,
+  value: true,
+});
+
 /** Leadership options with defaults applied and rules checked. */
 export interface LeadershipSettings extends LeaseSettings {
   readonly candidate: string | undefined;
@@ -22,13 +36,15 @@ export interface LeadershipSettings extends LeaseSettings {
 
 /**
  * Applies defaults to {@link LeadershipOptions} and validates them, within the backend's `limits`
- * when given; throws `TypeError`/`RangeError`.
+ * when given; throws `TypeError`/`RangeError`, naming `site.caller` for an unknown key.
  */
 export function resolveLeadershipOptions(
   options: LeadershipOptions | undefined,
+  site: OptionsSite,
   limits?: BackendLimits,
 ): LeadershipSettings {
-  const lease = resolveLeaseOptions(options, DEFAULT_LEADERSHIP_OPTIONS.acquireTimeout, 'options', limits);
+  assertOptionsObject(options, { names: LEADERSHIP_OPTION_NAMES, ...site });
+  const lease = resolveLeaseOptions(options, DEFAULT_LEADERSHIP_OPTIONS.acquireTimeout, limits);
   const candidate = options?.candidate;
   if (candidate !== undefined) assertNameWithin(limits ?? DEFAULT_BACKEND_LIMITS, candidate, 'candidate');
   const value = options?.value;

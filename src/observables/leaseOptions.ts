@@ -2,9 +2,9 @@ import { assertLeaseDurationWithin, clampLeaseDuration, type BackendLimits } fro
 import {
   assertDuration,
   assertFraction,
-  assertOptionsObject,
   assertPositiveDuration,
   assertTimeout,
+  optionNames,
 } from '../internal/validate.js';
 
 /**
@@ -38,6 +38,17 @@ export interface LeaseOptions {
   readonly retryJitter?: number;
 }
 
+/** The names of {@link LeaseOptions}, which lock and leadership options extend. */
+export const LEASE_OPTION_NAMES = optionNames<LeaseOptions>({
+  leaseDuration: true,
+  renewInterval: true,
+  driftMargin: true,
+  acquireTimeout: true,
+  retryDelay: true,
+  maxRetryDelay: true,
+  retryJitter: true,
+});
+
 /** Lease timing with every default applied and every rule checked. */
 export interface LeaseSettings {
   readonly leaseDuration: number;
@@ -60,15 +71,14 @@ export const DEFAULT_LEASE_OPTIONS = Object.freeze({
 /**
  * Applies defaults and checks every value and cross-field rule; throws `TypeError` or
  * `RangeError` naming the option. With a backend's `limits`, `leaseDuration` must be within its
- * lease bounds (the default is moved into them).
+ * lease bounds (the default is moved into them). The options object itself (its type, its keys)
+ * is checked by the caller, whose options extend these.
  */
 export function resolveLeaseOptions(
   options: LeaseOptions | undefined,
   defaultAcquireTimeout: number,
-  what: string,
   limits?: BackendLimits,
 ): LeaseSettings {
-  assertOptionsObject(options, what);
   const {
     leaseDuration = limits
       ? clampLeaseDuration(limits, DEFAULT_LEASE_OPTIONS.leaseDuration)

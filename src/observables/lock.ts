@@ -7,7 +7,7 @@ import { defaultHolderName } from '../internal/ownerId.js';
 import { assertBackend } from '../internal/assertBackend.js';
 import { assertNameWithin, limitsOf } from '../internal/limits.js';
 import type { Lease } from './Lease.js';
-import { resolveLockOptions, type LockOptions } from './lockOptions.js';
+import { resolveLockOptions, type LockOptions, type LockSettings } from './lockOptions.js';
 
 /**
  * Ownership of a distributed lock, as an Observable: subscribing acquires, the stream emits one
@@ -49,10 +49,24 @@ import { resolveLockOptions, type LockOptions } from './lockOptions.js';
  * @see {@link withLock} to run a source only while holding the lock.
  */
 export function lock(backend: SyncBackend, key: string, options?: LockOptions): Observable<Lease> {
+  return lockAs('lock', backend, key, options);
+}
+
+/** {@link lock}, naming `caller` (`withLock`) as the function that got an unknown option. */
+export function lockAs(
+  caller: string,
+  backend: SyncBackend,
+  key: string,
+  options: LockOptions | undefined,
+): Observable<Lease> {
   assertBackend(backend);
   const limits = limitsOf(backend);
   assertNameWithin(limits, key, 'key');
-  const settings = resolveLockOptions(options, limits);
+  return acquireLock(backend, key, resolveLockOptions(options, { caller }, limits));
+}
+
+/** The Observable of {@link lock}, for a backend and key already checked and options already resolved. */
+export function acquireLock(backend: SyncBackend, key: string, settings: LockSettings): Observable<Lease> {
   return defer(() => {
     const holder = settings.holder ?? defaultHolderName();
     return leaseTenure(backend, {

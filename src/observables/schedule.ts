@@ -4,11 +4,17 @@ import { assertBackend } from '../internal/assertBackend.js';
 import { schedulerNow } from '../internal/clock.js';
 import { assertNameWithin, limitsOf, toJsonWithin } from '../internal/limits.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
-import { assertOptionsObject, assertPositiveDuration, assertVersion, MAX_DURATION } from '../internal/validate.js';
+import {
+  assertOptionsObject,
+  assertPositiveDuration,
+  assertVersion,
+  MAX_DURATION,
+  optionNames,
+} from '../internal/validate.js';
 import { whileHeld } from '../operators/whileHeld.js';
 import type { TaskBackend } from '../taskBackend.js';
-import { leadership } from './leadership.js';
-import type { LeadershipOptions } from './leadershipOptions.js';
+import { campaign } from './leadership.js';
+import { resolveLeadershipOptions, type LeadershipOptions } from './leadershipOptions.js';
 import { DEFAULT_SUBMIT_OPTIONS, resolveSubmitOptions, type SubmitOptions } from './submitOptions.js';
 
 /** Options of {@link schedule}. Every duration is in milliseconds. */
@@ -34,6 +40,25 @@ export interface ScheduleOptions {
    */
   readonly task?: Omit<SubmitOptions, 'idempotencyKey' | 'knownTasks' | 'cancelOnUnsubscribe'>;
 }
+
+/** The names of {@link ScheduleOptions}: any other key is refused. */
+const SCHEDULE_OPTION_NAMES = optionNames<ScheduleOptions>({
+  interval: true,
+  input: true,
+  catchUp: true,
+  leadership: true,
+  task: true,
+});
+
+/** The names of {@link ScheduleOptions.task}: the submit options that a schedule does not set itself. */
+const SCHEDULE_TASK_OPTION_NAMES = optionNames<NonNullable<ScheduleOptions['task']>>({
+  attempts: true,
+  retryDelay: true,
+  maxRetryDelay: true,
+  retryJitter: true,
+  timeout: true,
+  retention: true,
+});
 
 /** One tick that the leader submitted, as emitted by {@link schedule}. */
 export interface ScheduledTick {
@@ -105,32 +130,32 @@ export function schedule(
       `Expected \`group\` and \`name\` to be at most ${limits.maxNameLength - MAX_TICK_LENGTH - 'schedule:::'.length} characters together, got ${group.length + name.length}: each tick's idempotency key ("schedule:GROUP:NAME:TICK") must fit the backend's \`limits.maxNameLength\`.`,
     );
   }
-  assertOptionsObject(options, 'options');
+  assertOptionsObject(options, { names: SCHEDULE_OPTION_NAMES, caller: 'schedule' });
   if (options === undefined) throw new TypeError('Expected `options` with an `interval`.');
-  assertOptionsObject(options.task, 'task');
-  assertOptionsObject(options.leadership, 'leadership');
   const { interval, catchUp = 0 } = options;
   assertPositiveDuration(interval, 'interval');
   assertVersion(catchUp, 'catchUp');
   const input = toJsonWithin(limits, options.input === undefined ? null : options.input, 'input');
-  const retention =
-    options.task?.retention === undefined
-      ? Math.min(MAX_DURATION, Math.max(DEFAULT_SUBMIT_OPTIONS.retention, 2 * interval))
-      : options.task.retention;
-  const settings = resolveSubmitOptions({ ...options.task, retention }, limits);
+  const settings = resolveSubmitOptions(
+    options.task,
+    { caller: 'schedule', path: 'task', names: SCHEDULE_TASK_OPTION_NAMES },
+    limits,
+    Math.min(MAX_DURATION, Math.max(DEFAULT_SUBMIT_OPTIONS.retention, 2 * interval)),
+  );
+  const { retention } = settings;
   if (retention < interval) {
     throw new RangeError(
       `Expected \`task.retention\` (${retention}) to be at least \`interval\` (${interval}), or a tick could run twice.`,
     );
   }
-  const campaign = leadership(backend, group, options.leadership);
+  const leadership = resolveLeadershipOptions(options.leadership, { caller: 'schedule', path: 'leadership' }, limits);
 
   const submitTick = (tick: number): Observable<ScheduledTick> =>
     backend
       .enqueue({ name, input, policy: settings.policy, retention, idempotencyKey: `schedule:${group}:${name}:${tick}` })
       .pipe(map(({ id, created }) => ({ tick, at: tick * interval, id, created })));
 
-  return campaign.pipe(
+  return campaign(backend, group, leadership).pipe(
     whileHeld((term) =>
       backend.now().pipe(
         switchMap((backendNow) => {

@@ -8,7 +8,7 @@ import { assertNameWithin, limitsOf, toJsonWithin } from '../internal/limits.js'
 import { assertTaskBackend } from '../internal/taskArguments.js';
 import type { TaskBackend, TaskBackendEvent, TaskRecord, TaskRequest } from '../taskBackend.js';
 import type { TaskEvent } from './TaskEvent.js';
-import { resolveSubmitOptions, type SubmitOptions } from './submitOptions.js';
+import { resolveSubmitOptions, type SubmitOptions, type SubmitSettings } from './submitOptions.js';
 
 /**
  * Submits a task by name and follows its life, as an Observable: queued, started, progress,
@@ -69,7 +69,20 @@ export function submit<Result = unknown>(
   assertTaskBackend(backend);
   const limits = limitsOf(backend);
   assertNameWithin(limits, name, 'name');
-  const settings = resolveSubmitOptions(options, limits);
+  return submitWith(backend, name, input, resolveSubmitOptions(options, { caller: 'submit' }, limits));
+}
+
+/**
+ * {@link submit} with its options already resolved (by `createTaskRunner`'s `run`, whose command
+ * holds them), for a backend and name already checked; checks the input.
+ */
+export function submitWith<Result>(
+  backend: TaskBackend,
+  name: string,
+  input: unknown,
+  settings: SubmitSettings,
+): Observable<TaskEvent<Result>> {
+  const limits = limitsOf(backend);
   const request: TaskRequest = {
     name,
     input: toJsonWithin(limits, input === undefined ? null : input, 'input'),

@@ -1,7 +1,13 @@
 import type { TaskPolicy } from '../taskBackend.js';
 import { assertPolicy } from '../internal/taskArguments.js';
 import { assertNameWithin, DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../internal/limits.js';
-import { assertBoolean, assertOptionsObject, assertPositiveDuration } from '../internal/validate.js';
+import {
+  assertBoolean,
+  assertOptionsObject,
+  assertPositiveDuration,
+  optionNames,
+  type OptionsSite,
+} from '../internal/validate.js';
 
 /**
  * Options of {@link submit}: retries, timeout, idempotency and retention. Every duration is in
@@ -54,6 +60,19 @@ export const DEFAULT_SUBMIT_OPTIONS = Object.freeze({
   cancelOnUnsubscribe: true,
 });
 
+/** The names of {@link SubmitOptions}: any other key is refused. */
+export const SUBMIT_OPTION_NAMES = optionNames<SubmitOptions>({
+  attempts: true,
+  retryDelay: true,
+  maxRetryDelay: true,
+  retryJitter: true,
+  timeout: true,
+  idempotencyKey: true,
+  retention: true,
+  knownTasks: true,
+  cancelOnUnsubscribe: true,
+});
+
 /** Submit options with defaults applied and rules checked. */
 export interface SubmitSettings {
   readonly policy: TaskPolicy;
@@ -65,13 +84,16 @@ export interface SubmitSettings {
 
 /**
  * Applies defaults to {@link SubmitOptions} and validates them, within the backend's `limits`;
- * throws `TypeError`/`RangeError`.
+ * throws `TypeError`/`RangeError`, naming `site.caller` for an unknown key. `defaultRetention`
+ * replaces the default `retention` (a schedule keeps each tick's task for two intervals).
  */
 export function resolveSubmitOptions(
   options: SubmitOptions | undefined,
+  site: OptionsSite,
   limits: BackendLimits = DEFAULT_BACKEND_LIMITS,
+  defaultRetention: number = DEFAULT_SUBMIT_OPTIONS.retention,
 ): SubmitSettings {
-  assertOptionsObject(options, 'options');
+  assertOptionsObject(options, { names: SUBMIT_OPTION_NAMES, ...site });
   const {
     attempts = DEFAULT_SUBMIT_OPTIONS.attempts,
     retryDelay = DEFAULT_SUBMIT_OPTIONS.retryDelay,
@@ -81,7 +103,7 @@ export function resolveSubmitOptions(
       : DEFAULT_SUBMIT_OPTIONS.maxRetryDelay,
     retryJitter = DEFAULT_SUBMIT_OPTIONS.retryJitter,
     timeout = DEFAULT_SUBMIT_OPTIONS.timeout,
-    retention = DEFAULT_SUBMIT_OPTIONS.retention,
+    retention = defaultRetention,
     cancelOnUnsubscribe = DEFAULT_SUBMIT_OPTIONS.cancelOnUnsubscribe,
     idempotencyKey,
     knownTasks,

@@ -107,9 +107,20 @@ interface Run {
  */
 export function worker(backend: TaskBackend, handlers: TaskHandlers, options?: WorkerOptions): Observable<WorkerEvent> {
   assertTaskBackend(backend);
+  return workerWith(backend, handlers, resolveWorkerOptions(options, { caller: 'worker' }, limitsOf(backend)));
+}
+
+/**
+ * {@link worker} with its options already resolved (by `createTaskRunner`, whose options hold
+ * them), for a backend already checked; checks the handlers.
+ */
+export function workerWith(
+  backend: TaskBackend,
+  handlers: TaskHandlers,
+  settings: WorkerSettings,
+): Observable<WorkerEvent> {
   const limits = limitsOf(backend);
   assertHandlers(handlers, limits);
-  const settings = resolveWorkerOptions(options, limits);
   const names = Object.freeze(Object.keys(handlers));
   return new Observable<WorkerEvent>((subscriber) => {
     const workerName = settings.name ?? defaultHolderName();
@@ -430,8 +441,8 @@ function fitError(error: TaskErrorInfo, limits: BackendLimits): TaskErrorInfo {
 }
 
 /**
- * Whether a handler's error asks not to be retried: a {@link NonRetryableError}, or any object
- * named like one (an error from another copy of rx-sync fails `instanceof`).
+ * Whether a handler's error asks not to be retried: a {@link NonRetryableError} (of any copy of
+ * rx-sync), or any object named like one (made by hand, or by a version without error brands).
  */
 function isNonRetryable(error: unknown): boolean {
   return (

@@ -6,7 +6,13 @@ import {
   DEFAULT_BACKEND_LIMITS,
   type BackendLimits,
 } from '../internal/limits.js';
-import { assertDuration, assertOptionsObject, assertPositiveDuration } from '../internal/validate.js';
+import {
+  assertDuration,
+  assertOptionsObject,
+  assertPositiveDuration,
+  optionNames,
+  type OptionsSite,
+} from '../internal/validate.js';
 
 /**
  * Options of {@link worker}. Every duration is in milliseconds.
@@ -46,6 +52,17 @@ export const DEFAULT_WORKER_OPTIONS = Object.freeze({
   gracePeriod: 10_000,
 });
 
+/** The names of {@link WorkerOptions}: any other key is refused. */
+export const WORKER_OPTION_NAMES = optionNames<WorkerOptions>({
+  concurrency: true,
+  name: true,
+  leaseDuration: true,
+  renewInterval: true,
+  driftMargin: true,
+  pollInterval: true,
+  gracePeriod: true,
+});
+
 /** Worker options with defaults applied and rules checked. */
 export interface WorkerSettings {
   readonly concurrency: number;
@@ -59,13 +76,14 @@ export interface WorkerSettings {
 
 /**
  * Applies defaults to {@link WorkerOptions} and validates them, within the backend's `limits`;
- * throws `TypeError`/`RangeError`.
+ * throws `TypeError`/`RangeError`, naming `site.caller` for an unknown key.
  */
 export function resolveWorkerOptions(
   options: WorkerOptions | undefined,
+  site: OptionsSite,
   limits: BackendLimits = DEFAULT_BACKEND_LIMITS,
 ): WorkerSettings {
-  assertOptionsObject(options, 'options');
+  assertOptionsObject(options, { names: WORKER_OPTION_NAMES, ...site });
   const {
     concurrency = DEFAULT_WORKER_OPTIONS.concurrency,
     leaseDuration = clampLeaseDuration(limits, DEFAULT_WORKER_OPTIONS.leaseDuration),

@@ -1,7 +1,7 @@
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import type { SyncBackend } from '../backend.js';
 import { whileHeld } from './whileHeld.js';
-import { lock } from '../observables/lock.js';
+import { lockAs } from '../observables/lock.js';
 import type { LockOptions } from '../observables/lockOptions.js';
 
 /**
@@ -38,6 +38,6 @@ import type { LockOptions } from '../observables/lockOptions.js';
  * @see {@link whileHeld} to give the work the lease (its fencing token).
  */
 export function withLock<T>(backend: SyncBackend, key: string, options?: LockOptions): MonoTypeOperatorFunction<T> {
-  const ownership = lock(backend, key, options);
+  const ownership = lockAs('withLock', backend, key, options);
   return (source) => ownership.pipe(whileHeld(() => source));
 }

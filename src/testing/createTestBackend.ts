@@ -64,7 +64,7 @@ type Fault = 'partitioned' | 'failing' | 'crashed';
  * @throws TypeError or RangeError, at call time, for bad options.
  */
 export function createTestBackend(options?: MemoryBackendOptions): TestBackend {
-  const { backend, leases, store, tasks } = createMemoryBackendInternals(options);
+  const { backend, leases, store, tasks } = createMemoryBackendInternals(options, 'createTestBackend');
   const { limits } = backend;
   const faults = new Map<string, Fault>();
   const holderOfOwner = new Map<string, string>();

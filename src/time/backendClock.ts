@@ -2,7 +2,7 @@ import { defer, map } from 'rxjs';
 import type { SyncBackend } from '../backend.js';
 import { assertBackend } from '../internal/assertBackend.js';
 import { schedulerNow } from '../internal/clock.js';
-import { assertDuration, assertOptionsObject } from '../internal/validate.js';
+import { assertDuration, assertOptionsObject, optionNames } from '../internal/validate.js';
 import type { ClockSample, ClockSource } from './ClockSource.js';
 
 /** Options of {@link backendClock}. */
@@ -15,6 +15,9 @@ export interface BackendClockOptions {
    */
   readonly resolution?: number;
 }
+
+/** The names of {@link BackendClockOptions}: any other key is refused. */
+const BACKEND_CLOCK_OPTION_NAMES = optionNames<BackendClockOptions>({ resolution: true });
 
 /**
  * The clock of a backend as a {@link ClockSource}: Redis `TIME` on the Redis backend (the clock
@@ -50,7 +53,7 @@ export function backendClock(backend: SyncBackend, options?: BackendClockOptions
   if (typeof (backend as Partial<SyncBackend>).now !== 'function') {
     throw new TypeError('Expected `backend` to be a SyncBackend with a `now()` method.');
   }
-  assertOptionsObject(options, 'options');
+  assertOptionsObject(options, { names: BACKEND_CLOCK_OPTION_NAMES, caller: 'backendClock' });
   const resolution = options?.resolution === undefined ? (backend.name === 'memory' ? 0 : 1) : options.resolution;
   assertDuration(resolution, 'resolution');
   const error = 1.5 * resolution;

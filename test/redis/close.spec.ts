@@ -115,5 +115,6 @@ describe('close()', () => {
     const backend = resources.backend({ client: resources.client(server), prefix: randomPrefix('bad') });
     expect(() => backend.close({ timeout: -1 })).toThrow(RangeError);
     expect(() => backend.close({ quitClients: 'yes' as unknown as boolean })).toThrow(TypeError);
+    expect(() => backend.close({ quitClient: true } as never)).toThrow(/did you mean `quitClients`/);
   });
 });

@@ -145,6 +145,73 @@ export const badOptionsObject: fc.Arbitrary<Bad> = bad(
   TypeError,
 );
 
+/** Characters a misspelling puts in: letters of both cases, digits, and a few that keys rarely hold. */
+const TYPO = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzAEIOURST0123456789_-.$ ');
+
+/** `name` with one character inserted, deleted, replaced, or swapped with its neighbour; never `name` itself. */
+export function misspelling(name: string): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.constantFrom('insert', 'delete', 'replace', 'swap'), fc.nat(name.length), TYPO)
+    .map(([edit, position, character]) => {
+      const at = Math.min(position, name.length - 1);
+      switch (edit) {
+        case 'insert':
+          return name.slice(0, position) + character + name.slice(position);
+        case 'delete':
+          return name.slice(0, at) + name.slice(at + 1);
+        case 'replace':
+          return name.slice(0, at) + character + name.slice(at + 1);
+        case 'swap':
+          return at + 1 < name.length ? name.slice(0, at) + name[at + 1]! + name[at]! + name.slice(at + 2) : name;
+      }
+    })
+    .filter((variant) => variant !== name);
+}
+
+/** A key that is none of `names`: any short string, the empty one and a few that `Object.prototype` has included. */
+export function unknownKey(names: readonly string[]): fc.Arbitrary<string> {
+  return fc
+    .oneof(fc.string({ maxLength: 12 }), fc.constantFrom('', '__proto__', 'constructor', 'toString', 'hasOwnProperty'))
+    .filter((key) => !names.includes(key));
+}
+
+/** An options object with one unknown key (of any value, `undefined` included), as a {@link Bad}. */
+export function unknownOptions(names: readonly string[]): fc.Arbitrary<Bad> {
+  return fc
+    .tuple(unknownKey(names), fc.anything())
+    .map(([key, value]) => ({ value: Object.fromEntries([[key, value]]), error: TypeError }));
+}
+
+/** Where an options object goes, for {@link expectUnknownOption}. */
+export interface OptionsTarget {
+  /** The function named in the message. */
+  readonly caller: string;
+  /** The option that holds the object, when it is nested (`limits`). */
+  readonly path?: string;
+  /** Every name the object may have, in the order the message lists them. */
+  readonly names: readonly string[];
+}
+
+/**
+ * Calls `call` and checks that it threw, at once, a `TypeError` for the unknown option `key` of
+ * `target`: the message names the key (with the path of a nested object), the caller and every
+ * known name, and suggests `suggestion` when given.
+ */
+export function expectUnknownOption(
+  call: () => unknown,
+  key: string,
+  target: OptionsTarget,
+  suggestion?: string,
+): void {
+  const dotted = (name: string): string => (target.path === undefined ? name : `${target.path}.${name}`);
+  const { message } = expectMisuse(call, dotted(key), TypeError);
+  const known = target.names.map((name) => `\`${name}\``).join(', ');
+  const of = target.path === undefined ? '' : ` of \`${target.path}\``;
+  expect(message.startsWith(`Unknown option \`${dotted(key)}\` of \`${target.caller}\``)).toBe(true);
+  expect(message.endsWith(` Known options${of}: ${known}.`)).toBe(true);
+  if (suggestion !== undefined) expect(message).toContain(`; did you mean \`${dotted(suggestion)}\`? Known`);
+}
+
 /** A JSON-unsafe leaf: what `JSON.stringify` would drop, change or choke on. */
 const unserialisableLeaf: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>(undefined, NaN, Infinity, -Infinity, 10n, new Date(0), new Map([[1, 2]]), new Set([1]), /x/),
@@ -233,6 +300,8 @@ export function syncValue<T>(source: Observable<T>): T {
 export interface BackendSite {
   readonly method: keyof SyncBackend | keyof TaskBackend;
   readonly what: string;
+  /** The test's name, when `method what` does not say what is bad. */
+  readonly label?: string;
   /** Which bad values fit the argument. */
   readonly arbitrary: (limits: BackendLimits) => fc.Arbitrary<Bad>;
   readonly call: (backend: SyncBackend & TaskBackend, value: unknown) => unknown;
@@ -306,6 +375,13 @@ export const BACKEND_SITES: readonly BackendSite[] = [
     arbitrary: (limits) => badValue(limits).filter(({ value }) => value !== undefined),
     call: (b, v) => b.tryAcquire('lock:k', { ...CLAIM, value: v as string }),
   },
+  {
+    method: 'tryAcquire',
+    what: 'claim.',
+    label: 'tryAcquire claim: an unknown key',
+    arbitrary: () => unknownOptions(['owner', 'holder', 'value', 'leaseDuration']),
+    call: (b, v) => b.tryAcquire('lock:k', { ...CLAIM, ...(v as object) }),
+  },
   { method: 'renew', what: 'key', arbitrary: longName, call: (b, v) => b.renew(v as string, 'owner-1', 1_000) },
   { method: 'renew', what: 'owner', arbitrary: name, call: (b, v) => b.renew('lock:k', v as string, 1_000) },
   {
@@ -348,8 +424,22 @@ export const BACKEND_SITES: readonly BackendSite[] = [
     arbitrary: () => badNumber('positive'),
     call: (b, v) => b.put('k', 'v', { timeToLive: v as number }),
   },
+  {
+    method: 'put',
+    what: 'put',
+    label: 'put options: an unknown key',
+    arbitrary: () => unknownOptions(['ifVersion', 'timeToLive']),
+    call: (b, v) => b.put('k', 'v', v as never),
+  },
   { method: 'delete', what: 'key', arbitrary: name, call: (b, v) => b.delete(v as string) },
   { method: 'delete', what: 'options', arbitrary: () => badOptionsObject, call: (b, v) => b.delete('k', v as never) },
+  {
+    method: 'delete',
+    what: 'delete',
+    label: 'delete options: an unknown key',
+    arbitrary: () => unknownOptions(['ifVersion']),
+    call: (b, v) => b.delete('k', v as never),
+  },
   {
     method: 'delete',
     what: 'ifVersion',
@@ -374,7 +464,39 @@ export const BACKEND_SITES: readonly BackendSite[] = [
     arbitrary: () => badOptionsObject.filter(({ value }) => typeof value !== 'object' || value === null),
     call: (b, v) => b.enqueue(v as never),
   },
+  {
+    method: 'enqueue',
+    what: 'enqueue',
+    label: 'enqueue request: an unknown key',
+    arbitrary: () => unknownOptions(['name', 'input', 'policy', 'idempotencyKey', 'retention']),
+    call: (b, v) => b.enqueue({ ...REQUEST, ...(v as object) }),
+  },
+  {
+    method: 'enqueue',
+    what: 'policy.',
+    label: 'enqueue policy: an unknown key',
+    arbitrary: () => unknownOptions(['attempts', 'retryDelay', 'maxRetryDelay', 'retryJitter', 'timeout']),
+    call: (b, v) => b.enqueue({ ...REQUEST, policy: { ...POLICY, ...(v as object) } }),
+  },
   { method: 'enqueue', what: 'name', arbitrary: name, call: (b, v) => b.enqueue({ ...REQUEST, name: v as string }) },
+  {
+    method: 'enqueueAndFollow',
+    what: 'request',
+    arbitrary: () => badOptionsObject.filter(({ value }) => typeof value !== 'object' || value === null),
+    call: (b, v) => b.enqueueAndFollow(v as never),
+  },
+  {
+    method: 'enqueueAndFollow',
+    what: 'name',
+    arbitrary: name,
+    call: (b, v) => b.enqueueAndFollow({ ...REQUEST, name: v as string }),
+  },
+  {
+    method: 'enqueueAndFollow',
+    what: 'input',
+    arbitrary: badValue,
+    call: (b, v) => b.enqueueAndFollow({ ...REQUEST, input: v as string }),
+  },
   {
     method: 'enqueue',
     what: 'input',

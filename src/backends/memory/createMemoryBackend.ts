@@ -61,12 +61,18 @@ export interface MemoryBackendInternals {
  * @see {@link createTestBackend} (rx-sync/testing) for a memory backend with fault controls.
  */
 export function createMemoryBackend(options?: MemoryBackendOptions): MemoryBackend {
-  return createMemoryBackendInternals(options).backend;
+  return createMemoryBackendInternals(options, 'createMemoryBackend').backend;
 }
 
-/** Builds a memory backend and keeps hold of its internals (for the testing entry point). */
-export function createMemoryBackendInternals(options?: MemoryBackendOptions): MemoryBackendInternals {
-  const { limits } = resolveMemoryBackendOptions(options);
+/**
+ * Builds a memory backend and keeps hold of its internals (for the testing entry point); `caller`
+ * is the factory named when an option is unknown.
+ */
+export function createMemoryBackendInternals(
+  options: MemoryBackendOptions | undefined,
+  caller: string,
+): MemoryBackendInternals {
+  const { limits } = resolveMemoryBackendOptions(options, caller);
   const lease = leaseArgumentChecks(limits);
   const leases = new MemoryLeases();
   const store = new MemoryStore();

@@ -1,5 +1,5 @@
 import { resolveBackendLimits, type BackendLimits, type BackendLimitsOptions } from '../../internal/limits.js';
-import { assertOptionsObject } from '../../internal/validate.js';
+import { assertOptionsObject, optionNames } from '../../internal/validate.js';
 
 /**
  * Options of {@link createMemoryBackend} (and of `createTestBackend`).
@@ -26,8 +26,17 @@ export interface MemoryBackendSettings {
   readonly limits: BackendLimits;
 }
 
-/** Applies defaults to {@link MemoryBackendOptions} and validates them; throws `TypeError`/`RangeError`. */
-export function resolveMemoryBackendOptions(options: MemoryBackendOptions | undefined): MemoryBackendSettings {
-  assertOptionsObject(options, 'options');
-  return Object.freeze({ limits: resolveBackendLimits(options?.limits) });
+/** The names of {@link MemoryBackendOptions}: any other key is refused. */
+const MEMORY_BACKEND_OPTION_NAMES = optionNames<MemoryBackendOptions>({ limits: true });
+
+/**
+ * Applies defaults to {@link MemoryBackendOptions} and validates them; throws `TypeError`/`RangeError`,
+ * naming `caller` (`createMemoryBackend`, `createTestBackend`) for an unknown key.
+ */
+export function resolveMemoryBackendOptions(
+  options: MemoryBackendOptions | undefined,
+  caller: string,
+): MemoryBackendSettings {
+  assertOptionsObject(options, { names: MEMORY_BACKEND_OPTION_NAMES, caller });
+  return Object.freeze({ limits: resolveBackendLimits(options?.limits, caller) });
 }

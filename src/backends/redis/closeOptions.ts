@@ -1,5 +1,5 @@
 import { firstValueFrom, fromEvent, map, race, timer } from 'rxjs';
-import { assertBoolean, assertOptionsObject, assertPositiveDuration } from '../../internal/validate.js';
+import { assertBoolean, assertOptionsObject, assertPositiveDuration, optionNames } from '../../internal/validate.js';
 import type { RedisClient } from './redisScript.js';
 
 /** Options of `RedisBackend.close()`. */
@@ -15,12 +15,14 @@ export interface CloseOptions {
   readonly timeout?: number;
 }
 
+const CLOSE_OPTION_NAMES = optionNames<CloseOptions>({ quitClients: true, timeout: true });
+
 /** The defaults of {@link CloseOptions}. */
 export const DEFAULT_CLOSE_OPTIONS = Object.freeze({ quitClients: false, timeout: 1_000 });
 
 /** Applies defaults and checks each value; throws `TypeError` or `RangeError` naming the option. */
 export function resolveCloseOptions(options: CloseOptions | undefined): Required<CloseOptions> {
-  assertOptionsObject(options, 'close options');
+  assertOptionsObject(options, { names: CLOSE_OPTION_NAMES, caller: 'close' });
   const { quitClients = DEFAULT_CLOSE_OPTIONS.quitClients, timeout = DEFAULT_CLOSE_OPTIONS.timeout } = options ?? {};
   assertBoolean(quitClients, 'quitClients');
   assertPositiveDuration(timeout, 'timeout');

@@ -5,7 +5,7 @@ import {
   type BackendLimits,
   type BackendLimitsOptions,
 } from '../../internal/limits.js';
-import { assertName, assertOptionsObject, assertPositiveDuration, show } from '../../internal/validate.js';
+import { assertName, assertOptionsObject, assertPositiveDuration, optionNames, show } from '../../internal/validate.js';
 import type { RedisClient } from './redisScript.js';
 import type { ReplicaAcknowledgementSettings } from './replicaAcknowledgement.js';
 
@@ -88,6 +88,24 @@ export const DEFAULT_REDIS_BACKEND_OPTIONS = Object.freeze({
   expiryCheckInterval: 1_000,
 });
 
+/** The names of {@link RedisBackendOptions}: any other key is refused. */
+const REDIS_BACKEND_OPTION_NAMES = optionNames<RedisBackendOptions>({
+  client: true,
+  quorum: true,
+  prefix: true,
+  requestTimeout: true,
+  counterLifetime: true,
+  expiryCheckInterval: true,
+  replicaAcknowledgement: true,
+  limits: true,
+});
+
+/** The names of {@link ReplicaAcknowledgementOptions}: any other key is refused. */
+const REPLICA_ACKNOWLEDGEMENT_OPTION_NAMES = optionNames<ReplicaAcknowledgementOptions>({
+  replicas: true,
+  timeout: true,
+});
+
 /** Redis backend options with defaults applied and checked. */
 export interface RedisBackendSettings {
   readonly client: RedisClient;
@@ -102,7 +120,7 @@ export interface RedisBackendSettings {
 
 /** Applies defaults to {@link RedisBackendOptions} and validates them; throws `TypeError`/`RangeError`. */
 export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisBackendSettings {
-  assertOptionsObject(options, 'options');
+  assertOptionsObject(options, { names: REDIS_BACKEND_OPTION_NAMES, caller: 'createRedisBackend' });
   if (options === undefined) throw new TypeError('Expected `options` with a `client` (an ioredis Redis or Cluster).');
   const {
     client,
@@ -114,7 +132,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
     replicaAcknowledgement,
   } = options;
   assertClient(client, 'client');
-  const limits = resolveBackendLimits(options.limits);
+  const limits = resolveBackendLimits(options.limits, 'createRedisBackend');
   if (quorum !== undefined) {
     if (!Array.isArray(quorum) || quorum.length < 2) {
       throw new TypeError(
@@ -153,7 +171,11 @@ function resolveReplicaAcknowledgement(
   requestTimeout: number,
 ): ReplicaAcknowledgementSettings | undefined {
   if (options === undefined) return undefined;
-  assertOptionsObject(options, 'replicaAcknowledgement');
+  assertOptionsObject(options, {
+    names: REPLICA_ACKNOWLEDGEMENT_OPTION_NAMES,
+    caller: 'createRedisBackend',
+    path: 'replicaAcknowledgement',
+  });
   const {
     replicas = DEFAULT_REPLICA_ACKNOWLEDGEMENT_OPTIONS.replicas,
     timeout = DEFAULT_REPLICA_ACKNOWLEDGEMENT_OPTIONS.timeout,

@@ -1,4 +1,4 @@
-import { assertOptionsObject, assertPositiveDuration, show } from '../../internal/validate.js';
+import { assertOptionsObject, assertPositiveDuration, optionNames, show } from '../../internal/validate.js';
 
 /** Options of {@link ntpClock}. Every duration is in milliseconds. */
 export interface NtpClockOptions {
@@ -19,6 +19,13 @@ export interface NtpClockOptions {
    */
   readonly replyTimeout?: number;
 }
+
+/** The names of {@link NtpClockOptions}: any other key is refused. */
+const NTP_CLOCK_OPTION_NAMES = optionNames<NtpClockOptions>({
+  servers: true,
+  requestsPerServer: true,
+  replyTimeout: true,
+});
 
 /** One NTP server to ask. */
 export interface NtpServer {
@@ -42,10 +49,10 @@ export const DEFAULT_NTP_CLOCK_OPTIONS = Object.freeze({
 
 /**
  * Applies defaults to {@link NtpClockOptions} and checks every value; throws `TypeError` or
- * `RangeError` naming the option.
+ * `RangeError` naming the option (an unknown key as one of `ntpClock`'s).
  */
 export function resolveNtpClockOptions(options: NtpClockOptions | undefined): NtpClockSettings {
-  assertOptionsObject(options, 'options');
+  assertOptionsObject(options, { names: NTP_CLOCK_OPTION_NAMES, caller: 'ntpClock' });
   const {
     servers = DEFAULT_NTP_CLOCK_OPTIONS.servers,
     requestsPerServer = DEFAULT_NTP_CLOCK_OPTIONS.requestsPerServer,

@@ -28,15 +28,18 @@ describe.each([
 
   afterAll(() => expectUntouched(backend));
 
-  it.each(BACKEND_SITES.map((site) => [`${site.method} ${site.what}`, site] as const))('%s', (_name, site) => {
-    fc.assert(
-      fc.property(site.arbitrary(backend.limits), ({ value, error }) => {
-        expectMisuse(() => site.call(backend, value), site.what, error);
-      }),
-      { numRuns: runs },
-    );
-    expectUntouched(backend);
-  });
+  it.each(BACKEND_SITES.map((site) => [site.label ?? `${site.method} ${site.what}`, site] as const))(
+    '%s',
+    (_name, site) => {
+      fc.assert(
+        fc.property(site.arbitrary(backend.limits), ({ value, error }) => {
+          expectMisuse(() => site.call(backend, value), site.what, error);
+        }),
+        { numRuns: runs },
+      );
+      expectUntouched(backend);
+    },
+  );
 });
 
 describe('the plain memory backend', () => {

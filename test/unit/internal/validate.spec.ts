@@ -2,6 +2,7 @@ import {
   assertBoolean,
   assertDuration,
   assertFraction,
+  assertKnownOptions,
   assertName,
   assertOptionsObject,
   assertPositiveDuration,
@@ -9,6 +10,7 @@ import {
   assertString,
   assertTimeout,
   assertVersion,
+  optionNames,
 } from '../../../src/internal/validate';
 
 describe('validation helpers', () => {
@@ -124,13 +126,62 @@ describe('validation helpers', () => {
     );
   });
 
-  it('assertOptionsObject accepts undefined and plain objects only', () => {
-    expect(() => assertOptionsObject(undefined, 'options')).not.toThrow();
-    expect(() => assertOptionsObject({}, 'options')).not.toThrow();
-    for (const value of [null, [], 'x', 3, true])
-      expect(() => assertOptionsObject(value, 'options')).toThrow(TypeError);
-    expect(() => assertOptionsObject([], 'options')).toThrow(
-      'Expected `options` to be an options object, got an array.',
+  describe('assertOptionsObject', () => {
+    interface Options {
+      readonly leaseDuration?: number;
+      readonly wait?: boolean;
+    }
+    const names = optionNames<Options>({ leaseDuration: true, wait: true });
+    const site = { names, caller: 'lock' };
+
+    it('accepts undefined and plain objects only', () => {
+      expect(() => assertOptionsObject(undefined, site)).not.toThrow();
+      expect(() => assertOptionsObject({}, site)).not.toThrow();
+      expect(() => assertOptionsObject({ leaseDuration: 5, wait: undefined }, site)).not.toThrow();
+      for (const value of [null, [], 'x', 3, true]) expect(() => assertOptionsObject(value, site)).toThrow(TypeError);
+      expect(() => assertOptionsObject([], site)).toThrow('Expected `options` to be an options object, got an array.');
+      expect(() => assertOptionsObject(3, { ...site, path: 'limits' })).toThrow(
+        'Expected `limits` to be an options object, got 3.',
+      );
+    });
+
+    it('refuses an unknown key, naming the caller, the nearest known name and every known name', () => {
+      expect(() => assertOptionsObject({ leaseDurration: 5_000 }, site)).toThrow(
+        new TypeError(
+          'Unknown option `leaseDurration` of `lock`; did you mean `leaseDuration`? Known options: `leaseDuration`, `wait`.',
+        ),
+      );
+      expect(() => assertOptionsObject({ wait: true, color: 'red' }, site)).toThrow(
+        new TypeError('Unknown option `color` of `lock`. Known options: `leaseDuration`, `wait`.'),
+      );
+    });
+
+    it('shows the keys of a nested object with its path', () => {
+      expect(() => assertOptionsObject({ WAIT: true }, { ...site, caller: 'schedule', path: 'leadership' })).toThrow(
+        new TypeError(
+          'Unknown option `leadership.WAIT` of `schedule`; did you mean `leadership.wait`? Known options of `leadership`: `leaseDuration`, `wait`.',
+        ),
+      );
+    });
+
+    it('refuses an unknown key whose value is undefined, and ignores symbol keys and inherited keys', () => {
+      expect(() => assertOptionsObject({ wiat: undefined }, site)).toThrow(
+        /^Unknown option `wiat` of `lock`; did you mean `wait`\?/,
+      );
+      expect(() => assertOptionsObject({ [Symbol('meta')]: 1, wait: false }, site)).not.toThrow();
+      expect(() => assertOptionsObject(Object.create({ inherited: 1 }) as object, site)).not.toThrow();
+    });
+
+    it('takes its names from a frozen list', () => {
+      expect(Object.isFrozen(names)).toBe(true);
+    });
+  });
+
+  it('assertKnownOptions checks the keys of an object of any kind (a required argument)', () => {
+    const names = optionNames<{ readonly owner: string }>({ owner: true });
+    expect(() => assertKnownOptions({ owner: 'a' }, { names, caller: 'tryAcquire', path: 'claim' })).not.toThrow();
+    expect(() => assertKnownOptions({ ownr: 'a' }, { names, caller: 'tryAcquire', path: 'claim' })).toThrow(
+      'Unknown option `claim.ownr` of `tryAcquire`; did you mean `claim.owner`?',
     );
   });
 });

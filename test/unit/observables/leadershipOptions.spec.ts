@@ -3,7 +3,7 @@ import { resolveLeadershipOptions, type LeadershipOptions } from '../../../src/o
 
 describe('resolveLeadershipOptions', () => {
   it('applies the leadership defaults: a campaign waits for ever', () => {
-    expect(resolveLeadershipOptions(undefined)).toEqual({
+    expect(resolveLeadershipOptions(undefined, { caller: 'leadership' })).toEqual({
       leaseDuration: 10_000,
       renewInterval: 10_000 / 3,
       driftMargin: 102,
@@ -28,7 +28,10 @@ describe('resolveLeadershipOptions', () => {
   });
 
   it('keeps candidate, value (the empty string too) and a finite acquireTimeout; returns a frozen object', () => {
-    const settings = resolveLeadershipOptions({ candidate: 'node-a', value: '', acquireTimeout: 500 });
+    const settings = resolveLeadershipOptions(
+      { candidate: 'node-a', value: '', acquireTimeout: 500 },
+      { caller: 'leadership' },
+    );
     expect(settings).toMatchObject({ candidate: 'node-a', value: '', acquireTimeout: 500 });
     expect(Object.isFrozen(settings)).toBe(true);
   });
@@ -45,7 +48,7 @@ describe('resolveLeadershipOptions', () => {
     ['a bad lease option', { renewInterval: 0 }, RangeError, /`renewInterval`/],
     ['options that are not an object', 'x' as unknown as LeadershipOptions, TypeError, /`options`/],
   ])('rejects %s, naming the option', (_case, options, errorClass, message) => {
-    expect(() => resolveLeadershipOptions(options)).toThrow(errorClass);
-    expect(() => resolveLeadershipOptions(options)).toThrow(message);
+    expect(() => resolveLeadershipOptions(options, { caller: 'leadership' })).toThrow(errorClass);
+    expect(() => resolveLeadershipOptions(options, { caller: 'leadership' })).toThrow(message);
   });
 });

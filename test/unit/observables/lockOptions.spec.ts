@@ -1,9 +1,10 @@
 import { DEFAULT_LOCK_OPTIONS } from 'rx-sync';
+import { resolveLeadershipOptions } from '../../../src/observables/leadershipOptions';
 import { resolveLockOptions, type LockOptions } from '../../../src/observables/lockOptions';
 
 describe('resolveLockOptions', () => {
   it('applies the lock defaults: acquireTimeout 10 s, wait, no holder name', () => {
-    expect(resolveLockOptions(undefined)).toEqual({
+    expect(resolveLockOptions(undefined, { caller: 'lock' })).toEqual({
       leaseDuration: 10_000,
       renewInterval: 10_000 / 3,
       driftMargin: 102,
@@ -29,7 +30,7 @@ describe('resolveLockOptions', () => {
   });
 
   it('keeps wait and holder, and returns a frozen object', () => {
-    const settings = resolveLockOptions({ wait: false, holder: 'node-a', leaseDuration: 600 });
+    const settings = resolveLockOptions({ wait: false, holder: 'node-a', leaseDuration: 600 }, { caller: 'lock' });
     expect(settings).toMatchObject({
       wait: false,
       holder: 'node-a',
@@ -57,7 +58,18 @@ describe('resolveLockOptions', () => {
     ],
     ['a bad lease option', { leaseDuration: -1 }, RangeError, /`leaseDuration`/],
   ])('rejects %s, naming the option', (_case, options, errorClass, message) => {
-    expect(() => resolveLockOptions(options)).toThrow(errorClass);
-    expect(() => resolveLockOptions(options)).toThrow(message);
+    expect(() => resolveLockOptions(options, { caller: 'lock' })).toThrow(errorClass);
+    expect(() => resolveLockOptions(options, { caller: 'lock' })).toThrow(message);
   });
+
+  it.each([null, 'fast', 5, [1]])(
+    'rejects options %p that are not an object, naming the argument or the option that holds them',
+    (options) => {
+      expect(() => resolveLockOptions(options as LockOptions, { caller: 'lock' })).toThrow(TypeError);
+      expect(() => resolveLockOptions(options as LockOptions, { caller: 'lock' })).toThrow(/^Expected `options`/);
+      expect(() => resolveLeadershipOptions(options as never, { caller: 'schedule', path: 'leadership' })).toThrow(
+        /^Expected `leadership`/,
+      );
+    },
+  );
 });

@@ -4,7 +4,7 @@ import { resolveWorkerOptions } from '../../../src/observables/workerOptions.js'
 
 describe('resolveSubmitOptions', () => {
   it('applies the frozen defaults', () => {
-    const settings = resolveSubmitOptions(undefined);
+    const settings = resolveSubmitOptions(undefined, { caller: 'submit' });
     expect(settings).toEqual({
       policy: { attempts: 3, retryDelay: 1_000, maxRetryDelay: 60_000, retryJitter: 0.5, timeout: Infinity },
       idempotencyKey: undefined,
@@ -18,7 +18,7 @@ describe('resolveSubmitOptions', () => {
   });
 
   it('raises maxRetryDelay to retryDelay when only retryDelay is given', () => {
-    expect(resolveSubmitOptions({ retryDelay: 120_000 }).policy.maxRetryDelay).toBe(120_000);
+    expect(resolveSubmitOptions({ retryDelay: 120_000 }, { caller: 'submit' }).policy.maxRetryDelay).toBe(120_000);
   });
 
   it.each([
@@ -38,12 +38,15 @@ describe('resolveSubmitOptions', () => {
     [{ knownTasks: [''] }, TypeError, '`knownTasks[]`'],
     [{ cancelOnUnsubscribe: 'yes' }, TypeError, '`cancelOnUnsubscribe`'],
   ])('rejects %j', (options, type, message) => {
-    expect(() => resolveSubmitOptions(options as never)).toThrow(type);
-    expect(() => resolveSubmitOptions(options as never)).toThrow(message);
+    expect(() => resolveSubmitOptions(options as never, { caller: 'submit' })).toThrow(type);
+    expect(() => resolveSubmitOptions(options as never, { caller: 'submit' })).toThrow(message);
   });
 
   it('accepts an infinite timeout and a list of known tasks', () => {
-    const settings = resolveSubmitOptions({ timeout: Infinity, knownTasks: ['a', 'b'], attempts: 1 });
+    const settings = resolveSubmitOptions(
+      { timeout: Infinity, knownTasks: ['a', 'b'], attempts: 1 },
+      { caller: 'submit' },
+    );
     expect(settings.knownTasks).toEqual(['a', 'b']);
     expect(settings.policy.attempts).toBe(1);
   });
@@ -51,7 +54,7 @@ describe('resolveSubmitOptions', () => {
 
 describe('resolveWorkerOptions', () => {
   it('applies the frozen defaults', () => {
-    expect(resolveWorkerOptions(undefined)).toEqual({
+    expect(resolveWorkerOptions(undefined, { caller: 'worker' })).toEqual({
       concurrency: 1,
       name: undefined,
       leaseDuration: 30_000,
@@ -73,7 +76,7 @@ describe('resolveWorkerOptions', () => {
     [{ name: '' }, TypeError, '`name`'],
     ['fast', TypeError, '`options`'],
   ])('rejects %j', (options, type, message) => {
-    expect(() => resolveWorkerOptions(options as never)).toThrow(type);
-    expect(() => resolveWorkerOptions(options as never)).toThrow(message);
+    expect(() => resolveWorkerOptions(options as never, { caller: 'worker' })).toThrow(type);
+    expect(() => resolveWorkerOptions(options as never, { caller: 'worker' })).toThrow(message);
   });
 });

@@ -3,7 +3,7 @@ import { resolveClockOptions } from '../../../src/observables/clockOptions';
 
 describe('resolveClockOptions', () => {
   it('applies the documented defaults', () => {
-    expect(resolveClockOptions(undefined)).toEqual({
+    expect(resolveClockOptions(undefined, { caller: 'clock' })).toEqual({
       refreshInterval: 60_000,
       sampleTimeout: 5_000,
       retryDelay: 5_000,
@@ -12,15 +12,15 @@ describe('resolveClockOptions', () => {
       slewRate: 0.5,
       tickInterval: undefined,
     });
-    expect(resolveClockOptions({})).toEqual(resolveClockOptions(undefined));
+    expect(resolveClockOptions({}, { caller: 'clock' })).toEqual(resolveClockOptions(undefined, { caller: 'clock' }));
   });
 
   it('derives retryDelay (min(5_000, refreshInterval)) and maxSampleAge (3 × refreshInterval + sampleTimeout)', () => {
-    expect(resolveClockOptions({ refreshInterval: 1_000, sampleTimeout: 200 })).toMatchObject({
+    expect(resolveClockOptions({ refreshInterval: 1_000, sampleTimeout: 200 }, { caller: 'clock' })).toMatchObject({
       retryDelay: 1_000,
       maxSampleAge: 3_200,
     });
-    expect(resolveClockOptions({ refreshInterval: 2 ** 30 }).maxSampleAge).toBe(2 ** 31 - 1);
+    expect(resolveClockOptions({ refreshInterval: 2 ** 30 }, { caller: 'clock' }).maxSampleAge).toBe(2 ** 31 - 1);
   });
 
   it('keeps every value given', () => {
@@ -33,11 +33,11 @@ describe('resolveClockOptions', () => {
       slewRate: 1,
       tickInterval: 3,
     };
-    expect(resolveClockOptions(options)).toEqual(options);
+    expect(resolveClockOptions(options, { caller: 'clock' })).toEqual(options);
   });
 
   it('returns a frozen object and exports frozen defaults', () => {
-    expect(Object.isFrozen(resolveClockOptions(undefined))).toBe(true);
+    expect(Object.isFrozen(resolveClockOptions(undefined, { caller: 'clock' }))).toBe(true);
     expect(Object.isFrozen(DEFAULT_CLOCK_OPTIONS)).toBe(true);
     expect(DEFAULT_CLOCK_OPTIONS).toEqual({
       refreshInterval: 60_000,
@@ -62,12 +62,12 @@ describe('resolveClockOptions', () => {
       'Expected `maxSampleAge` (150) to be more than `refreshInterval + sampleTimeout` (150), or the clock would fail between two good samples.',
     ],
   ])('throws RangeError for %j', (options, message) => {
-    expect(() => resolveClockOptions(options)).toThrow(RangeError);
-    expect(() => resolveClockOptions(options)).toThrow(message);
+    expect(() => resolveClockOptions(options, { caller: 'clock' })).toThrow(RangeError);
+    expect(() => resolveClockOptions(options, { caller: 'clock' })).toThrow(message);
   });
 
   it('throws TypeError for options that are not an object', () => {
-    expect(() => resolveClockOptions(42 as never)).toThrow(
+    expect(() => resolveClockOptions(42 as never, { caller: 'clock' })).toThrow(
       new TypeError('Expected `options` to be an options object, got 42.'),
     );
   });
