@@ -96,6 +96,7 @@ const errorArguments = {
   TaskFailedError: ['resize:1', 'resize', 3, { name: 'Error', message: 'boom' }],
   TaskCancelledError: ['resize:1', 'resize'],
   TaskTimeoutError: ['resize:1', 'resize', 1000],
+  TaskStalledError: ['resize:1', 'resize', 2],
   NonRetryableError: ['width must be positive'],
   UnknownTaskError: ['resise', ['resize']],
   ClockSourceError: ['ntp', 'stayed silent.'],

@@ -102,5 +102,6 @@ export type { Command, TaskRunner, TaskRunnerOptions } from './facade/createTask
 export { TaskFailedError } from './errors/TaskFailedError.js';
 export { TaskCancelledError } from './errors/TaskCancelledError.js';
 export { TaskTimeoutError } from './errors/TaskTimeoutError.js';
+export { TaskStalledError } from './errors/TaskStalledError.js';
 export { UnknownTaskError } from './errors/UnknownTaskError.js';
 export { NonRetryableError } from './errors/NonRetryableError.js';

@@ -1,10 +1,12 @@
 import type { TaskErrorInfo } from '../taskBackend.js';
 import { SyncError } from './SyncError.js';
+import { TaskStalledError } from './TaskStalledError.js';
 
 /**
  * Raised by {@link submit} when every attempt of a task failed, or when an attempt failed with a
- * {@link NonRetryableError} (then `attempts` is that attempt's number); `lastError` (and `cause`,
- * rebuilt as an `Error`) is the last attempt's error, as the worker reported it.
+ * {@link NonRetryableError} (then `attempts` is that attempt's number); `lastError` is the last
+ * attempt's error, as the worker (or the backend) stored it, and `cause` the same as an `Error`: a
+ * {@link TaskStalledError} when its claim lapsed.
  *
  * @example
  * ```ts
@@ -40,9 +42,15 @@ export class TaskFailedError extends SyncError {
   ) {
     super(
       `Task "${task}" (${id}) failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError.name}: ${lastError.message.replace(/\.$/, '')}. ${adviceText(lastError)}`,
-      { cause: Object.assign(new Error(lastError.message), { name: lastError.name }), ...options },
+      { cause: causeOf(id, task, attempts, lastError), ...options },
     );
   }
+}
+
+/** The last attempt's error as an `Error`: a {@link TaskStalledError} when it stalled, else one of that name and message. */
+function causeOf(id: string, task: string, attempt: number, lastError: TaskErrorInfo): Error {
+  if (lastError.name === 'TaskStalledError') return new TaskStalledError(id, task, attempt);
+  return Object.assign(new Error(lastError.message), { name: lastError.name });
 }
 
 /** What to do: more attempts, unless the handler said a retry cannot help. */

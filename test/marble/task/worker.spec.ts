@@ -1,6 +1,14 @@
 import { map, NEVER, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { submit, TaskFailedError, worker, type TaskContext, type TaskEvent, type WorkerEvent } from 'rx-sync';
+import {
+  submit,
+  TaskFailedError,
+  TaskStalledError,
+  worker,
+  type TaskContext,
+  type TaskEvent,
+  type WorkerEvent,
+} from 'rx-sync';
 import { createTestBackend } from 'rx-sync/testing';
 import { atFrame, CLEAN } from '../../support/marbleHelpers';
 import { at, onAbort, WORKER_TIMING } from './taskHelpers';
@@ -110,6 +118,28 @@ describe('worker', () => {
       );
     });
     expect(backend.tasksRunning()).toBe(0);
+  });
+
+  it('gives the TaskFailedError of a task whose last claim lapsed a TaskStalledError as its cause', () => {
+    const backend = createTestBackend();
+    let failure: unknown;
+    scheduler.run(({ flush }) => {
+      atFrame(3, () => backend.expireTask('task-1'));
+      const pool = worker(backend, { job: () => NEVER }, { ...WORKER_TIMING, name: 'w' }).subscribe();
+      atFrame(10, () => pool.unsubscribe()); // a live worker's poll would keep flush() from returning
+      submit(backend, 'job', null, { attempts: 1 }).subscribe({ error: (error: unknown) => (failure = error) });
+      flush();
+    });
+    expect(failure).toBeInstanceOf(TaskFailedError);
+    const cause = (failure as TaskFailedError).cause;
+    expect(cause).toBeInstanceOf(TaskStalledError);
+    expect(cause).toMatchObject({
+      id: 'task-1',
+      task: 'job',
+      attempt: 1,
+      transient: true,
+      code: 'RX_SYNC_TASK_STALLED',
+    });
   });
 
   it('lets running tasks finish after unsubscription, and hands back those still running after the grace period', () => {
