@@ -48,15 +48,8 @@ function admin(server: RedisServer): Redis {
   return client;
 }
 
-// Known flake: a test of this suite gets one more try, and the first failure is logged, so a
-// persistent bug still fails. Seen once, not reproduced in 16 rounds: `restore` timed out waiting
-// for a sentinel to count the restarted server as a healthy replica. (A ~20 s failover, a
-// sentinel's aborted attempt right after the previous failover, is bounded by the harness's
-// `failover-timeout`; the task failover's TaskCancelledError was a bug of submit, fixed.)
-jest.retryTimes(1, { logErrorsBeforeRetry: true });
-
 beforeAll(async () => {
-  group = await startRedisSentinel({ downAfter: 1_000 });
+  group = await startRedisSentinel();
 }, 30_000);
 
 /** Servers killed and not yet brought back: a test that failed half-way leaves the group whole. */
