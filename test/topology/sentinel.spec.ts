@@ -3,7 +3,7 @@ import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from 
 import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { startRedisSentinel, type RedisSentinelGroup } from '../support/redisSentinel.js';
-import { adminClient, type RedisServer } from '../support/redisServer.js';
+import type { RedisServer } from '../support/redisServer.js';
 import { randomName, randomPrefix, waitUntil } from '../redis/support/redisTestKit.js';
 import { runAcknowledgementHazard } from './support/acknowledgementHazard.js';
 import { checkBackendClock } from './support/clockCheck.js';
@@ -39,13 +39,6 @@ function backend(options: Omit<RedisBackendOptions, 'client'> & { client?: Redis
   const made = createRedisBackend({ client: sentinelClient(), expiryCheckInterval: 100, ...options });
   backends.push(made);
   return made;
-}
-
-/** A plain connection to one data server, for administration. */
-function admin(server: RedisServer): Redis {
-  const client = adminClient(server);
-  clients.push(client);
-  return client;
 }
 
 beforeAll(async () => {
@@ -114,15 +107,10 @@ describe('Sentinel failover (kill -9 the master)', () => {
       acknowledged: backend({ prefix, replicaAcknowledgement: { replicas: 1, timeout: 100 } }),
       contender: backend({ prefix }),
       names: [randomName('a'), randomName('b')],
-      // Shorter than `down-after-milliseconds`: the pause also holds up the sentinels' hello
-      // messages to the replica, and a replica they think is down is never promoted.
-      pauseReplica: async (duration) => {
-        await admin(replica).call('CLIENT', 'PAUSE', String(duration), 'WRITE');
-      },
-      failOver: async () => {
-        await crash(master);
-        await waitUntil(async () => (await group.master()) === replica, 20_000, 'the sentinels to promote the replica');
-      },
+      replica,
+      killMaster: () => crash(master),
+      promoted: () =>
+        waitUntil(async () => (await group.master()) === replica, 30_000, 'the sentinels to promote the replica'),
     });
     await restore(master);
   }, 60_000);
