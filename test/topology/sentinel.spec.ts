@@ -43,7 +43,13 @@ function backend(options: Omit<RedisBackendOptions, 'client'> & { client?: Redis
 
 beforeAll(async () => {
   group = await startRedisSentinel();
-}, 30_000);
+}, 60_000);
+
+/**
+ * Overall deadline for the group to take writes again after a kill: about 3.5 s here (down-after 2 s),
+ * plus 6 s (2 × failover-timeout) for each round of a split vote among the sentinels.
+ */
+const FAILOVER_BOUND = 30_000;
 
 /** Servers killed and not yet brought back: a test that failed half-way leaves the group whole. */
 const down = new Set<RedisServer>();
@@ -59,11 +65,15 @@ async function restore(server: RedisServer): Promise<void> {
 }
 
 afterEach(async () => {
-  for (const server of [...down]) await restore(server);
-  await Promise.all(backends.splice(0).map((made) => made.close()));
-  // `disconnect()`, not QUIT: ioredis ends a failover detector's sentinel connections only on
-  // `disconnect()`; after QUIT they would keep reconnecting to the sentinels once those are stopped.
-  for (const client of clients.splice(0)) client.disconnect();
+  try {
+    for (const server of [...down]) await restore(server);
+  } finally {
+    // Even when a restore failed: clients left connected would keep jest from exiting.
+    await Promise.all(backends.splice(0).map((made) => made.close()));
+    // `disconnect()`, not QUIT: ioredis ends a failover detector's sentinel connections only on
+    // `disconnect()`; after QUIT they would keep reconnecting to the sentinels once those are stopped.
+    for (const client of clients.splice(0)) client.disconnect();
+  }
 });
 
 afterAll(async () => {
@@ -91,12 +101,12 @@ describe('Sentinel failover (kill -9 the master)', () => {
       backends: [backend({ prefix }), backend({ prefix })],
       names: { lock: randomName('lock'), group: randomName('group'), key: randomName('key') },
       kill: () => crash(master),
-      bound: 20_000,
+      bound: FAILOVER_BOUND,
     });
     console.info(`Sentinel failover (down-after ${group.downAfter} ms): ${JSON.stringify(report)}`);
     expect(await group.master()).not.toBe(master);
     await restore(master);
-  }, 60_000);
+  }, 120_000);
 
   it('with replicaAcknowledgement, a grant that did not reach the replica is never reported as acquired', async () => {
     const prefix = randomPrefix('acknowledged');
@@ -110,10 +120,14 @@ describe('Sentinel failover (kill -9 the master)', () => {
       replica,
       killMaster: () => crash(master),
       promoted: () =>
-        waitUntil(async () => (await group.master()) === replica, 30_000, 'the sentinels to promote the replica'),
+        waitUntil(
+          async () => (await group.master()) === replica,
+          FAILOVER_BOUND,
+          'the sentinels to promote the replica',
+        ),
     });
     await restore(master);
-  }, 60_000);
+  }, 120_000);
 
   it('a worker processes a stream of tasks through the failover: none acknowledged is lost, none completes twice; the clock stays right', async () => {
     const prefix = randomPrefix('task-failover');
@@ -136,10 +150,14 @@ describe('Sentinel failover (kill -9 the master)', () => {
         await crash(master);
       },
       recover: async () => {
-        await waitUntil(async () => (await group.master()) === replica, 20_000, 'the sentinels to promote the replica');
+        await waitUntil(
+          async () => (await group.master()) === replica,
+          FAILOVER_BOUND,
+          'the sentinels to promote the replica',
+        );
         await restore(master);
       },
-      bound: 20_000,
+      bound: FAILOVER_BOUND,
     });
     const clockAfter = await checkBackendClock(clockBackend, 'Sentinel TIME after the failover');
     console.info(
