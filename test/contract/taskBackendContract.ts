@@ -48,6 +48,27 @@ export function describeTaskBackendContract<B extends TaskBackend>(
     ...overrides,
   });
   const one = <T>(source: Observable<T>): Promise<T> => firstValueFrom(source);
+  /**
+   * Asks `read` again every 10 ms until `done` holds for an answer, and returns every answer with
+   * the time (performance.now) it came; fails after a generous overall deadline.
+   */
+  const poll = async <T>(
+    read: () => Observable<T>,
+    done: (answer: T) => boolean,
+    what: string,
+  ): Promise<{ answer: T; at: number }[]> => {
+    const answers: { answer: T; at: number }[] = [];
+    const deadline = performance.now() + ms(30_000);
+    for (;;) {
+      const answer = await one(read());
+      answers.push({ answer, at: performance.now() });
+      if (done(answer)) return answers;
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(10);
+    }
+  };
+  /** Redis and the memory backend count in whole ms: a deadline may pass up to 1 ms early on this clock. */
+  const RESOLUTION = 2;
 
   describe(`TaskBackend contract: ${name}`, () => {
     let backend: B;
@@ -148,11 +169,25 @@ export function describeTaskBackendContract<B extends TaskBackend>(
       });
 
       it('keeps a renewed claim', async () => {
+        // Renewed every 50 ms, 16 times (the last for a minute), the claim outlives its first lease
+        // twice over. The claim's deadline is at least the send time of the request that last
+        // extended it plus the lease, so a renewal answered within a lease of that must succeed.
+        // Only a machine stalled for most of a lease may answer later; the claim may then rightly
+        // have lapsed, and it must be handed out again instead.
+        const lease = ms(400);
         const { id } = await one(backend.enqueue(request()));
-        const [claim] = await one(backend.claim('w1', ['job'], ms(60), 1));
-        for (let i = 0; i < 4; i++) {
-          await sleep(30);
-          expect(await one(backend.renewTask(id, claim!.token, ms(60)))).toBe(true);
+        let extendedAt = performance.now();
+        const [claim] = await one(backend.claim('w1', ['job'], lease, 1));
+        for (let i = 1; i <= 16; i++) {
+          await sleep(50);
+          const sentAt = performance.now();
+          const renewed = await one(backend.renewTask(id, claim!.token, i === 16 ? ms(60_000) : lease));
+          if (!renewed && performance.now() - extendedAt >= lease) {
+            expect(await one(backend.claim('w2', ['job'], ms(60_000), 1))).toMatchObject([{ id, attempt: 2 }]);
+            return;
+          }
+          expect(renewed).toBe(true);
+          extendedAt = sentAt;
         }
         expect(await one(backend.claim('w2', ['job'], ms(60), 1))).toEqual([]);
         expect(await one(backend.completeTask(id, claim!.token, undefined))).toBe(true);
@@ -247,12 +282,21 @@ export function describeTaskBackendContract<B extends TaskBackend>(
       });
 
       it('does not hand out a retry before its delay', async () => {
+        // Claims from the moment the failure is sent: the retry is due at least `delay` after it, so
+        // the claim that gets it cannot have been answered sooner (whatever the machine's speed).
+        const delay = ms(200);
         const { id } = await one(backend.enqueue(request()));
-        const [claim] = await one(backend.claim('w1', ['job'], ms(1_000), 1));
-        await one(backend.failTask(id, claim!.token, { name: 'E', message: 'm' }, ms(100)));
-        expect(await one(backend.claim('w1', ['job'], ms(1_000), 1))).toEqual([]);
-        await sleep(150);
-        expect(await one(backend.claim('w1', ['job'], ms(1_000), 1))).toHaveLength(1);
+        const [claim] = await one(backend.claim('w1', ['job'], ms(60_000), 1));
+        const failedAt = performance.now();
+        await one(backend.failTask(id, claim!.token, { name: 'E', message: 'm' }, delay));
+        const claims = await poll(
+          () => backend.claim('w1', ['job'], ms(60_000), 1),
+          (claimed) => claimed.length > 0,
+          'the retry',
+        );
+        const handedOut = claims.at(-1)!;
+        expect(handedOut.answer).toMatchObject([{ id, attempt: 2 }]);
+        expect(handedOut.at - failedAt).toBeGreaterThanOrEqual(delay - RESOLUTION);
       });
 
       it('signals idle workers of the name when a task is enqueued or due again', async () => {
@@ -283,12 +327,23 @@ export function describeTaskBackendContract<B extends TaskBackend>(
       });
 
       it('forgets a finished task, and frees its idempotency key, after its retention', async () => {
-        const { id } = await one(backend.enqueue(request({ idempotencyKey: 'r', retention: ms(50) })));
-        const [claim] = await one(backend.claim('w', ['job'], ms(1_000), 1));
+        // Reads from the moment the completion is sent: the record is kept at least `retention`
+        // after it, so until it is gone every read shows it succeeded, and the read that finds it
+        // gone cannot have been answered sooner (whatever the machine's speed).
+        const retention = ms(200);
+        const { id } = await one(backend.enqueue(request({ idempotencyKey: 'r', retention })));
+        const [claim] = await one(backend.claim('w', ['job'], ms(60_000), 1));
+        const completedAt = performance.now();
         await one(backend.completeTask(id, claim!.token, '1'));
-        expect(await one(backend.readTask(id))).toMatchObject({ state: 'succeeded' });
-        await sleep(100);
-        expect(await one(backend.readTask(id))).toBeUndefined();
+        const reads = await poll(
+          () => backend.readTask(id),
+          (record) => record === undefined,
+          'the record to be forgotten',
+        );
+        expect(reads.slice(0, -1).map(({ answer }) => answer?.state)).toEqual(
+          reads.slice(0, -1).map(() => 'succeeded'),
+        );
+        expect(reads.at(-1)!.at - completedAt).toBeGreaterThanOrEqual(retention - RESOLUTION);
         expect(await one(backend.enqueue(request({ idempotencyKey: 'r' })))).toMatchObject({ created: true });
       });
     });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ export interface RedisServer {
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts the server again on the same port and directory (after `stop`). */
   restart(): Promise<void>;
+  /** Whether the process started last is still running (not stopped, killed nor exited). */
+  running(): boolean;
   /** Sends a signal to the process (`SIGSTOP` / `SIGCONT` to pause and resume it). */
   signal(signal: NodeJS.Signals): void;
 }
@@ -97,6 +99,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     signal: (signal) => {
       child?.kill(signal);
     },
+    running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
   };
 }
 
@@ -151,6 +154,15 @@ function spawnRedis(
   );
   // A Sentinel logs no "Ready" line; it is serving once it monitors its master.
   const readyLine = sentinel ? '+monitor master' : 'Ready to accept connections';
+  // With RX_SYNC_REDIS_LOGS=<directory>, every server's log is also appended to <directory>/<port>.log
+  // (to read what the servers and sentinels did around a failure).
+  const logDirectory = process.env['RX_SYNC_REDIS_LOGS'];
+  if (logDirectory) {
+    const logFile = join(logDirectory, `${sentinel ? 'sentinel' : 'redis'}-${port}.log`);
+    const keep = (chunk: Buffer): void => appendFileSync(logFile, chunk);
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer): void => {

@@ -299,17 +299,14 @@ describe('Redis Cluster failover (kill -9 a master)', () => {
       acknowledged: backend({ prefix, replicaAcknowledgement: { replicas: 1, timeout: 100 } }),
       contender: backend({ prefix }),
       names: [leaseNameIn('lock', 'a', range), leaseNameIn('lock', 'b', range)],
-      pauseReplica: async (duration) => {
-        await admin(replica.server).call('CLIENT', 'PAUSE', String(duration), 'WRITE');
-      },
-      failOver: async () => {
-        await master.server.stop('SIGKILL');
-        await waitUntil(
+      replica: replica.server,
+      killMaster: () => master.server.stop('SIGKILL'),
+      promoted: () =>
+        waitUntil(
           async () => (await cluster.masterOf(range[0])) === replica,
-          20_000,
+          30_000,
           'the replica to take over its master',
-        );
-      },
+        ),
     });
   }, 60_000);
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { Subject, type Observable } from 'rxjs';
 import { waitUntil } from './redisTestKit.js';
 
 /**
@@ -17,6 +18,10 @@ const children = new Set<ChildProcess>();
 export interface Worker {
   readonly child: ChildProcess;
   readonly output: () => string;
+  /** Each complete line of its stdout, as it arrives (without the newline); completes when stdout closes. */
+  readonly lines: Observable<string>;
+  /** Writes `text` and a newline to its stdin; does nothing once the process has exited. */
+  readonly send: (text: string) => void;
   /** Resolves with the exit code (or the signal's name). */
   readonly exited: Promise<number | string>;
 }
@@ -25,19 +30,33 @@ export interface Worker {
 export function startWorker(fixture: string, args: readonly string[]): Worker {
   const child = spawn(process.execPath, ['--import', 'tsx', join('test/redis/fixtures', fixture), ...args], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   children.add(child);
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let partial = '';
+  const lines = new Subject<string>();
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    output += text;
+    const parts = (partial + text).split('\n');
+    partial = parts.pop()!;
+    for (const part of parts) lines.next(part);
+  });
+  child.stdout?.once('close', () => lines.complete());
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // Writing to a process that was just killed fails with EPIPE: that process no longer matters.
+  child.stdin?.on('error', () => undefined);
+  const send = (text: string): void => {
+    if (child.exitCode === null && child.signalCode === null && child.stdin?.writable) child.stdin.write(`${text}\n`);
+  };
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => {
       children.delete(child);
       resolve(code ?? signal ?? 'unknown');
     }),
   );
-  return { child, output: () => output, exited };
+  return { child, output: () => output, lines: lines.asObservable(), send, exited };
 }
 
 /** Kills `child` with SIGKILL (a crash: no handler runs) and resolves once it has exited. */
