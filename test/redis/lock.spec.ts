@@ -201,6 +201,62 @@ describe('lock on Redis', () => {
       }
     });
 
+    // Regression: the error said only "no reply within 1000 ms", never why.
+    it('says why: the message and cause carry the last connection error, with the address', async () => {
+      const client = resources.client(downServer);
+      await client.ping();
+      const backend = resources.backend({ client, prefix: randomPrefix('why'), requestTimeout: 1_000 });
+      await downServer.stop();
+      try {
+        const error = await resources.record(lock(backend, 'jobs'), 'lock while down', 15_000).failure();
+        expect(error).toBeInstanceOf(BackendUnavailableError);
+        const address = `127.0.0.1:${downServer.port}`;
+        expect((error as Error).message).toContain(`ECONNREFUSED ${address}`);
+        const cause = (error as Error).cause as AggregateError;
+        expect(cause).toBeInstanceOf(AggregateError);
+        expect(cause.errors.map((each: Error) => each.message)).toEqual([
+          expect.stringContaining('requestTimeout'),
+          expect.stringContaining(`ECONNREFUSED ${address}`),
+        ]);
+      } finally {
+        await downServer.restart();
+      }
+    });
+
+    it('says why on a quorum too: each master that failed, with its last connection error', async () => {
+      const extra = await Promise.all([0, 1].map(() => startRedisServer()));
+      try {
+        const masters = [downServer, ...extra];
+        const quorum = masters.map((master) => resources.client(master, { enableOfflineQueue: false }));
+        for (const client of quorum) await ready(client);
+        const backend = resources.backend({ client: resources.client(server), quorum, prefix: randomPrefix('why') });
+        // Once their clients have tried to reconnect (a request sent the moment a master died fails
+        // before any connection error is known: "Stream isn't writeable").
+        const refused = quorum.slice(1).map(
+          (client) =>
+            new Promise<void>((resolve) => {
+              const onError = (error: Error): void => {
+                if (!error.message.includes('ECONNREFUSED')) return;
+                client.off('error', onError);
+                resolve();
+              };
+              client.on('error', onError);
+            }),
+        );
+        await Promise.all(extra.map((master) => master.stop()));
+        await Promise.all(refused);
+        const error = await resources.record(lock(backend, 'jobs'), 'lock on a broken quorum', 15_000).failure();
+        expect(error).toBeInstanceOf(BackendUnavailableError);
+        const votes = ((error as Error).cause as AggregateError).errors as Error[];
+        expect(votes).toHaveLength(2);
+        for (const [index, vote] of votes.entries()) {
+          expect(vote.message).toContain(`ECONNREFUSED 127.0.0.1:${extra[index]!.port}`);
+        }
+      } finally {
+        await stopRedisServers(...extra);
+      }
+    });
+
     it('errors with BackendUnavailableError keeping the driver error as cause, without an offline queue', async () => {
       const client = resources.client(downServer, { enableOfflineQueue: false });
       await ready(client);

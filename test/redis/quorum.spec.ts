@@ -75,6 +75,18 @@ async function tokenOf(backend: SyncBackend, key: string): Promise<number> {
 }
 
 describe('Redlock quorum over three independent masters', () => {
+  // Regression: with `enableOfflineQueue: false` (as the README recommends), a request sent before
+  // the clients had connected failed at once with BackendUnavailableError.
+  it('serves a request sent before its clients (without offline queue) have connected', async () => {
+    const quorum = masters.map((master) => resources.client(master, FAIL_FAST));
+    const client = resources.client(store, FAIL_FAST);
+    expect([client, ...quorum].map((each) => each.status)).not.toContain('ready');
+    const backend = resources.backend({ client, quorum, prefix: randomPrefix('early') });
+    const lease = await firstValueFrom(lock(backend, 'jobs', { acquireTimeout: 5_000 }));
+    expect(lease.token).toBeGreaterThan(0);
+    expect(await single(backend.get('nothing'))).toBeUndefined();
+  });
+
   it('grants locks and leadership on every master with one token, and releases them everywhere', async () => {
     const prefix = randomPrefix('q');
     const backend = await quorumBackend(prefix);

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import {
   catchError,
+  concat,
   concatMap,
   defer,
   firstValueFrom,
@@ -17,6 +18,7 @@ import {
 import type { DeleteOptions, Item, LeaseEvent, PutOptions, SyncBackend } from '../../backend.js';
 import type { TaskBackend } from '../../taskBackend.js';
 import { BackendUnavailableError } from '../../errors/BackendUnavailableError.js';
+import type { SyncError } from '../../errors/SyncError.js';
 import { VersionConflictError } from '../../errors/VersionConflictError.js';
 import {
   assertDeleteArguments,
@@ -28,6 +30,7 @@ import { leaseArgumentChecks } from '../../internal/leaseArguments.js';
 import type { BackendLimits } from '../../internal/limits.js';
 import { withTaskArgumentChecks } from '../../internal/taskArguments.js';
 import { quitWithin, resolveCloseOptions, type CloseOptions } from './closeOptions.js';
+import { connectionState, withConnectionError } from './connectionState.js';
 import { expirySweeper } from './expirySweeper.js';
 import { HASH_SLOTS } from './hashSlot.js';
 import { quorumLeases } from './quorumLeases.js';
@@ -115,8 +118,10 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   const publishCommand: PublishCommand = isCluster(client) ? 'SPUBLISH' : 'PUBLISH';
   const keys = new RedisKeys(settings.prefix, publishCommand === 'SPUBLISH' ? clientKeyPrefix(client) : '');
   const subscriber = new RedisSubscriber(client);
+  const connection = connectionState(client);
+  const masterConnections = (settings.quorum ?? []).map(connectionState);
   const leases = settings.quorum
-    ? quorumLeases(settings.quorum, client, keys, settings)
+    ? quorumLeases(settings.quorum, masterConnections, client, keys, settings)
     : singleInstanceLeases(client, keys, {
         counterLifetime,
         publishCommand,
@@ -131,10 +136,14 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
 
   /**
    * One request: after pending subscriptions when `ordered` (at once when none is pending: no
-   * promise, no extra turn of the event loop), bounded by `requestTimeout`, errors typed.
+   * promise, no extra turn of the event loop), once the client was first ready, bounded by
+   * `requestTimeout`, errors typed (with the client's last connection error, when it cannot be reached).
    */
   const request = <T>(operation: string, work: () => Observable<T>, ordered = false): Observable<T> =>
-    defer(() => (ordered && subscriber.settling ? from(subscriber.settled()).pipe(switchMap(work)) : work())).pipe(
+    defer(() => {
+      const send = (): Observable<T> => concat(connection.firstReady, defer(work));
+      return ordered && subscriber.settling ? from(subscriber.settled()).pipe(switchMap(send)) : send();
+    }).pipe(
       timeout({
         first: settings.requestTimeout,
         with: () =>
@@ -145,8 +154,16 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
               }),
           ),
       }),
-      catchError((error: unknown) => throwError(() => toSyncError(operation, error))),
+      catchError((error: unknown) => throwError(() => explained(toSyncError(operation, error)))),
     );
+  /** A backend that cannot be reached says why, when the client saw why. */
+  const explained = (error: SyncError): SyncError => {
+    const connectionError = connection.lastError();
+    if (!(error instanceof BackendUnavailableError) || !connectionError) return error;
+    return new BackendUnavailableError(error.backend, error.operation, {
+      cause: withConnectionError(error.cause, connectionError),
+    });
+  };
 
   const watchLease = (key: string): Observable<LeaseEvent> =>
     watchLeaseEvents(subscriber, keys.leaseChannel(key), key, () => request('readLease', () => leases.read(key), true));
@@ -327,6 +344,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
     close: (options) => {
       const { quitClients, timeout } = resolveCloseOptions(options);
       const clients = quitClients ? [client, ...(settings.quorum ?? [])] : [];
+      for (const state of [connection, ...masterConnections]) state.stop();
       return subscriber.close().then(async () => {
         await Promise.all(clients.map((each) => quitWithin(each, timeout)));
       });

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import { catchError, concatMap, defer, forkJoin, map, of, timeout, type Observable } from 'rxjs';
+import { catchError, concat, concatMap, defer, forkJoin, map, of, timeout, type Observable } from 'rxjs';
 import type { LeaseAttempt, LeaseClaim, LeaseEvent, LeaseHolder } from '../../backend.js';
 import { BackendUnavailableError } from '../../errors/BackendUnavailableError.js';
+import { withConnectionError, type ConnectionState } from './connectionState.js';
 import { encodeLeaseEvent } from './leaseEventMessage.js';
 import type { LeaseOperations } from './leaseOperations.js';
 import type { RedisBackendSettings } from './redisBackendOptions.js';
@@ -41,6 +42,7 @@ const MIN_MASTER_TIMEOUT = 50;
  */
 export function quorumLeases(
   masters: readonly Redis[],
+  connections: readonly ConnectionState[],
   eventsClient: RedisClient,
   keys: RedisKeys,
   settings: RedisBackendSettings,
@@ -52,16 +54,25 @@ export function quorumLeases(
   const masterTimeout = (leaseDuration: number): number =>
     Math.min(shortestWait, Math.max(MIN_MASTER_TIMEOUT, leaseDuration / 10));
 
-  /** Runs one request on every master, each bounded by `limit`, and collects the votes. */
+  /**
+   * Runs one request on every master (once its client was first ready), each bounded by `limit`,
+   * and collects the votes; a master's failure carries its client's last connection error.
+   */
   const poll = <T>(limit: number, ask: (master: Redis) => Observable<T>): Observable<Vote<T>[]> =>
     forkJoin(
-      masters.map((master) =>
-        defer(() => ask(master)).pipe(
+      masters.map((master, index) => {
+        const connection = connections[index]!;
+        return concat(
+          connection.firstReady,
+          defer(() => ask(master)),
+        ).pipe(
           timeout(limit),
           map((reply): Vote<T> => ({ ok: true, reply })),
-          catchError((error: unknown) => of<Vote<T>>({ ok: false, error })),
-        ),
-      ),
+          catchError((error: unknown) =>
+            of<Vote<T>>({ ok: false, error: withConnectionError(error, connection.lastError()) }),
+          ),
+        );
+      }),
     );
 
   const unavailable = (operation: string, votes: Vote<unknown>[]): BackendUnavailableError => {
