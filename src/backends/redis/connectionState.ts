@@ -43,8 +43,7 @@ export function connectionState(client: RedisClient): ConnectionState {
       if (!(error instanceof Error) && !types.isNativeError(error)) return;
       current.lastError = error;
       if (client.listenerCount('error') === 1) {
-        // eslint-disable-next-line no-console -- ioredis's own output when nobody else listens
-        console.error('[ioredis] Unhandled error event:', error.stack);
+        console.error('[ioredis] Unhandled error event:', error.stack); // ioredis's own output when nobody else listens
       }
     };
     const onReady = (): void => {
