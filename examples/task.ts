@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   });
   const sums = await Promise.all([1, 2, 3].map((a) => runner.run<number>({ name: 'add', input: { a, b: 100 } })));
   log(`runner: ${sums.join(', ')}`);
-  runner.close();
+  await runner.close();
 
   log('done: every worker stopped, nothing left running');
 }

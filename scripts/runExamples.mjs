@@ -4,12 +4,12 @@
 // itself within the time limit (a sign that it left a subscription, and so a timer, running).
 // The redis-*.ts examples and the Redis demo run against REDIS_URL when it is set, else against a
 // redis-server that this script starts on a free port of 127.0.0.1 and stops afterwards.
-import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { throwawayRedis } from './support/throwawayRedis.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
@@ -24,44 +24,7 @@ const examples = [
   { file: 'demo.ts', label: 'examples/demo.ts on Redis (REDIS_URL set)', redis: true },
 ];
 
-/** A free TCP port on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts a throwaway redis-server on 127.0.0.1; resolves with its URL and a stop function. */
-async function startRedis() {
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise((resolve, reject) => {
-    let output = '';
-    child.once('error', (error) =>
-      reject(new Error(`could not start redis-server (apt-get install -y redis-server): ${error.message}`)),
-    );
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes('Ready to accept connections')) resolve();
-    });
-  });
-  child.stdout.resume();
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
-}
-
-const redis = process.env.REDIS_URL ? { url: process.env.REDIS_URL, stop: () => {} } : await startRedis();
+const redis = await throwawayRedis();
 
 const failed = [];
 for (const { file, label: path, redis: needsRedis } of examples) {

@@ -1,5 +1,4 @@
-import type { Subscription } from 'rxjs';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, merge, Subject } from 'rxjs';
 import { assertTaskBackend } from '../internal/taskArguments.js';
 import { assertNameWithin, limitsOf } from '../internal/limits.js';
 import { optionNames } from '../internal/validate.js';
@@ -44,8 +43,12 @@ export interface TaskRunner {
   get(id: string): Promise<TaskInfo | undefined>;
   /** Cancels a task; resolves `true` when it was cancelled. */
   cancel(id: string): Promise<boolean>;
-  /** Stops the local pool (running tasks get the grace period); `run` rejects afterwards. */
-  close(): void;
+  /**
+   * Stops the local pool: it claims nothing more, and the promise resolves once its running tasks
+   * have finished and been reported (those still running after `gracePeriod` are aborted and
+   * handed back); `run` rejects afterwards.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -54,7 +57,8 @@ export interface TaskRunner {
  * @remarks
  * With `handlers`, the runner starts a local {@link worker} pool (of `concurrency`) on the first
  * `run` and keeps it until `close()`; `run(command)` submits and resolves with the result. Call
- * `close()` when done, or the pool's poll timer keeps the process alive.
+ * `close()` when done, or the pool's poll timer keeps the process alive; it resolves once the
+ * pool's running tasks have been reported.
  *
  * @example
  * ```ts
@@ -67,7 +71,7 @@ export interface TaskRunner {
  * });
  * const sum = await runner.run<number>({ name: 'add', input: { a: 1, b: 2 } });
  * console.log(sum); // 3
- * runner.close();
+ * await runner.close();
  * ```
  *
  * @param backend - Where the task queue lives.
@@ -83,9 +87,11 @@ export function createTaskRunner(backend: TaskBackend, options?: TaskRunnerOptio
     limits,
   );
   const handlers = options?.handlers;
-  const pool = handlers && workerWith(backend, handlers, workerSettings); // checks the handlers
+  const closing = new Subject<void>();
+  const shutdown = workerSettings.shutdown ? merge(workerSettings.shutdown, closing) : closing;
+  const pool = handlers && workerWith(backend, handlers, { ...workerSettings, shutdown }); // checks the handlers
   const knownTasks = handlers && Object.keys(handlers);
-  let running: Subscription | undefined;
+  let running: Promise<void> | undefined;
   let closed = false;
   return Object.freeze({
     run<Result = unknown>(command: Command): Promise<Result> {
@@ -103,7 +109,7 @@ export function createTaskRunner(backend: TaskBackend, options?: TaskRunnerOptio
         ...settings,
         knownTasks: settings.knownTasks ?? knownTasks,
       });
-      if (pool && !running) running = pool.subscribe();
+      if (pool && !running) running = lastValueFrom(pool, { defaultValue: undefined }).then(() => undefined);
       return lastValueFrom(events).then((event) => {
         if (event.type !== 'succeeded') throw new Error(`Task "${name}" ended without a result.`);
         return event.result;
@@ -111,9 +117,10 @@ export function createTaskRunner(backend: TaskBackend, options?: TaskRunnerOptio
     },
     get: (id: string) => lastValueFrom(task(backend, id)),
     cancel: (id: string) => lastValueFrom(cancelTask(backend, id)),
-    close(): void {
+    close(): Promise<void> {
       closed = true;
-      running?.unsubscribe();
+      closing.next();
+      return running ?? Promise.resolve();
     },
   });
 }

@@ -78,9 +78,15 @@ interface Run {
  * task at once (`failed` with `retry: false`), whatever attempts remain. A timed-out attempt is
  * retried like any other.
  *
- * Emits a {@link WorkerEvent} for every attempt that starts and ends; never completes by itself.
- * Unsubscribing stops claiming; running handlers go on for `gracePeriod` and report their
- * results, then are aborted and their tasks handed back to the queue at once.
+ * Emits a {@link WorkerEvent} for every attempt that starts and ends. It completes only after a
+ * `shutdown` (a graceful stop): it then claims nothing more, lets running handlers go on for
+ * `gracePeriod` and report their results, aborts the rest and hands their tasks back to the queue,
+ * and completes once every attempt is reported, so a process knows when it may close its backend.
+ * Unsubscribing stops the same way, in the background.
+ * ```
+ * shutdown:        -----x
+ * worker(b, h):    -s-s---d----(a|)   d: a running task finished  a: one past gracePeriod, handed back
+ * ```
  *
  * @example
  * ```ts
@@ -219,7 +225,10 @@ export function workerWith(
 
     const finished = (id: string): void => {
       runs.delete(id);
-      if (stopped && runs.size === 0) grace.unsubscribe();
+      if (stopped && runs.size === 0) {
+        grace.unsubscribe();
+        subscriber.complete(); // a shutdown is over (after an unsubscribe, nobody listens)
+      }
       pump();
     };
 
@@ -228,14 +237,22 @@ export function workerWith(
       error: () => undefined, // the poll goes on
     });
 
-    return () => {
+    /** Claims nothing more; running tasks get `gracePeriod`, then are aborted and handed back. */
+    const stop = (): void => {
+      if (stopped) return;
       stopped = true;
       wakeUps.unsubscribe();
       claimRequest.unsubscribe();
-      if (runs.size === 0) return;
+      if (runs.size === 0) return subscriber.complete();
       const stopAll = (): void => [...runs.values()].forEach((run) => run.stop());
       if (settings.gracePeriod === 0) stopAll();
       else grace = timer(settings.gracePeriod).subscribe(stopAll);
+    };
+    const shutdown = settings.shutdown?.pipe(take(1)).subscribe(stop);
+
+    return () => {
+      shutdown?.unsubscribe();
+      stop();
     };
   });
 }

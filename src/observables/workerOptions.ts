@@ -1,3 +1,4 @@
+import { isObservable, type Observable } from 'rxjs';
 import { assertCount } from '../internal/taskArguments.js';
 import {
   assertLeaseDurationWithin,
@@ -11,6 +12,7 @@ import {
   assertOptionsObject,
   assertPositiveDuration,
   optionNames,
+  show,
   type OptionsSite,
 } from '../internal/validate.js';
 
@@ -38,10 +40,17 @@ export interface WorkerOptions {
   /** How often an idle worker asks for work besides being woken by new tasks. @defaultValue 1_000 */
   readonly pollInterval?: number;
   /**
-   * After unsubscribing, how long running tasks may go on before their handlers are aborted and
-   * the tasks handed back to the queue; `0` aborts at once. @defaultValue 10_000
+   * After `shutdown` or unsubscribing, how long running tasks may go on before their handlers are
+   * aborted and the tasks handed back to the queue; `0` aborts at once. @defaultValue 10_000
    */
   readonly gracePeriod?: number;
+  /**
+   * A graceful shutdown: when this emits, the worker claims nothing more, lets its running tasks
+   * finish (for up to `gracePeriod`, then aborts them and hands them back), and completes once
+   * every attempt has been reported to the backend, so that you know when it is safe to close the
+   * backend. Unsubscribing stops the same way, but tells nothing of the end. @defaultValue none
+   */
+  readonly shutdown?: Observable<unknown>;
 }
 
 /** Defaults of {@link WorkerOptions}. */
@@ -61,6 +70,7 @@ export const WORKER_OPTION_NAMES = optionNames<WorkerOptions>({
   driftMargin: true,
   pollInterval: true,
   gracePeriod: true,
+  shutdown: true,
 });
 
 /** Worker options with defaults applied and rules checked. */
@@ -72,6 +82,7 @@ export interface WorkerSettings {
   readonly driftMargin: number;
   readonly pollInterval: number;
   readonly gracePeriod: number;
+  readonly shutdown: Observable<unknown> | undefined;
 }
 
 /**
@@ -90,6 +101,7 @@ export function resolveWorkerOptions(
     pollInterval = DEFAULT_WORKER_OPTIONS.pollInterval,
     gracePeriod = DEFAULT_WORKER_OPTIONS.gracePeriod,
     name,
+    shutdown,
   } = options ?? {};
   assertCount(concurrency, 'concurrency');
   assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
@@ -100,6 +112,9 @@ export function resolveWorkerOptions(
   assertPositiveDuration(pollInterval, 'pollInterval');
   assertDuration(gracePeriod, 'gracePeriod');
   if (name !== undefined) assertNameWithin(limits, name, 'name');
+  if (shutdown !== undefined && !isObservable(shutdown)) {
+    throw new TypeError(`Expected \`shutdown\` to be an Observable, got ${show(shutdown)}.`);
+  }
   if (driftMargin >= leaseDuration) {
     throw new RangeError(
       `Expected \`driftMargin\` (${driftMargin}) to be less than \`leaseDuration\` (${leaseDuration}).`,
@@ -110,5 +125,14 @@ export function resolveWorkerOptions(
       `Expected \`renewInterval\` (${renewInterval}) to be less than \`leaseDuration - driftMargin\` (${leaseDuration - driftMargin}), or the claim would lapse between renewals.`,
     );
   }
-  return Object.freeze({ concurrency, name, leaseDuration, renewInterval, driftMargin, pollInterval, gracePeriod });
+  return Object.freeze({
+    concurrency,
+    name,
+    leaseDuration,
+    renewInterval,
+    driftMargin,
+    pollInterval,
+    gracePeriod,
+    shutdown,
+  });
 }

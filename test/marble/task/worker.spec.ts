@@ -180,6 +180,58 @@ describe('worker', () => {
     expect(backend.tasksRunning()).toBe(0);
   });
 
+  describe('shutdown', () => {
+    it('claims nothing more, lets running tasks finish, hands back those past the grace period, then completes', () => {
+      const backend = createTestBackend();
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const handlers = {
+          short: () => timer(5).pipe(map(() => 'short done')),
+          long: () => NEVER,
+        };
+        const shutdown = hot('--x');
+        const options = { ...WORKER_TIMING, name: 'w', concurrency: 3, shutdown };
+        // Started at 1; shutdown at 2; short ends at 6; long is aborted at 2 + 10 and handed back,
+        // and the worker completes then, with every attempt reported.
+        expectObservable(worker(backend, handlers, options).pipe(map((event) => `${event.type}:${event.id}`))).toBe(
+          '-(ab)-c-----(d|)',
+          { a: 'started:task-1', b: 'started:task-2', c: 'succeeded:task-1', d: 'abandoned:task-2' },
+        );
+        expectSubscriptions(shutdown.subscriptions).toBe('^-!');
+        expectObservable(at(1, submit(backend, 'short', null)).pipe(map((event) => event.type))).toBe('-(qs)-(v|)', {
+          q: 'queued',
+          s: 'started',
+          v: 'succeeded',
+        });
+        expectObservable(at(1, submit(backend, 'long', null)).pipe(map((event) => event.type)), '^ 30ms !').toBe(
+          '-(qs)-------r',
+          { q: 'queued', s: 'started', r: 'retrying' },
+        );
+        // Submitted after the shutdown: nobody here takes it.
+        expectObservable(at(3, submit(backend, 'short', null)).pipe(map((event) => event.type)), '^ 30ms !').toBe(
+          '---q',
+          { q: 'queued' },
+        );
+      });
+      expect(backend.tasksRunning()).toBe(0);
+    });
+
+    it('completes at once when nothing is running, and stops polling', () => {
+      const backend = createTestBackend();
+      scheduler.run(({ hot, expectObservable }) => {
+        const shutdown = hot('---x');
+        expectObservable(worker(backend, { job: () => 'done' }, { ...WORKER_TIMING, shutdown })).toBe('---|');
+      });
+      expect(backend.inspect().watchers).toBe(0);
+    });
+
+    it('refuses a shutdown that is not an Observable, at call time', () => {
+      const backend = createTestBackend();
+      expect(() => worker(backend, { job: () => 'done' }, { shutdown: 'now' as never })).toThrow(
+        /Expected `shutdown` to be an Observable/,
+      );
+    });
+  });
+
   it('aborts running tasks at once on unsubscription when gracePeriod is 0', () => {
     const backend = createTestBackend();
     const aborts: string[] = [];

@@ -21,9 +21,29 @@ describe('createTaskRunner', () => {
     expect(sums).toEqual([11, 12, 13]);
     const info = await runner.get('task-1');
     expect(info).toMatchObject({ id: 'task-1', name: 'add', state: 'succeeded', input: { a: 1, b: 10 }, result: 11 });
-    runner.close();
+    await runner.close();
     await expect(runner.run({ name: 'add', input: { a: 1, b: 1 } })).rejects.toThrow('closed');
     expect(backend.inspect()).toEqual({ leasesHeld: 0, watchers: 0 });
+  });
+
+  it('close() resolves once the running tasks have finished and been reported, and resolves at once without a pool', async () => {
+    const backend = createTestBackend();
+    let release: () => void = () => undefined;
+    const runner = createTaskRunner(backend, {
+      handlers: { slow: () => new Promise<string>((resolve) => (release = () => resolve('finished'))) },
+    });
+    const result = runner.run<string>({ name: 'slow', input: null });
+    while (backend.tasksRunning() === 0) await sleep(1);
+    let closed = false;
+    const closing = runner.close().then(() => (closed = true));
+    await sleep(20);
+    expect(closed).toBe(false); // the task still runs
+    release();
+    await closing;
+    expect(await result).toBe('finished');
+    expect(await runner.get('task-1')).toMatchObject({ state: 'succeeded' });
+    expect(backend.inspect()).toEqual({ leasesHeld: 0, watchers: 0 });
+    await createTaskRunner(backend).close(); // no handlers, no pool
   });
 
   it('rejects with UnknownTaskError for a name none of its handlers has, and with TaskFailedError after the last attempt', async () => {
@@ -41,7 +61,7 @@ describe('createTaskRunner', () => {
       attempts: 2,
       lastError: { name: 'RangeError', message: 'out of range' },
     });
-    runner.close();
+    await runner.close();
   });
 
   it('aborts a handler at its timeout through the signal (real time)', async () => {
@@ -64,7 +84,7 @@ describe('createTaskRunner', () => {
       lastError: { name: 'TaskTimeoutError' },
     });
     expect(reasons).toEqual(['TaskTimeoutError']);
-    runner.close();
+    await runner.close();
   });
 
   it('cancels by id', async () => {
@@ -77,7 +97,7 @@ describe('createTaskRunner', () => {
     expect(await runner.cancel('task-1')).toBe(false);
     expect((await runner.get('task-1'))?.state).toBe('cancelled');
     events.unsubscribe();
-    runner.close();
+    await runner.close();
   });
 
   it('throws at call time for bad options and commands', () => {
