@@ -59,7 +59,16 @@ const SUBMIT = [
   'knownTasks',
   'cancelOnUnsubscribe',
 ];
-const WORKER = ['concurrency', 'name', 'leaseDuration', 'renewInterval', 'driftMargin', 'pollInterval', 'gracePeriod'];
+const WORKER = [
+  'concurrency',
+  'name',
+  'leaseDuration',
+  'renewInterval',
+  'driftMargin',
+  'pollInterval',
+  'gracePeriod',
+  'shutdown',
+];
 const CLOCK = [
   'refreshInterval',
   'sampleTimeout',
