@@ -6,13 +6,11 @@
 // redis-server that this script starts on a free port of 127.0.0.1 and stops afterwards.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { throwawayRedis } from './support/throwawayRedis.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 const timeLimit = 30_000;
 
 const files = readdirSync(join(root, 'examples'))
@@ -33,17 +31,14 @@ for (const { file, label: path, redis: needsRedis } of examples) {
   const env = { ...process.env };
   if (needsRedis) env.REDIS_URL = redis.url;
   else delete env.REDIS_URL;
-  const result = spawnSync(
-    process.execPath,
-    [tsx, '--tsconfig', join('examples', 'tsconfig.json'), join('examples', file)],
-    {
-      cwd: root,
-      env,
-      stdio: 'inherit',
-      timeout: timeLimit,
-      killSignal: 'SIGKILL',
-    },
-  );
+  // tsx as a loader in one process (its CLI would run the example in a child that a kill leaves behind).
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join('examples', file)], {
+    cwd: root,
+    env: { ...env, TSX_TSCONFIG_PATH: join('examples', 'tsconfig.json') },
+    stdio: 'inherit',
+    timeout: timeLimit,
+    killSignal: 'SIGKILL',
+  });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.error?.code === 'ETIMEDOUT' || result.signal === 'SIGKILL') {
     failed.push(path);

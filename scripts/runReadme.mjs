@@ -7,8 +7,9 @@
 //   subscription running), with REDIS_URL pointing at a throwaway redis-server when it imports
 //   ioredis or 'rx-sync/redis';
 // - a block that calls `it(` is a jest test and runs under jest, with the repository's transform;
-// - `<!-- readme-check: runs until stopped -->` on the line before a block: it must still be running,
-//   with nothing on stderr, after a few seconds, and is then stopped;
+// - `<!-- readme-check: runs until stopped -->` on the line before a block: it must still be running
+//   after a few seconds; it is then sent SIGTERM and must end (by its own shutdown, or by the signal)
+//   with nothing on stderr;
 // - `<!-- readme-check: type-check only, <why> -->`: it is type-checked and not run (it needs hosts
 //   outside this machine, say).
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,7 +21,6 @@ import { throwawayRedis } from './support/throwawayRedis.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const tsx = require.resolve('tsx/cli');
 const jestBin = require.resolve('jest/bin/jest');
 const outDir = join(root, '.tmp', 'readme');
 const TIME_LIMIT = 30_000;
@@ -34,7 +34,10 @@ function readmeBlocks() {
   const blocks = [];
   for (let index = 0; index < lines.length; index++) {
     if (lines[index] !== '```ts') continue;
-    const marker = /^<!-- readme-check: (runs until stopped|type-check only, (.+)) -->$/.exec(lines[index - 1] ?? '');
+    // The marker is the nearest line above the fence that is not blank (prettier puts one between).
+    let above = index - 1;
+    while (above > 0 && lines[above]?.trim() === '') above--;
+    const marker = /^<!-- readme-check: (runs until stopped|type-check only, (.+)) -->$/.exec(lines[above] ?? '');
     const end = lines.indexOf('```', index + 1);
     const code = lines.slice(index + 1, end).join('\n');
     const line = index + 1;
@@ -55,6 +58,16 @@ function readmeBlocks() {
 }
 
 const blocks = readmeBlocks();
+// Tests send traffic to loopback only: a block that names another host can only be type-checked.
+const foreignHost = /host: '(?!127\.0\.0\.1'|localhost')|\w+:\/\/(?!127\.0\.0\.1[:/']|localhost[:/'])/;
+const unsafe = blocks.filter((block) => block.mode !== 'type-check' && foreignHost.test(block.code));
+if (unsafe.length > 0) {
+  console.error(
+    `README: blocks at lines ${unsafe.map((block) => block.line).join(', ')} name hosts other than 127.0.0.1; ` +
+      'mark them <!-- readme-check: type-check only, <why> -->',
+  );
+  process.exit(1);
+}
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 for (const block of blocks) writeFileSync(block.file, `${block.code}\n${block.mode === 'jest' ? '' : 'export {};\n'}`);
@@ -93,23 +106,19 @@ if (typecheck.status !== 0) {
 /** Runs one block as its own process; resolves with a failure message, or undefined. */
 function run(block, env) {
   if (block.mode === 'jest') {
-    const config = JSON.stringify({
-      rootDir: root,
-      roots: [outDir],
-      testMatch: [block.file],
-      testEnvironment: 'node',
-      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: join(root, 'test', 'tsconfig.json') }] },
-      moduleNameMapper: Object.fromEntries(
-        Object.entries(paths).map(([name, [path]]) => [`^${name}$`, join(outDir, path)]),
-      ),
-    });
+    // The repository's own jest project (transform, module names), on this one file.
+    const { projects } = require(join(root, 'jest.config.js'));
+    const { displayName: _name, testMatch: _match, ...project } = projects[0];
+    const config = JSON.stringify({ ...project, roots: [outDir], testMatch: [block.file] });
     const result = spawnSync(process.execPath, [jestBin, '--config', config], { cwd: root, env, stdio: 'inherit' });
     return Promise.resolve(result.status === 0 ? undefined : `jest failed (exit code ${result.status})`);
   }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tsx, '--tsconfig', join(outDir, 'tsconfig.json'), block.file], {
+    // One process (tsx as a loader, not its CLI, which would run the block in a child of its own
+    // that a kill of the CLI leaves behind).
+    const child = spawn(process.execPath, ['--import', 'tsx', block.file], {
       cwd: root,
-      env,
+      env: { ...env, TSX_TSCONFIG_PATH: join(outDir, 'tsconfig.json') },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
     let stderr = '';
@@ -117,20 +126,24 @@ function run(block, env) {
       stderr += chunk;
       process.stderr.write(chunk);
     });
-    const limit = block.mode === 'until-stopped' ? RUNS_UNTIL_STOPPED : TIME_LIMIT;
-    const timer = setTimeout(() => child.kill('SIGKILL'), limit);
+    // A block that runs until stopped gets SIGTERM (as a service would) and must then end by itself.
+    let stopping = false;
+    const stop =
+      block.mode === 'until-stopped'
+        ? setTimeout(() => {
+            stopping = true;
+            child.kill('SIGTERM');
+          }, RUNS_UNTIL_STOPPED)
+        : undefined;
+    const limit = setTimeout(() => child.kill('SIGKILL'), TIME_LIMIT);
     child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (block.mode === 'until-stopped') {
-        if (signal !== 'SIGKILL' && code !== 0) resolve(`exited with code ${code}`);
-        else resolve(stderr.trim() === '' ? undefined : 'wrote to stderr');
-      } else if (signal === 'SIGKILL') {
-        resolve(`did not exit within ${TIME_LIMIT / 1000} s: something is still subscribed`);
-      } else {
-        resolve(
-          code === 0 && stderr.trim() === '' ? undefined : `exit code ${code}${stderr ? ', wrote to stderr' : ''}`,
-        );
-      }
+      clearTimeout(stop);
+      clearTimeout(limit);
+      if (signal === 'SIGKILL') resolve(`did not exit within ${TIME_LIMIT / 1000} s: something is still subscribed`);
+      else if (block.mode === 'until-stopped' && !stopping)
+        resolve(`ended by itself (exit code ${code}) before SIGTERM`);
+      else if (code !== 0 && signal !== 'SIGTERM') resolve(`exit code ${code}`);
+      else resolve(stderr.trim() === '' ? undefined : 'wrote to stderr');
     });
   });
 }
