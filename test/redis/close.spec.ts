@@ -78,6 +78,17 @@ describe('close()', () => {
     expect(pool.errored).toBe(false);
   });
 
+  it('after close, a submit enqueues its task and errors with BackendClosedError instead of waiting for ever', async () => {
+    const prefix = randomPrefix('closed');
+    const backend = resources.backend({ client: resources.client(server), prefix });
+    await backend.close();
+    const submitted = resources.record(submit(backend, 'later', null), 'submit after close');
+    expect(await submitted.failure()).toBeInstanceOf(BackendClosedError);
+    const { id } = submitted.values[0] as { id: string };
+    const other = resources.backend({ client: resources.client(server), prefix });
+    expect(await firstValueFrom(other.readTask(id))).toMatchObject({ state: 'queued' });
+  });
+
   it('settles at once when Redis is down, and with quitClients drops the clients it was given', async () => {
     const down = await startRedisServer();
     try {

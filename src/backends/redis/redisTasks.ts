@@ -219,12 +219,14 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
         const early: TaskSignal[] = [];
         const signals = new Subject<TaskSignal>();
         let enqueued: Enqueued | undefined;
+        const subscriptions = new Subscription();
         const following = hub.follow(channel, submissionKey(ref)).subscribe({
           next: (signal) => (enqueued ? signals.next(signal) : early.push(signal)),
           error: (error: unknown) => subscriber.error(error),
           complete: () => signals.complete(), // the backend closed: nothing more will be heard
         });
-        following.add(
+        subscriptions.add(following);
+        subscriptions.add(
           enqueue(task, ref).subscribe({
             next: (reply) => {
               const address = parseTaskId(reply.id);
@@ -234,7 +236,7 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
               subscriber.next({ type: 'enqueued', ...reply });
               const read = (): Observable<TaskRecord | undefined> =>
                 request('readTask', () => readRecord(address), true);
-              following.add(
+              subscriptions.add(
                 watchTaskEvents(concat(from(early.splice(0)), signals), reply.id, read).subscribe({
                   next: (event) => subscriber.next(event),
                   error: (error: unknown) => subscriber.error(error),
@@ -245,7 +247,7 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
             error: (error: unknown) => subscriber.error(error),
           }),
         );
-        return following;
+        return subscriptions;
       });
     },
     claim(worker, names, leaseDuration, limit) {
