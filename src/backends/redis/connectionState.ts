@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { defer, EMPTY, fromEvent, ignoreElements, take, type Observable } from 'rxjs';
+import { defer, EMPTY, fromEvent, ignoreElements, merge, take, type Observable } from 'rxjs';
 import type { RedisClient } from './redisScript.js';
 
 /** What the backend knows of one client's connection. */
@@ -7,9 +7,10 @@ export interface ConnectionState {
   /** The client's last connection error since it was last ready, or `undefined`. */
   readonly lastError: () => Error | undefined;
   /**
-   * Completes at once when the client is ready or has been ready before, else once it first is:
-   * a request is not sent into a connection that was never up (a client without an offline queue
-   * would refuse it at once), while one to a master that went down still fails fast.
+   * Completes at once when the client is ready, has been ready before or has failed to connect;
+   * else once it first is ready or fails: a request is not sent into a connection still being made
+   * (a client without an offline queue would refuse it at once), while one to a master that went
+   * down, or that refuses connections, meets the client's own policy (offline queue, retries) at once.
    */
   readonly firstReady: Observable<never>;
   /** Stops listening (the backend was closed); the last user of a client removes the listeners. */
@@ -70,7 +71,9 @@ export function connectionState(client: RedisClient): ConnectionState {
   return {
     lastError: () => shared.lastError,
     firstReady: defer(() =>
-      shared.wasReady || client.status === 'ready' ? EMPTY : fromEvent(client, 'ready').pipe(take(1), ignoreElements()),
+      shared.wasReady || shared.lastError || client.status === 'ready'
+        ? EMPTY
+        : merge(fromEvent(client, 'ready'), fromEvent(client, 'error')).pipe(take(1), ignoreElements()),
     ),
     stop: () => {
       if (stopped) return;

@@ -18,7 +18,6 @@ import {
 import type { DeleteOptions, Item, LeaseEvent, PutOptions, SyncBackend } from '../../backend.js';
 import type { TaskBackend } from '../../taskBackend.js';
 import { BackendUnavailableError } from '../../errors/BackendUnavailableError.js';
-import type { SyncError } from '../../errors/SyncError.js';
 import { VersionConflictError } from '../../errors/VersionConflictError.js';
 import {
   assertDeleteArguments,
@@ -30,7 +29,7 @@ import { leaseArgumentChecks } from '../../internal/leaseArguments.js';
 import type { BackendLimits } from '../../internal/limits.js';
 import { withTaskArgumentChecks } from '../../internal/taskArguments.js';
 import { quitWithin, resolveCloseOptions, type CloseOptions } from './closeOptions.js';
-import { connectionState, withConnectionError } from './connectionState.js';
+import { connectionState } from './connectionState.js';
 import { expirySweeper } from './expirySweeper.js';
 import { HASH_SLOTS } from './hashSlot.js';
 import { quorumLeases } from './quorumLeases.js';
@@ -154,16 +153,8 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
               }),
           ),
       }),
-      catchError((error: unknown) => throwError(() => explained(toSyncError(operation, error)))),
+      catchError((error: unknown) => throwError(() => toSyncError(operation, error, connection.lastError()))),
     );
-  /** A backend that cannot be reached says why, when the client saw why. */
-  const explained = (error: SyncError): SyncError => {
-    const connectionError = connection.lastError();
-    if (!(error instanceof BackendUnavailableError) || !connectionError) return error;
-    return new BackendUnavailableError(error.backend, error.operation, {
-      cause: withConnectionError(error.cause, connectionError),
-    });
-  };
 
   const watchLease = (key: string): Observable<LeaseEvent> =>
     watchLeaseEvents(subscriber, keys.leaseChannel(key), key, () => request('readLease', () => leases.read(key), true));

@@ -1,6 +1,7 @@
 import { BackendReplyError } from '../../errors/BackendReplyError.js';
 import { BackendUnavailableError } from '../../errors/BackendUnavailableError.js';
 import { SyncError } from '../../errors/SyncError.js';
+import { withConnectionError } from './connectionState.js';
 import { ReplyShapeError } from './redisScript.js';
 
 /** Redis error replies that mean "not now" rather than "never": the server is loading, failing over, busy. */
@@ -9,20 +10,28 @@ const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY
 /**
  * Maps what ioredis throws to rx-sync's typed errors: error replies to `BackendReplyError` (not
  * transient) unless they say the server is temporarily unable, everything else (connection lost,
- * timeout, too many retries) to `BackendUnavailableError` (transient), keeping the cause, without
- * the arguments of the command it carries (see {@link withoutCommandArguments}).
+ * timeout, too many retries) to `BackendUnavailableError` (transient), keeping the cause and, for
+ * a backend that cannot be reached, the client's last `connectionError` (see
+ * {@link withConnectionError}), without the arguments of the commands they carry (see
+ * {@link withoutCommandArguments}: a refused AUTH carries the password).
  */
-export function toSyncError(operation: string, error: unknown): SyncError {
+export function toSyncError(operation: string, error: unknown, connectionError?: Error): SyncError {
+  if (error instanceof BackendUnavailableError && connectionError) {
+    const cause = withoutCommandArguments(withConnectionError(error.cause, connectionError));
+    return new BackendUnavailableError(error.backend, error.operation, { cause });
+  }
   if (error instanceof SyncError) {
     // Made by the backend itself (quorum mode wraps the masters' errors in an AggregateError).
     if ('cause' in error) Object.defineProperty(error, 'cause', { value: withoutCommandArguments(error.cause) });
     return error;
   }
-  const cause = withoutCommandArguments(error);
-  if (error instanceof ReplyShapeError) return new BackendReplyError('redis', operation, error.message, { cause });
-  if (error instanceof Error && error.name === 'ReplyError' && !TRANSIENT_REPLY.test(error.message)) {
-    return new BackendReplyError('redis', operation, error.message, { cause });
+  if (error instanceof ReplyShapeError) {
+    return new BackendReplyError('redis', operation, error.message, { cause: withoutCommandArguments(error) });
   }
+  if (error instanceof Error && error.name === 'ReplyError' && !TRANSIENT_REPLY.test(error.message)) {
+    return new BackendReplyError('redis', operation, error.message, { cause: withoutCommandArguments(error) });
+  }
+  const cause = withoutCommandArguments(withConnectionError(error, connectionError));
   return new BackendUnavailableError('redis', operation, { cause });
 }
 

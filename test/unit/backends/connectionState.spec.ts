@@ -64,6 +64,16 @@ describe('connectionState', () => {
     expect(await lastValueFrom(state.firstReady.pipe(toArray()))).toEqual([]); // it was ready once: no wait
     state.stop();
   });
+
+  it("stops waiting at the first connection error: the request then meets the client's own policy", async () => {
+    const refused = fakeClient('connecting');
+    const state = connectionState(refused);
+    const waiting = lastValueFrom(state.firstReady.pipe(toArray()));
+    refused.emit('error', new Error('connect ECONNREFUSED 127.0.0.1:1'));
+    expect(await waiting).toEqual([]);
+    expect(await lastValueFrom(state.firstReady.pipe(toArray()))).toEqual([]); // failed before: no wait
+    state.stop();
+  });
 });
 
 describe('withConnectionError', () => {
