@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { defer, EMPTY, fromEvent, ignoreElements, merge, take, type Observable } from 'rxjs';
+import { defer, EMPTY, fromEvent, ignoreElements, merge, share, take, type Observable } from 'rxjs';
 import type { RedisClient } from './redisScript.js';
 
 /** What the backend knows of one client's connection. */
@@ -21,6 +21,8 @@ interface Watch {
   lastError: Error | undefined;
   wasReady: boolean;
   users: number;
+  /** Completes at the client's next `ready` or `error`; one pair of listeners, however many wait. */
+  readonly settling: Observable<never>;
   readonly stop: () => void;
 }
 
@@ -57,6 +59,7 @@ export function connectionState(client: RedisClient): ConnectionState {
       lastError: undefined,
       wasReady: client.status === 'ready',
       users: 0,
+      settling: merge(fromEvent(client, 'ready'), fromEvent(client, 'error')).pipe(take(1), ignoreElements(), share()),
       stop: () => {
         client.off('error', onError);
         client.off('ready', onReady);
@@ -71,9 +74,7 @@ export function connectionState(client: RedisClient): ConnectionState {
   return {
     lastError: () => shared.lastError,
     firstReady: defer(() =>
-      shared.wasReady || shared.lastError || client.status === 'ready'
-        ? EMPTY
-        : merge(fromEvent(client, 'ready'), fromEvent(client, 'error')).pipe(take(1), ignoreElements()),
+      shared.wasReady || shared.lastError || client.status === 'ready' ? EMPTY : shared.settling,
     ),
     stop: () => {
       if (stopped) return;

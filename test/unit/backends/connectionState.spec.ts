@@ -51,6 +51,17 @@ describe('connectionState', () => {
     expect([client.listenerCount('error'), client.listenerCount('ready')]).toEqual([0, 0]);
   });
 
+  it('listens once for however many requests wait for the first connection (no MaxListenersExceeded warning)', async () => {
+    const fresh = fakeClient('connecting');
+    const state = connectionState(fresh);
+    const waiting = Array.from({ length: 20 }, () => lastValueFrom(state.firstReady.pipe(toArray())));
+    expect([fresh.listenerCount('ready'), fresh.listenerCount('error')]).toEqual([2, 2]);
+    fresh.emit('ready');
+    expect(await Promise.all(waiting)).toEqual(waiting.map(() => []));
+    expect([fresh.listenerCount('ready'), fresh.listenerCount('error')]).toEqual([1, 1]);
+    state.stop();
+  });
+
   it('waits for the first ready of a client that never was, and not for one that was', async () => {
     const fresh = fakeClient('connecting');
     const state = connectionState(fresh);
