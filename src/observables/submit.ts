@@ -29,8 +29,8 @@ import { resolveSubmitOptions, type SubmitOptions, type SubmitSettings } from '.
  * of that attempt, `lastError.name` is `'NonRetryableError'`), with
  * `TaskCancelledError` when the task was cancelled, with `UnknownTaskError` when `knownTasks` is
  * given and lacks the name, with the backend's error when the backend fails, and with
- * `BackendClosedError` when the backend is closed before the task ended (the task goes on). Unsubscribing
- * before the end cancels the task (unless `cancelOnUnsubscribe` is `false`): removed when still
+ * `BackendClosedError` when the backend is closed before the task ended (the task goes on).
+ * Unsubscribing before the end cancels the task (unless `cancelOnUnsubscribe` is `false`): removed when still
  * queued, aborted through its handler's `signal` when running. With an `idempotencyKey` that an
  * existing task has, nothing is enqueued and the stream follows that task (it emits `queued` with
  * its id, then catches up on its state), and unsubscribing does not cancel it.
