@@ -56,7 +56,7 @@ export { BackendReplyError } from './errors/BackendReplyError.js';
 export { clock } from './observables/clock.js';
 export { DEFAULT_CLOCK_OPTIONS } from './observables/clockOptions.js';
 export type { ClockOptions } from './observables/clockOptions.js';
-export type { ClockReading } from './observables/ClockReading.js';
+export type { ClockReading } from './time/ClockReading.js';
 export type { ClockSample, ClockSource } from './time/ClockSource.js';
 export { localClock } from './time/localClock.js';
 export { backendClock } from './time/backendClock.js';

@@ -1,7 +1,7 @@
 import { firstValueFrom } from 'rxjs';
 import { schedulerNow } from '../internal/clock.js';
-import { ClockEngine, assertClockSource } from '../internal/clockEngine.js';
-import type { ClockReading } from '../observables/ClockReading.js';
+import { ClockEngine, assertClockSource } from '../engine/clockEngine.js';
+import type { ClockReading } from '../time/ClockReading.js';
 import { resolveClockOptions, type ClockOptions } from '../observables/clockOptions.js';
 import type { ClockSource } from '../time/ClockSource.js';
 

@@ -13,9 +13,9 @@ import {
   timer,
   type Observable,
 } from 'rxjs';
-import { ClockEngine, assertClockSource, type SampleOutcome } from '../internal/clockEngine.js';
+import { ClockEngine, assertClockSource, type SampleOutcome } from '../engine/clockEngine.js';
 import type { ClockSource } from '../time/ClockSource.js';
-import type { ClockReading } from './ClockReading.js';
+import type { ClockReading } from '../time/ClockReading.js';
 import { resolveClockOptions, type ClockOptions } from './clockOptions.js';
 
 /**

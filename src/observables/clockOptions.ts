@@ -1,3 +1,4 @@
+import type { ClockSettings } from '../engine/clockEngine.js';
 import {
   assertFraction,
   assertOptionsObject,
@@ -55,17 +56,6 @@ const CLOCK_OPTION_NAMES = optionNames<ClockOptions>({
   slewRate: true,
   tickInterval: true,
 });
-
-/** Clock options with every default applied and every rule checked. */
-export interface ClockSettings {
-  readonly refreshInterval: number;
-  readonly sampleTimeout: number;
-  readonly retryDelay: number;
-  readonly maxSampleAge: number;
-  readonly driftRate: number;
-  readonly slewRate: number;
-  readonly tickInterval: number | undefined;
-}
 
 /** Defaults of {@link ClockOptions}; `retryDelay` and `maxSampleAge` follow `refreshInterval`. */
 export const DEFAULT_CLOCK_OPTIONS = Object.freeze({

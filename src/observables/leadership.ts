@@ -1,7 +1,7 @@
 import { defer, map, type Observable } from 'rxjs';
 import type { SyncBackend } from '../backend.js';
 import { assertBackend } from '../internal/assertBackend.js';
-import { leaseTenure } from '../internal/leaseEngine.js';
+import { leaseTenure } from '../engine/leaseEngine.js';
 import { leadershipLeaseKey } from '../internal/leaseKeys.js';
 import { defaultHolderName } from '../internal/ownerId.js';
 import { assertNameWithin, assertValueWithin, limitsOf } from '../internal/limits.js';

@@ -1,11 +1,7 @@
-import { assertLeaseDurationWithin, clampLeaseDuration, type BackendLimits } from '../internal/limits.js';
-import {
-  assertDuration,
-  assertFraction,
-  assertPositiveDuration,
-  assertTimeout,
-  optionNames,
-} from '../internal/validate.js';
+import type { LeaseSettings } from '../engine/leaseEngine.js';
+import { resolveLeaseTiming } from '../engine/leaseTiming.js';
+import type { BackendLimits } from '../internal/limits.js';
+import { assertFraction, assertPositiveDuration, assertTimeout, optionNames } from '../internal/validate.js';
 
 /**
  * Timing of a lease, shared by {@link lock} and {@link leadership}. Every duration is in
@@ -49,16 +45,8 @@ export const LEASE_OPTION_NAMES = optionNames<LeaseOptions>({
   retryJitter: true,
 });
 
-/** Lease timing with every default applied and every rule checked. */
-export interface LeaseSettings {
-  readonly leaseDuration: number;
-  readonly renewInterval: number;
-  readonly driftMargin: number;
-  readonly acquireTimeout: number;
-  readonly retryDelay: number;
-  readonly maxRetryDelay: number;
-  readonly retryJitter: number;
-}
+/** Lease options with every default applied and every rule checked (the engine's {@link LeaseSettings}). */
+export type { LeaseSettings };
 
 /** Defaults shared by locks and leadership; `acquireTimeout` differs and is given by each. */
 export const DEFAULT_LEASE_OPTIONS = Object.freeze({
@@ -80,46 +68,20 @@ export function resolveLeaseOptions(
   limits?: BackendLimits,
 ): LeaseSettings {
   const {
-    leaseDuration = limits
-      ? clampLeaseDuration(limits, DEFAULT_LEASE_OPTIONS.leaseDuration)
-      : DEFAULT_LEASE_OPTIONS.leaseDuration,
     acquireTimeout = defaultAcquireTimeout,
     retryDelay = DEFAULT_LEASE_OPTIONS.retryDelay,
     maxRetryDelay = DEFAULT_LEASE_OPTIONS.maxRetryDelay,
     retryJitter = DEFAULT_LEASE_OPTIONS.retryJitter,
   } = options ?? {};
-  if (limits) assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
-  else assertPositiveDuration(leaseDuration, 'leaseDuration');
-  const renewInterval = options?.renewInterval === undefined ? leaseDuration / 3 : options.renewInterval;
-  const driftMargin = options?.driftMargin === undefined ? Math.floor(leaseDuration / 100) + 2 : options.driftMargin;
-  assertPositiveDuration(renewInterval, 'renewInterval');
-  assertDuration(driftMargin, 'driftMargin');
+  const timing = resolveLeaseTiming(options, DEFAULT_LEASE_OPTIONS.leaseDuration, limits);
   assertTimeout(acquireTimeout, 'acquireTimeout');
   assertPositiveDuration(retryDelay, 'retryDelay');
   assertPositiveDuration(maxRetryDelay, 'maxRetryDelay');
   assertFraction(retryJitter, 'retryJitter');
-  if (driftMargin >= leaseDuration) {
-    throw new RangeError(
-      `Expected \`driftMargin\` (${driftMargin}) to be less than \`leaseDuration\` (${leaseDuration}).`,
-    );
-  }
-  if (renewInterval >= leaseDuration - driftMargin) {
-    throw new RangeError(
-      `Expected \`renewInterval\` (${renewInterval}) to be less than \`leaseDuration - driftMargin\` (${leaseDuration - driftMargin}), or the lease would lapse between renewals.`,
-    );
-  }
   if (maxRetryDelay < retryDelay) {
     throw new RangeError(
       `Expected \`maxRetryDelay\` (${maxRetryDelay}) to be at least \`retryDelay\` (${retryDelay}).`,
     );
   }
-  return Object.freeze({
-    leaseDuration,
-    renewInterval,
-    driftMargin,
-    acquireTimeout,
-    retryDelay,
-    maxRetryDelay,
-    retryJitter,
-  });
+  return Object.freeze({ ...timing, acquireTimeout, retryDelay, maxRetryDelay, retryJitter });
 }

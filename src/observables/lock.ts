@@ -1,7 +1,7 @@
 import { defer, map, type Observable } from 'rxjs';
 import type { SyncBackend } from '../backend.js';
 import { LockBusyError } from '../errors/LockBusyError.js';
-import { leaseTenure } from '../internal/leaseEngine.js';
+import { leaseTenure } from '../engine/leaseEngine.js';
 import { lockLeaseKey } from '../internal/leaseKeys.js';
 import { defaultHolderName } from '../internal/ownerId.js';
 import { assertBackend } from '../internal/assertBackend.js';

@@ -4,6 +4,7 @@ import {
   concatMap,
   defaultIfEmpty,
   defer,
+  endWith,
   filter,
   finalize,
   from,
@@ -24,11 +25,14 @@ import {
 import { NonRetryableError } from '../errors/NonRetryableError.js';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
+import { backoff } from '../engine/backoff.js';
+import { DEFAULT_LEASE_OPTIONS } from './leaseOptions.js';
+import { renewal } from '../engine/renewal.js';
+import { ValidityGuard } from '../engine/validityGuard.js';
 import { schedulerNow } from '../internal/clock.js';
 import { fromJson } from '../internal/json.js';
 import { assertNameWithin, fitText, limitsOf, toJsonWithin, type BackendLimits } from '../internal/limits.js';
 import { defaultHolderName } from '../internal/ownerId.js';
-import { SerialStep } from '../internal/serialStep.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
 import type { TaskBackend, TaskClaim, TaskErrorInfo, TaskPolicy } from '../taskBackend.js';
 import type { TaskContext, TaskHandlers, WorkerEvent } from './TaskEvent.js';
@@ -168,6 +172,12 @@ export function workerWith(
     };
 
     const start = (claim: TaskClaim, requestStart: number): void => {
+      // The claim's lease counts from the start of the request that took it, as a lock's does.
+      const guard = new ValidityGuard(settings.leaseDuration - settings.driftMargin);
+      if (!guard.confirm(guard.begin(requestStart))) {
+        handBack(backend, claim, 'late'); // granted too late to be of use: the backend may hand it on at any moment
+        return;
+      }
       const stop = new Subject<void>();
       runs.set(claim.id, { stop: () => stop.next() });
       executing++;
@@ -179,7 +189,7 @@ export function workerWith(
         pump();
       };
       subscriber.next({ type: 'started', id: claim.id, name: claim.name, attempt: claim.attempt });
-      runAttempt(backend, handlers, settings, claim, requestStart, stop, { decided, complete }).subscribe({
+      runAttempt(backend, handlers, settings, claim, guard, stop, { decided, complete }).subscribe({
         next: (event) => subscriber.next(event),
         complete: () => {
           decided(); // in case the attempt ended without an outcome
@@ -211,7 +221,7 @@ export function workerWith(
       return backend.completeAndClaim(claim.id, claim.token, result, next).pipe(
         map(({ completed, claims }) => {
           for (const taken of claims) {
-            if (stopped) handBack(backend, taken);
+            if (stopped) handBack(backend, taken, 'stopped');
             else start(taken, requestStart);
           }
           return completed;
@@ -263,7 +273,7 @@ function runAttempt(
   handlers: TaskHandlers,
   settings: WorkerSettings,
   claim: TaskClaim,
-  requestStart: number,
+  guard: ValidityGuard,
   stop: Subject<void>,
   hooks: AttemptHooks,
 ): Observable<WorkerEvent> {
@@ -311,8 +321,10 @@ function runAttempt(
       ),
       map((event): Outcome => ({ kind: 'abandoned', reason: event.type === 'cancelled' ? 'cancelled' : 'lease-lost' })),
     );
-    const lost = leaseLost(backend, settings, claim, requestStart).pipe(
-      map((): Outcome => ({ kind: 'abandoned', reason: 'lease-lost' })),
+    // The claim is renewed as any lease is; the end of its renewal is the loss of the claim.
+    const renew = (): Observable<boolean> => backend.renewTask(id, token, settings.leaseDuration);
+    const lost = renewal(renew, settings, guard, DEFAULT_LEASE_OPTIONS.retryDelay).pipe(
+      endWith<Outcome>({ kind: 'abandoned', reason: 'lease-lost' }),
     );
     const stopped = stop.pipe(map((): Outcome => ({ kind: 'abandoned', reason: 'stopped' })));
 
@@ -320,20 +332,30 @@ function runAttempt(
       take(1),
       concatMap((outcome) => {
         over = true;
+        guard.end(); // whatever the outcome, the claim's clock stops here
         return new Observable<WorkerEvent>((observer) => {
           const report = settle(backend, claim, outcome, controller, hooks.complete).subscribe(observer);
           hooks.decided(); // the report is on its way: the next claim goes out right behind it
           return report;
         });
       }),
+      finalize(() => guard.end()),
     );
   });
 }
 
-/** A claim this worker will not run (it stopped): queued again at once, in its place in line. */
-function handBack(backend: TaskBackend, claim: TaskClaim): void {
-  const stopped = { name: 'WorkerStoppedError', message: 'The worker stopped before it could start the task.' };
-  backend.failTask(claim.id, claim.token, stopped, 0).subscribe({ error: () => undefined });
+/** Why a worker hands a claim back without running it. */
+const NOT_RUN = Object.freeze({
+  stopped: { name: 'WorkerStoppedError', message: 'The worker stopped before it could start the task.' },
+  late: {
+    name: 'TaskStalledError',
+    message: 'The claim reached its worker too late to be used: its lease could no longer be relied on.',
+  },
+});
+
+/** A claim this worker will not run: queued again at once, in its place in line. */
+function handBack(backend: TaskBackend, claim: TaskClaim, reason: keyof typeof NOT_RUN): void {
+  backend.failTask(claim.id, claim.token, NOT_RUN[reason], 0).subscribe({ error: () => undefined });
 }
 
 /** Aborts what must stop and reports the outcome to the backend (token-checked). */
@@ -392,54 +414,9 @@ function settle(
   );
 }
 
-/**
- * Renews the claim every `renewInterval`; emits once when it is lost: a renewal refused, or none
- * confirmed by `leaseDuration - driftMargin` after the start of the last confirmed request.
- */
-function leaseLost(
-  backend: TaskBackend,
-  settings: WorkerSettings,
-  claim: TaskClaim,
-  requestStart: number,
-): Observable<void> {
-  const validity = settings.leaseDuration - settings.driftMargin;
-  return new Observable<void>((subscriber) => {
-    const step = new SerialStep();
-    let deadline = Subscription.EMPTY;
-    const confirmedAt = (start: number): void => {
-      deadline.unsubscribe();
-      deadline = timer(Math.max(0, start + validity - schedulerNow())).subscribe(() => subscriber.next());
-    };
-    const renew = (): void => {
-      const start = schedulerNow();
-      step.start(() =>
-        backend
-          .renewTask(claim.id, claim.token, settings.leaseDuration)
-          .pipe(timeout(settings.renewInterval))
-          .subscribe({
-            next: (renewed) => {
-              if (!renewed) return subscriber.next();
-              confirmedAt(start);
-              later(settings.renewInterval);
-            },
-            error: () => later(Math.min(settings.renewInterval, 100)),
-          }),
-      );
-    };
-    const later = (delay: number): void => step.start(() => timer(delay).subscribe(renew));
-    confirmedAt(requestStart);
-    later(settings.renewInterval);
-    return () => {
-      step.stop();
-      deadline.unsubscribe();
-    };
-  });
-}
-
-/** The delay before attempt `attempt + 1`: exponential from `retryDelay`, capped, minus jitter. */
+/** The delay before attempt `attempt + 1`: the task policy's backoff. */
 export function retryDelay(policy: TaskPolicy, attempt: number): number {
-  const base = Math.min(policy.maxRetryDelay, policy.retryDelay * 2 ** Math.min(attempt - 1, 30));
-  return base * (1 - policy.retryJitter * Math.random());
+  return backoff(policy, attempt - 1);
 }
 
 function errorInfo(error: unknown): TaskErrorInfo {

@@ -1,12 +1,7 @@
 import { isObservable, type Observable } from 'rxjs';
 import { assertCount } from '../internal/taskArguments.js';
-import {
-  assertLeaseDurationWithin,
-  assertNameWithin,
-  clampLeaseDuration,
-  DEFAULT_BACKEND_LIMITS,
-  type BackendLimits,
-} from '../internal/limits.js';
+import { resolveLeaseTiming, type LeaseTiming } from '../engine/leaseTiming.js';
+import { assertNameWithin, DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../internal/limits.js';
 import {
   assertDuration,
   assertOptionsObject,
@@ -73,13 +68,10 @@ export const WORKER_OPTION_NAMES = optionNames<WorkerOptions>({
   shutdown: true,
 });
 
-/** Worker options with defaults applied and rules checked. */
-export interface WorkerSettings {
+/** Worker options with defaults applied and rules checked; a claim's lease timing is the engine's. */
+export interface WorkerSettings extends LeaseTiming {
   readonly concurrency: number;
   readonly name: string | undefined;
-  readonly leaseDuration: number;
-  readonly renewInterval: number;
-  readonly driftMargin: number;
   readonly pollInterval: number;
   readonly gracePeriod: number;
   readonly shutdown: Observable<unknown> | undefined;
@@ -97,42 +89,18 @@ export function resolveWorkerOptions(
   assertOptionsObject(options, { names: WORKER_OPTION_NAMES, ...site });
   const {
     concurrency = DEFAULT_WORKER_OPTIONS.concurrency,
-    leaseDuration = clampLeaseDuration(limits, DEFAULT_WORKER_OPTIONS.leaseDuration),
     pollInterval = DEFAULT_WORKER_OPTIONS.pollInterval,
     gracePeriod = DEFAULT_WORKER_OPTIONS.gracePeriod,
     name,
     shutdown,
   } = options ?? {};
   assertCount(concurrency, 'concurrency');
-  assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
-  const renewInterval = options?.renewInterval === undefined ? leaseDuration / 3 : options.renewInterval;
-  const driftMargin = options?.driftMargin === undefined ? Math.floor(leaseDuration / 100) + 2 : options.driftMargin;
-  assertPositiveDuration(renewInterval, 'renewInterval');
-  assertDuration(driftMargin, 'driftMargin');
+  const timing = resolveLeaseTiming(options, DEFAULT_WORKER_OPTIONS.leaseDuration, limits); // a claim is a lease
   assertPositiveDuration(pollInterval, 'pollInterval');
   assertDuration(gracePeriod, 'gracePeriod');
   if (name !== undefined) assertNameWithin(limits, name, 'name');
   if (shutdown !== undefined && !isObservable(shutdown)) {
     throw new TypeError(`Expected \`shutdown\` to be an Observable, got ${show(shutdown)}.`);
   }
-  if (driftMargin >= leaseDuration) {
-    throw new RangeError(
-      `Expected \`driftMargin\` (${driftMargin}) to be less than \`leaseDuration\` (${leaseDuration}).`,
-    );
-  }
-  if (renewInterval >= leaseDuration - driftMargin) {
-    throw new RangeError(
-      `Expected \`renewInterval\` (${renewInterval}) to be less than \`leaseDuration - driftMargin\` (${leaseDuration - driftMargin}), or the claim would lapse between renewals.`,
-    );
-  }
-  return Object.freeze({
-    concurrency,
-    name,
-    leaseDuration,
-    renewInterval,
-    driftMargin,
-    pollInterval,
-    gracePeriod,
-    shutdown,
-  });
+  return Object.freeze({ ...timing, concurrency, name, pollInterval, gracePeriod, shutdown });
 }

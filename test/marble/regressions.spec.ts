@@ -37,7 +37,7 @@ describe('regressions', () => {
     });
   });
 
-  // src/internal/leaseEngine.ts, acquire(): a waiting contender only reacts to vacancy events
+  // src/engine/leaseEngine.ts, acquire(): a waiting contender only reacts to vacancy events
   // while it waits (`onVacancy` is set in wait() and cleared by attempt()), and an attempt has no
   // deadline of its own. If one tryAcquire request is lost (partition; with Redis, a reply lost on
   // a dropped connection without a command timeout), the contender waits for that reply for ever:

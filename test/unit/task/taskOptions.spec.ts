@@ -70,7 +70,7 @@ describe('resolveWorkerOptions', () => {
     [{ concurrency: 0 }, RangeError, '`concurrency`'],
     [{ leaseDuration: 0 }, RangeError, '`leaseDuration`'],
     [{ leaseDuration: 100, driftMargin: 100 }, RangeError, 'to be less than `leaseDuration` (100)'],
-    [{ leaseDuration: 100, renewInterval: 99 }, RangeError, 'or the claim would lapse between renewals'],
+    [{ leaseDuration: 100, renewInterval: 99 }, RangeError, 'or the lease would lapse between renewals'],
     [{ pollInterval: 0 }, RangeError, '`pollInterval`'],
     [{ gracePeriod: -1 }, RangeError, '`gracePeriod`'],
     [{ name: '' }, TypeError, '`name`'],

@@ -1,4 +1,4 @@
-import { appliedOffset, retarget } from '../../../src/internal/clockTimeline';
+import { appliedOffset, retarget } from '../../../src/engine/clockTimeline';
 
 describe('clock timeline', () => {
   it('starts at the first target offset', () => {

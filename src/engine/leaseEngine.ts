@@ -12,10 +12,18 @@ import {
 } from 'rxjs';
 import type { LeaseClaim, LeaseHolder, SyncBackend } from '../backend.js';
 import { LockTimeoutError } from '../errors/LockTimeoutError.js';
-import type { LeaseSettings } from '../observables/leaseOptions.js';
-import { ownerId } from './ownerId.js';
-import { SerialStep } from './serialStep.js';
+import { backoff, type Backoff } from './backoff.js';
+import type { LeaseTiming } from './leaseTiming.js';
+import { renewal } from './renewal.js';
+import { ownerId } from '../internal/ownerId.js';
+import { SerialStep } from '../internal/serialStep.js';
 import { ValidityGuard } from './validityGuard.js';
+
+/** Lease options with every default applied and every rule checked: how to wait, keep and retry. */
+export interface LeaseSettings extends LeaseTiming, Backoff {
+  /** How long to wait for the lease at most, in ms; `Infinity` for ever. */
+  readonly acquireTimeout: number;
+}
 
 /** What the engine needs to campaign for one lease. */
 export interface LeaseRequest {
@@ -84,7 +92,15 @@ export function leaseTenure(backend: SyncBackend, request: LeaseRequest): Observ
         .pipe(
           switchMap((token) => {
             const tenure: Tenure = { token, owner, isValid: () => guard.isValid() };
-            return concat(of(tenure), hold(backend, request, owner, guard));
+            return concat(
+              of(tenure),
+              renewal(
+                () => backend.renew(request.key, owner, settings.leaseDuration),
+                settings,
+                guard,
+                settings.retryDelay,
+              ),
+            );
           }),
         )
         .subscribe(subscriber);
@@ -188,49 +204,6 @@ function acquire(
       events?.unsubscribe();
     };
   });
-}
-
-function hold(backend: SyncBackend, request: LeaseRequest, owner: string, guard: ValidityGuard): Observable<never> {
-  const { key, settings } = request;
-  return new Observable<never>((subscriber) => {
-    const step = new SerialStep();
-    guard.whenExpired(() => subscriber.complete());
-
-    const renew = (): void => {
-      const pending = guard.begin();
-      step.start(() =>
-        backend
-          .renew(key, owner, settings.leaseDuration)
-          .pipe(timeout(settings.renewInterval))
-          .subscribe({
-            next: (renewed) => {
-              if (renewed && guard.confirm(pending)) {
-                renewAfter(settings.renewInterval);
-              } else {
-                guard.discard(pending);
-                subscriber.complete(); // refused, or confirmed too late: the lease is lost
-              }
-            },
-            error: (error: unknown) => {
-              guard.discard(pending);
-              // Keep trying until the validity deadline: at once when the reply was lost, after
-              // `retryDelay` when the backend failed.
-              if (error instanceof TimeoutError) renew();
-              else renewAfter(settings.retryDelay);
-            },
-          }),
-      );
-    };
-    const renewAfter = (delay: number): void => step.start(() => timer(delay).subscribe(renew));
-
-    renewAfter(settings.renewInterval);
-    return () => step.stop();
-  });
-}
-
-function backoff(settings: LeaseSettings, retries: number): number {
-  const base = Math.min(settings.maxRetryDelay, settings.retryDelay * 2 ** Math.min(retries, 30));
-  return base * (1 - settings.retryJitter * Math.random());
 }
 
 function ignore(): void {

@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { ValidityGuard, type PendingValidity } from '../../../src/internal/validityGuard';
+import { ValidityGuard, type PendingValidity } from '../../../src/engine/validityGuard';
 import { atFrame } from '../../support/marbleHelpers';
 
 describe('ValidityGuard', () => {

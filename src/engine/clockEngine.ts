@@ -1,12 +1,22 @@
 import { catchError, defer, map, of, take, throwIfEmpty, timeout, TimeoutError, type Observable } from 'rxjs';
 import { ClockSourceError } from '../errors/ClockSourceError.js';
-import type { ClockReading } from '../observables/ClockReading.js';
-import type { ClockSettings } from '../observables/clockOptions.js';
+import type { ClockReading } from '../time/ClockReading.js';
 import type { ClockSample, ClockSource } from '../time/ClockSource.js';
-import { schedulerNow } from './clock.js';
+import { schedulerNow } from '../internal/clock.js';
 import { appliedOffset, retarget, type ClockTimeline } from './clockTimeline.js';
-import { DEFAULT_BACKEND_LIMITS } from './limits.js';
-import { assertName } from './validate.js';
+import { DEFAULT_BACKEND_LIMITS } from '../internal/limits.js';
+import { assertName } from '../internal/validate.js';
+
+/** Clock options with every default applied and every rule checked. */
+export interface ClockSettings {
+  readonly refreshInterval: number;
+  readonly sampleTimeout: number;
+  readonly retryDelay: number;
+  readonly maxSampleAge: number;
+  readonly driftRate: number;
+  readonly slewRate: number;
+  readonly tickInterval: number | undefined;
+}
 
 /** One sample attempt: the sample, or why it failed. */
 export type SampleOutcome =

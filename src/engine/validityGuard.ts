@@ -1,5 +1,5 @@
 import { Subscription, timer } from 'rxjs';
-import { schedulerNow } from './clock.js';
+import { schedulerNow } from '../internal/clock.js';
 
 /** One request whose reply may grant or extend the lease: its clock started when it was sent. */
 export interface PendingValidity {
@@ -24,10 +24,15 @@ export class ValidityGuard {
 
   constructor(private readonly validity: number) {}
 
-  /** Starts the clock of a request that may grant or extend the lease. */
-  begin(): PendingValidity {
-    const request: PendingValidity = { startedAt: schedulerNow(), fired: false, timer: Subscription.EMPTY };
-    request.timer = timer(this.validity).subscribe(() => {
+  /**
+   * Starts the clock of a request that may grant or extend the lease, sent at `startedAt` (now, or
+   * earlier for a request whose reply is only now being looked at).
+   */
+  begin(startedAt = schedulerNow()): PendingValidity {
+    const left = startedAt + this.validity - schedulerNow();
+    const request: PendingValidity = { startedAt, fired: left <= 0, timer: Subscription.EMPTY };
+    if (request.fired) return request; // over already: its reply can confirm nothing
+    request.timer = timer(left).subscribe(() => {
       request.fired = true;
       if (request === this.active) this.expire();
     });
