@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { BackendLimits } from './internal/limits.js';
+import type { BackendLimits } from './limits.js';
 
 /**
  * What a contender asks for when it tries to take a lease.

@@ -10,8 +10,8 @@ export type {
   PutOptions,
   SyncBackend,
 } from './backend.js';
-export { DEFAULT_BACKEND_LIMITS } from './internal/limits.js';
-export type { BackendLimits, BackendLimitsOptions } from './internal/limits.js';
+export { DEFAULT_BACKEND_LIMITS } from './limits.js';
+export type { BackendLimits, BackendLimitsOptions } from './limits.js';
 
 /* Observables */
 export { lock } from './observables/lock.js';

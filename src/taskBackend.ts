@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { BackendLimits } from './internal/limits.js';
+import type { BackendLimits } from './limits.js';
 
 /**
  * How a task is retried and bounded, fixed at submit time and stored with the task, so that any

@@ -4,7 +4,7 @@ import type { ClockReading } from '../time/ClockReading.js';
 import type { ClockSample, ClockSource } from '../time/ClockSource.js';
 import { schedulerNow } from '../internal/clock.js';
 import { appliedOffset, retarget, type ClockTimeline } from './clockTimeline.js';
-import { DEFAULT_BACKEND_LIMITS } from '../internal/limits.js';
+import { DEFAULT_BACKEND_LIMITS } from '../limits.js';
 import { assertName } from '../internal/validate.js';
 
 /** Clock options with every default applied and every rule checked. */

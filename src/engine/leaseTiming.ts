@@ -1,4 +1,5 @@
-import { assertLeaseDurationWithin, clampLeaseDuration, type BackendLimits } from '../internal/limits.js';
+import { assertLeaseDurationWithin, clampLeaseDuration } from '../internal/limits.js';
+import { type BackendLimits } from '../limits.js';
 import { assertDuration, assertPositiveDuration } from '../internal/validate.js';
 
 /**

@@ -1,11 +1,6 @@
 import type { LeaseClaim } from '../backend.js';
-import {
-  assertLeaseDurationWithin,
-  assertLongNameWithin,
-  assertNameWithin,
-  assertValueWithin,
-  type BackendLimits,
-} from './limits.js';
+import { assertLeaseDurationWithin, assertLongNameWithin, assertNameWithin, assertValueWithin } from './limits.js';
+import { type BackendLimits } from '../limits.js';
 import { assertKnownOptions, optionNames } from './validate.js';
 
 /** The names of {@link LeaseClaim}: `tryAcquire` refuses any other key. */

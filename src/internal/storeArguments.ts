@@ -1,11 +1,6 @@
 import type { DeleteOptions, PutOptions } from '../backend.js';
-import {
-  assertNameWithin,
-  assertPrefixWithin,
-  assertValueWithin,
-  DEFAULT_BACKEND_LIMITS,
-  type BackendLimits,
-} from './limits.js';
+import { assertNameWithin, assertPrefixWithin, assertValueWithin } from './limits.js';
+import { DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../limits.js';
 import { assertOptionsObject, assertPositiveDuration, assertVersion, optionNames } from './validate.js';
 
 /** The names of {@link PutOptions}: any other key is refused. */

@@ -5,8 +5,8 @@ import {
   assertNameWithin,
   assertSizeWithin,
   assertValueWithin,
-  type BackendLimits,
 } from './limits.js';
+import { type BackendLimits } from '../limits.js';
 import {
   assertDuration,
   assertFraction,

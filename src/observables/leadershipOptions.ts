@@ -1,4 +1,5 @@
-import { assertNameWithin, assertValueWithin, DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../internal/limits.js';
+import { assertNameWithin, assertValueWithin } from '../internal/limits.js';
+import { DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../limits.js';
 import { assertOptionsObject, optionNames, type OptionsSite } from '../internal/validate.js';
 import {
   DEFAULT_LEASE_OPTIONS,

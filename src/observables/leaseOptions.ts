@@ -1,6 +1,6 @@
 import type { LeaseSettings } from '../engine/leaseEngine.js';
 import { resolveLeaseTiming } from '../engine/leaseTiming.js';
-import type { BackendLimits } from '../internal/limits.js';
+import type { BackendLimits } from '../limits.js';
 import { assertFraction, assertPositiveDuration, assertTimeout, optionNames } from '../internal/validate.js';
 
 /**

@@ -1,4 +1,5 @@
-import { assertNameWithin, DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../internal/limits.js';
+import { assertNameWithin } from '../internal/limits.js';
+import { DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../limits.js';
 import { assertBoolean, assertOptionsObject, optionNames, type OptionsSite } from '../internal/validate.js';
 import {
   DEFAULT_LEASE_OPTIONS,

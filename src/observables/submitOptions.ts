@@ -1,6 +1,7 @@
 import type { TaskPolicy } from '../taskBackend.js';
 import { assertPolicy } from '../internal/taskArguments.js';
-import { assertNameWithin, DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../internal/limits.js';
+import { assertNameWithin } from '../internal/limits.js';
+import { DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../limits.js';
 import {
   assertBoolean,
   assertOptionsObject,

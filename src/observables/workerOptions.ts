@@ -1,7 +1,8 @@
 import { isObservable, type Observable } from 'rxjs';
 import { assertCount } from '../internal/taskArguments.js';
 import { resolveLeaseTiming, type LeaseTiming } from '../engine/leaseTiming.js';
-import { assertNameWithin, DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../internal/limits.js';
+import { assertNameWithin } from '../internal/limits.js';
+import { DEFAULT_BACKEND_LIMITS, type BackendLimits } from '../limits.js';
 import {
   assertDuration,
   assertOptionsObject,

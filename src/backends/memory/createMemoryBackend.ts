@@ -8,7 +8,7 @@ import {
   assertPutArguments,
 } from '../../internal/storeArguments.js';
 import { leaseArgumentChecks } from '../../internal/leaseArguments.js';
-import type { BackendLimits } from '../../internal/limits.js';
+import type { BackendLimits } from '../../limits.js';
 import { MemoryLeases } from './memoryLeases.js';
 import { MemoryStore } from './memoryStore.js';
 import { MemoryTasks } from './memoryTasks.js';

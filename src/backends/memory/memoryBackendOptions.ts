@@ -1,4 +1,5 @@
-import { resolveBackendLimits, type BackendLimits, type BackendLimitsOptions } from '../../internal/limits.js';
+import { resolveBackendLimits } from '../../internal/limits.js';
+import { type BackendLimits, type BackendLimitsOptions } from '../../limits.js';
 import { assertOptionsObject, optionNames } from '../../internal/validate.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Subscription, timer, type Observable } from 'rxjs';
 import type { LeaseAttempt, LeaseClaim, LeaseEvent, LeaseHolder } from '../../backend.js';
 import { schedulerNow } from '../../internal/clock.js';
-import { Listeners } from '../../internal/listeners.js';
+import { Listeners } from './listeners.js';
 
 interface LeaseRecord {
   readonly owner: string;

@@ -2,7 +2,7 @@ import { Subscription, timer, type Observable } from 'rxjs';
 import type { ChangeEvent, DeleteOptions, Item, PutOptions } from '../../backend.js';
 import { VersionConflictError } from '../../errors/VersionConflictError.js';
 import { schedulerNow } from '../../internal/clock.js';
-import { Listeners } from '../../internal/listeners.js';
+import { Listeners } from './listeners.js';
 
 interface StoredItem {
   readonly item: Item;

@@ -10,7 +10,7 @@ import type {
   TaskSubmission,
 } from '../../taskBackend.js';
 import { schedulerNow } from '../../internal/clock.js';
-import { Listeners } from '../../internal/listeners.js';
+import { Listeners } from './listeners.js';
 
 interface StoredTask {
   readonly id: string;

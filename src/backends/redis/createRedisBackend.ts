@@ -26,7 +26,7 @@ import {
   assertPutArguments,
 } from '../../internal/storeArguments.js';
 import { leaseArgumentChecks } from '../../internal/leaseArguments.js';
-import type { BackendLimits } from '../../internal/limits.js';
+import type { BackendLimits } from '../../limits.js';
 import { withTaskArgumentChecks } from '../../internal/taskArguments.js';
 import { quitWithin, resolveCloseOptions, type CloseOptions } from './closeOptions.js';
 import { connectionState } from './connectionState.js';

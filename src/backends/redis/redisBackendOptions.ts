@@ -1,10 +1,6 @@
 import type { Redis } from 'ioredis';
-import {
-  DEFAULT_BACKEND_LIMITS,
-  resolveBackendLimits,
-  type BackendLimits,
-  type BackendLimitsOptions,
-} from '../../internal/limits.js';
+import { resolveBackendLimits } from '../../internal/limits.js';
+import { DEFAULT_BACKEND_LIMITS, type BackendLimits, type BackendLimitsOptions } from '../../limits.js';
 import { assertName, assertOptionsObject, assertPositiveDuration, optionNames, show } from '../../internal/validate.js';
 import type { RedisClient } from './redisScript.js';
 import type { ReplicaAcknowledgementSettings } from './replicaAcknowledgement.js';

@@ -1,4 +1,4 @@
-import { Listeners } from '../../../src/internal/listeners';
+import { Listeners } from '../../../src/backends/memory/listeners';
 
 describe('Listeners', () => {
   it('delivers events published to a topic to its listeners, from subscription on', () => {
