@@ -4,6 +4,7 @@ import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import { TaskFailedError } from '../errors/TaskFailedError.js';
 import { UnknownTaskError } from '../errors/UnknownTaskError.js';
 import { fromJson } from '../internal/json.js';
+import { eventOfRecord, taskGone } from '../internal/taskRecordEvent.js';
 import { assertNameWithin, limitsOf, toJsonWithin } from '../internal/limits.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
 import type { TaskBackend, TaskBackendEvent, TaskRecord, TaskRequest } from '../taskBackend.js';
@@ -122,12 +123,12 @@ function followSubmission<Result>(
       failed = true;
       subscriber.error(error);
     };
-    const pending: TaskBackendEvent[] = [];
+    const queue: TaskBackendEvent[] = []; // events heard while the record is read
     const reading = new Subscription();
 
     const handle = (event: TaskBackendEvent): void => {
       if (lastSeq === undefined) {
-        pending.push(event);
+        queue.push(event);
         return;
       }
       if (event.seq <= lastSeq || finished) return;
@@ -162,34 +163,14 @@ function followSubmission<Result>(
       }
     };
 
+    // A late follower starts from the record: the event that tells its state (a task queued again
+    // after a failed attempt is told as queued, as it is: its retry comes as the next `started`).
     const catchUp = (record: TaskRecord | undefined): void => {
-      if (!record) {
-        finished = true;
-        const gone = { name: 'TaskNotFoundError', message: 'The task record is gone (its retention ran out).' };
-        return subscriber.error(new TaskFailedError(id, name, 0, gone));
-      }
-      lastSeq = record.seq;
-      switch (record.state) {
-        case 'running':
-          startedAttempt = record.attempt;
-          subscriber.next({ type: 'started', id, attempt: record.attempt, worker: record.worker ?? '' });
-          break;
-        case 'succeeded':
-          finished = true;
-          subscriber.next({ type: 'succeeded', id, result: fromJson(record.result) as Result });
-          return subscriber.complete();
-        case 'failed':
-          finished = true;
-          return subscriber.error(
-            new TaskFailedError(id, name, record.attempt, record.error ?? { name: 'Error', message: 'unknown' }),
-          );
-        case 'cancelled':
-          finished = true;
-          return subscriber.error(new TaskCancelledError(id, name));
-        case 'queued':
-          break;
-      }
-      for (const event of pending.splice(0)) handle(event);
+      const event = record ? eventOfRecord(record) : taskGone(id, 0);
+      lastSeq = event.seq - 1;
+      if (event.type === 'retrying') lastSeq = event.seq;
+      else handle(event);
+      for (const pending of queue.splice(0)) handle(pending);
     };
 
     const following = backend.enqueueAndFollow(request).subscribe({

@@ -1,57 +1,15 @@
-import {
-  catchError,
-  concat,
-  concatMap,
-  defaultIfEmpty,
-  defer,
-  endWith,
-  filter,
-  finalize,
-  from,
-  isObservable,
-  map,
-  merge,
-  NEVER,
-  Observable,
-  of,
-  race,
-  Subject,
-  Subscription,
-  take,
-  takeLast,
-  timeout,
-  timer,
-} from 'rxjs';
-import { NonRetryableError } from '../errors/NonRetryableError.js';
-import { TaskCancelledError } from '../errors/TaskCancelledError.js';
-import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
-import { backoff } from '../engine/backoff.js';
-import { DEFAULT_LEASE_OPTIONS } from './leaseOptions.js';
-import { renewal } from '../engine/renewal.js';
+import { map, merge, Observable, Subject, Subscription, take, timeout, timer, finalize } from 'rxjs';
 import { ValidityGuard } from '../engine/validityGuard.js';
 import { schedulerNow } from '../internal/clock.js';
-import { fromJson } from '../internal/json.js';
-import { assertNameWithin, fitText, limitsOf, toJsonWithin } from '../internal/limits.js';
-import { type BackendLimits } from '../limits.js';
+import { assertNameWithin, limitsOf } from '../internal/limits.js';
 import { defaultHolderName } from '../internal/ownerId.js';
+import { STORED_ERRORS } from '../internal/storedErrors.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
-import type { TaskBackend, TaskClaim, TaskErrorInfo, TaskPolicy } from '../taskBackend.js';
-import type { TaskContext, TaskHandlers, WorkerEvent } from './TaskEvent.js';
+import type { BackendLimits } from '../limits.js';
+import type { TaskBackend, TaskClaim } from '../taskBackend.js';
+import { handBack, runAttempt } from './taskAttempt.js';
+import type { TaskHandlers, WorkerEvent } from './TaskEvent.js';
 import { resolveWorkerOptions, type WorkerOptions, type WorkerSettings } from './workerOptions.js';
-
-/** How an attempt ended, before the backend is told. */
-type Outcome =
-  | { readonly kind: 'succeeded'; readonly result: unknown }
-  | { readonly kind: 'failed'; readonly error: unknown }
-  | { readonly kind: 'abandoned'; readonly reason: 'cancelled' | 'lease-lost' | 'stopped' };
-
-/** What an attempt tells its worker, and how it reports a success. */
-interface AttemptHooks {
-  /** The handler's outcome is known: its slot is free. */
-  readonly decided: () => void;
-  /** Reports a success (token-checked); `false` when the claim was no longer this attempt's. */
-  readonly complete: (claim: TaskClaim, result: string | undefined) => Observable<boolean>;
-}
 
 /** One running attempt, as the worker keeps track of it. */
 interface Run {
@@ -176,7 +134,7 @@ export function workerWith(
       // The claim's lease counts from the start of the request that took it, as a lock's does.
       const guard = new ValidityGuard(settings.leaseDuration - settings.driftMargin);
       if (!guard.confirm(guard.begin(requestStart))) {
-        handBack(backend, claim, 'late'); // granted too late to be of use: the backend may hand it on at any moment
+        handBack(backend, claim, STORED_ERRORS.lateClaim); // granted too late to be of use: the backend may hand it on at any moment
         return;
       }
       const stop = new Subject<void>();
@@ -222,7 +180,7 @@ export function workerWith(
       return backend.completeAndClaim(claim.id, claim.token, result, next).pipe(
         map(({ completed, claims }) => {
           for (const taken of claims) {
-            if (stopped) handBack(backend, taken, 'stopped');
+            if (stopped) handBack(backend, taken, STORED_ERRORS.stoppedBeforeStart);
             else start(taken, requestStart);
           }
           return completed;
@@ -266,202 +224,6 @@ export function workerWith(
       stop();
     };
   });
-}
-
-/** Runs one attempt and tells the backend how it ended; emits the worker's event for the end. */
-function runAttempt(
-  backend: TaskBackend,
-  handlers: TaskHandlers,
-  settings: WorkerSettings,
-  claim: TaskClaim,
-  guard: ValidityGuard,
-  stop: Subject<void>,
-  hooks: AttemptHooks,
-): Observable<WorkerEvent> {
-  const { id, name, attempt, token, policy } = claim;
-  return defer(() => {
-    const controller = new AbortController();
-    let over = false;
-    const context: TaskContext = Object.freeze({
-      id,
-      name,
-      attempt,
-      token,
-      signal: controller.signal,
-      progress: (value: unknown) => {
-        if (over) return;
-        const json = toJsonWithin(limitsOf(backend), value === undefined ? null : value, 'progress value');
-        backend.reportProgress(id, token, json).subscribe({ error: () => undefined });
-      },
-    });
-    const handler = handlers[name];
-    const execution = defer(() => {
-      if (!handler) throw new TypeError(`No handler for task "${name}".`);
-      const output = handler(fromJson(claim.input), context);
-      return isObservable(output) || isPromiseLike(output) ? from(output) : of(output);
-    }).pipe(
-      takeLast(1),
-      defaultIfEmpty(undefined),
-      map((result): Outcome => ({ kind: 'succeeded', result })),
-      catchError((error: unknown) => of<Outcome>({ kind: 'failed', error })),
-    );
-    const timedOut = Number.isFinite(policy.timeout)
-      ? timer(policy.timeout).pipe(
-          map((): Outcome => ({ kind: 'failed', error: new TaskTimeoutError(id, name, policy.timeout) })),
-        )
-      : NEVER;
-    // Pushed endings of this claim: cancelled, or its lease lapsed on the backend (which then
-    // queued or failed the task) before a renewal told us. A backend that stops telling (closed)
-    // ends nothing: the run goes on to its other ends.
-    const endedElsewhere = concat(backend.taskEvents(id), NEVER).pipe(
-      filter(
-        (event) =>
-          event.type === 'cancelled' ||
-          ((event.type === 'retrying' || event.type === 'failed') && event.attempt === attempt) ||
-          (event.type === 'started' && event.attempt > attempt),
-      ),
-      map((event): Outcome => ({ kind: 'abandoned', reason: event.type === 'cancelled' ? 'cancelled' : 'lease-lost' })),
-    );
-    // The claim is renewed as any lease is; the end of its renewal is the loss of the claim.
-    const renew = (): Observable<boolean> => backend.renewTask(id, token, settings.leaseDuration);
-    const lost = renewal(renew, settings, guard, DEFAULT_LEASE_OPTIONS.retryDelay).pipe(
-      endWith<Outcome>({ kind: 'abandoned', reason: 'lease-lost' }),
-    );
-    const stopped = stop.pipe(map((): Outcome => ({ kind: 'abandoned', reason: 'stopped' })));
-
-    return race(execution, timedOut, endedElsewhere, lost, stopped).pipe(
-      take(1),
-      concatMap((outcome) => {
-        over = true;
-        guard.end(); // whatever the outcome, the claim's clock stops here
-        return new Observable<WorkerEvent>((observer) => {
-          const report = settle(backend, claim, outcome, controller, hooks.complete).subscribe(observer);
-          hooks.decided(); // the report is on its way: the next claim goes out right behind it
-          return report;
-        });
-      }),
-      finalize(() => guard.end()),
-    );
-  });
-}
-
-/** Why a worker hands a claim back without running it. */
-const NOT_RUN = Object.freeze({
-  stopped: { name: 'WorkerStoppedError', message: 'The worker stopped before it could start the task.' },
-  late: {
-    name: 'TaskStalledError',
-    message: 'The claim reached its worker too late to be used: its lease could no longer be relied on.',
-  },
-});
-
-/** A claim this worker will not run: queued again at once, in its place in line. */
-function handBack(backend: TaskBackend, claim: TaskClaim, reason: keyof typeof NOT_RUN): void {
-  backend.failTask(claim.id, claim.token, NOT_RUN[reason], 0).subscribe({ error: () => undefined });
-}
-
-/** Aborts what must stop and reports the outcome to the backend (token-checked). */
-function settle(
-  backend: TaskBackend,
-  claim: TaskClaim,
-  outcome: Outcome,
-  controller: AbortController,
-  complete: AttemptHooks['complete'],
-): Observable<WorkerEvent> {
-  const { id, name, attempt, token, policy } = claim;
-  const abandoned = (reason: 'cancelled' | 'lease-lost' | 'stopped'): WorkerEvent => ({
-    type: 'abandoned',
-    id,
-    name,
-    attempt,
-    reason,
-  });
-  if (outcome.kind === 'succeeded') {
-    let result: string | undefined;
-    try {
-      result = outcome.result === undefined ? undefined : toJsonWithin(limitsOf(backend), outcome.result, 'result');
-    } catch (error) {
-      return settle(backend, claim, { kind: 'failed', error }, controller, complete);
-    }
-    return complete(claim, result).pipe(
-      map((done): WorkerEvent => (done ? { type: 'succeeded', id, name, attempt } : abandoned('lease-lost'))),
-      catchError(() => of(abandoned('lease-lost'))),
-    );
-  }
-  if (outcome.kind === 'failed') {
-    controller.abort(outcome.error);
-    const final = isNonRetryable(outcome.error);
-    const error = fitError(final ? nonRetryableInfo(outcome.error) : errorInfo(outcome.error), limitsOf(backend));
-    const retry = !final && attempt < policy.attempts;
-    return backend.failTask(id, token, error, retry ? retryDelay(policy, attempt) : undefined).pipe(
-      map((done): WorkerEvent =>
-        done ? { type: 'failed', id, name, attempt, error, retry } : abandoned('lease-lost'),
-      ),
-      catchError(() => of(abandoned('lease-lost'))),
-    );
-  }
-  if (outcome.reason === 'cancelled') {
-    controller.abort(new TaskCancelledError(id, name));
-    return of(abandoned('cancelled'));
-  }
-  if (outcome.reason === 'lease-lost') {
-    controller.abort(new Error(`The claim on task "${name}" (${id}) was lost; another worker may run it.`));
-    return of(abandoned('lease-lost'));
-  }
-  controller.abort(new Error(`The worker stopped before task "${name}" (${id}) finished.`));
-  const stoppedError = { name: 'WorkerStoppedError', message: 'The worker stopped and its grace period ran out.' };
-  return backend.failTask(id, token, stoppedError, 0).pipe(
-    map(() => abandoned('stopped')),
-    catchError(() => of(abandoned('stopped'))),
-  );
-}
-
-/** The delay before attempt `attempt + 1`: the task policy's backoff. */
-export function retryDelay(policy: TaskPolicy, attempt: number): number {
-  return backoff(policy, attempt - 1);
-}
-
-function errorInfo(error: unknown): TaskErrorInfo {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'Error', message: typeof error === 'string' ? error : safeText(error) };
-}
-
-/** An error as the backend may store it: its name and message cut to the backend's limits. */
-function fitError(error: TaskErrorInfo, limits: BackendLimits): TaskErrorInfo {
-  const name = String(error.name);
-  const message = String(error.message);
-  return {
-    name: name.length > limits.maxNameLength ? name.slice(0, limits.maxNameLength) : name,
-    message: fitText(message, limits.maxValueSize),
-  };
-}
-
-/**
- * Whether a handler's error asks not to be retried: a {@link NonRetryableError} (of any copy of
- * rx-sync), or any object named like one (made by hand, or by a version without error brands).
- */
-function isNonRetryable(error: unknown): boolean {
-  return (
-    error instanceof NonRetryableError ||
-    (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'NonRetryableError')
-  );
-}
-
-/** The stored error of a non-retryable failure: its fixed name and its message as written. */
-function nonRetryableInfo(error: unknown): TaskErrorInfo {
-  const { message } = error as { message?: unknown };
-  return { name: 'NonRetryableError', message: typeof message === 'string' ? message : safeText(error) };
-}
-
-function safeText(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 function assertHandlers(handlers: unknown, limits: BackendLimits): asserts handlers is TaskHandlers {

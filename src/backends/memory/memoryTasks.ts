@@ -10,6 +10,7 @@ import type {
   TaskSubmission,
 } from '../../taskBackend.js';
 import { schedulerNow } from '../../internal/clock.js';
+import { STORED_ERRORS } from '../../internal/storedErrors.js';
 import { Listeners } from './listeners.js';
 
 interface StoredTask {
@@ -247,7 +248,7 @@ export class MemoryTasks {
   }
 
   private lapse(task: StoredTask): void {
-    const error = { name: 'TaskStalledError', message: `The lease of attempt ${task.attempt} lapsed.` };
+    const error = STORED_ERRORS.stalled(task.attempt);
     this.endAttempt(task, error, task.attempt < task.request.policy.attempts ? 0 : undefined);
   }
 

@@ -18,6 +18,7 @@ import {
   timer,
 } from 'rxjs';
 import { assertPolicy } from '../../internal/taskArguments.js';
+import { eventOfRecord, taskGone } from '../../internal/taskRecordEvent.js';
 import type {
   ClaimRequest,
   Enqueued,
@@ -338,8 +339,8 @@ function watchTaskEvents(
         }
         return read().pipe(
           concatMap((record) => {
-            if (!record) return of(gone(id, lastAttempt));
-            const event = record.seq > lastSeq ? explain(record) : undefined;
+            if (!record) return of(taskGone(id, lastAttempt));
+            const event = record.seq > lastSeq ? eventOfRecord(record) : undefined;
             if (!event) return EMPTY;
             lastSeq = event.seq;
             return of(event);
@@ -387,39 +388,6 @@ function gapsWhenSilent(signals: Observable<TaskSignal>): Observable<TaskSignal>
       check.unsubscribe();
     };
   });
-}
-
-/**
- * What a listener hears when the record vanished in a gap: the task was lost with the data (a
- * restart without persistence, a failover that lost it) or its retention ran out, so it will
- * never end by itself: it failed. Its `seq` is the greatest there is, as it is the last event.
- */
-function gone(id: string, attempt: number): TaskBackendEvent {
-  const error = {
-    name: 'TaskNotFoundError',
-    message: 'The task record is gone: lost with the data (a restart or failover), or its retention ran out.',
-  };
-  // The last event there will be: newer than anything a listener knows.
-  return { type: 'failed', id, seq: Number.MAX_SAFE_INTEGER, attempt, error };
-}
-
-/** The event that brings a listener that missed some to the record's state. */
-function explain(record: TaskRecord): TaskBackendEvent {
-  const { id, seq, attempt } = record;
-  const error = record.error ?? { name: 'Error', message: 'unknown' };
-  switch (record.state) {
-    case 'queued':
-      return attempt === 0 ? { type: 'queued', id, seq } : { type: 'retrying', id, seq, attempt, error, delay: 0 };
-    case 'running':
-      return { type: 'started', id, seq, attempt, worker: record.worker ?? '' };
-    case 'succeeded':
-      return { type: 'succeeded', id, seq, ...(record.result !== undefined && { result: record.result }) };
-    case 'failed':
-      // The last event there will be: newer than anything a listener knows.
-      return { type: 'failed', id, seq: Number.MAX_SAFE_INTEGER, attempt, error };
-    case 'cancelled':
-      return { type: 'cancelled', id, seq };
-  }
 }
 
 /**
