@@ -193,16 +193,11 @@ export interface TaskBackend {
    */
   enqueueAndFollow(request: TaskRequest): Observable<TaskSubmission>;
   /**
-   * Hands up to `limit` due queued tasks whose name is in `names` to `worker`, oldest first, each
-   * with a lease of `leaseDuration` ms, a fresh token and its attempt counted; emits `[]` when none
-   * is due. Publishes `started` for each.
+   * Hands up to `request.limit` due queued tasks whose name is in `request.names` to
+   * `request.worker`, oldest first, each with a lease of `request.leaseDuration` ms, a fresh token
+   * and its attempt counted; emits `[]` when none is due. Publishes `started` for each.
    */
-  claim(
-    worker: string,
-    names: readonly string[],
-    leaseDuration: number,
-    limit: number,
-  ): Observable<readonly TaskClaim[]>;
+  claim(request: ClaimRequest): Observable<readonly TaskClaim[]>;
   /** Extends the claim's lease if `token` is still the running claim; `false` when it is not. */
   renewTask(id: string, token: number, leaseDuration: number): Observable<boolean>;
   /** Publishes a progress value (JSON text) if `token` is still the running claim. */

@@ -29,6 +29,9 @@ const TASK_REQUEST_NAMES = optionNames<TaskRequest>({
   retention: true,
 });
 
+/** The names of {@link ClaimRequest}: `claim` and `completeAndClaim` refuse any other key. */
+const CLAIM_REQUEST_NAMES = optionNames<ClaimRequest>({ worker: true, names: true, leaseDuration: true, limit: true });
+
 /** The names of {@link TaskPolicy}: `enqueue` refuses any other key. */
 const TASK_POLICY_NAMES = optionNames<TaskPolicy>({
   attempts: true,
@@ -111,7 +114,15 @@ export function taskArgumentChecks(limits: BackendLimits) {
       assertPositiveDuration(request.retention, 'retention');
       if (request.idempotencyKey !== undefined) assertNameWithin(limits, request.idempotencyKey, 'idempotencyKey');
     },
-    claim(worker: unknown, taskNames: unknown, leaseDuration: unknown, limit: unknown): void {
+    claim(request: unknown, caller: string): void {
+      assertObject(request, 'request');
+      assertKnownOptions(request, { names: CLAIM_REQUEST_NAMES, caller });
+      const {
+        worker,
+        names: taskNames,
+        leaseDuration,
+        limit,
+      } = request as Partial<Record<keyof ClaimRequest, unknown>>;
       assertNameWithin(limits, worker, 'worker');
       names(taskNames);
       assertLeaseDurationWithin(limits, leaseDuration, 'leaseDuration');
@@ -176,9 +187,9 @@ export function withTaskArgumentChecks(tasks: TaskMethods, limits: BackendLimits
       check.request(request);
       return tasks.enqueueAndFollow(request);
     },
-    claim(worker, names, leaseDuration, limit) {
-      check.claim(worker, names, leaseDuration, limit);
-      return tasks.claim(worker, names, leaseDuration, limit);
+    claim(request) {
+      check.claim(request, 'claim');
+      return tasks.claim(request);
     },
     renewTask(id, token, leaseDuration) {
       check.renew(id, token, leaseDuration);
@@ -195,7 +206,7 @@ export function withTaskArgumentChecks(tasks: TaskMethods, limits: BackendLimits
     ...(tasks.completeAndClaim && {
       completeAndClaim: (id: string, token: number, result: string | undefined, next: ClaimRequest) => {
         check.complete(id, token, result);
-        check.claim(next.worker, next.names, next.leaseDuration, next.limit);
+        check.claim(next, 'completeAndClaim');
         return tasks.completeAndClaim!(id, token, result, next);
       },
     }),
@@ -223,7 +234,7 @@ export function withTaskArgumentChecks(tasks: TaskMethods, limits: BackendLimits
   };
 }
 
-function assertObject(value: unknown, what: string): void {
+function assertObject(value: unknown, what: string): asserts value is object {
   if (typeof value !== 'object' || value === null) {
     throw new TypeError(`Expected \`${what}\` to be an object, got ${show(value)}.`);
   }

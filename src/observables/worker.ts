@@ -115,7 +115,7 @@ export function workerWith(
       claimInFlight = true;
       const requestStart = schedulerNow();
       claimRequest = backend
-        .claim(workerName, names, settings.leaseDuration, free)
+        .claim({ worker: workerName, names, leaseDuration: settings.leaseDuration, limit: free })
         .pipe(timeout(settings.leaseDuration))
         .subscribe({
           next: (claims) => {

@@ -104,10 +104,12 @@ export function createTestBackend(options?: MemoryBackendOptions): TestBackend {
       const request = backend.updateLease(key, owner, value);
       return guarded(holderOfOwner.get(owner), 'updateLease', () => request);
     },
-    claim(worker, names, leaseDuration, limit) {
-      const request = backend.claim(worker, names, leaseDuration, limit);
-      return guarded(worker, 'claim', () => request).pipe(
-        tap((claims) => claims.forEach((claim) => workerOfClaim.set(claimKey(claim.id, claim.token), worker))),
+    claim(claimRequest) {
+      const request = backend.claim(claimRequest);
+      return guarded(claimRequest.worker, 'claim', () => request).pipe(
+        tap((claims) =>
+          claims.forEach((claim) => workerOfClaim.set(claimKey(claim.id, claim.token), claimRequest.worker)),
+        ),
       );
     },
     renewTask(id, token, leaseDuration) {

@@ -111,7 +111,9 @@ export function describeTaskBackendContract<B extends TaskBackend>(
 
       it('is cold', async () => {
         backend.enqueue(request());
-        expect(await one(backend.claim('w', ['job'], ms(1_000), 10))).toEqual([]);
+        expect(await one(backend.claim({ worker: 'w', names: ['job'], leaseDuration: ms(1_000), limit: 10 }))).toEqual(
+          [],
+        );
       });
     });
 
@@ -120,21 +122,25 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         const a = await one(backend.enqueue(request()));
         const b = await one(backend.enqueue(request({ name: 'other' })));
         const c = await one(backend.enqueue(request()));
-        const claims = await one(backend.claim('w1', ['job'], ms(1_000), 1));
+        const claims = await one(backend.claim({ worker: 'w1', names: ['job'], leaseDuration: ms(1_000), limit: 1 }));
         expect(claims).toEqual([
           { id: a.id, name: 'job', input: '{"n":1}', policy: POLICY, attempt: 1, token: expect.any(Number) },
         ]);
-        const more = await one(backend.claim('w2', ['job', 'other'], ms(1_000), 10));
+        const more = await one(
+          backend.claim({ worker: 'w2', names: ['job', 'other'], leaseDuration: ms(1_000), limit: 10 }),
+        );
         expect(more.map((claim) => claim.id)).toEqual([b.id, c.id]);
-        expect(await one(backend.claim('w3', ['job', 'other'], ms(1_000), 10))).toEqual([]);
+        expect(
+          await one(backend.claim({ worker: 'w3', names: ['job', 'other'], leaseDuration: ms(1_000), limit: 10 })),
+        ).toEqual([]);
         expect(await one(backend.readTask(a.id))).toMatchObject({ state: 'running', attempt: 1, worker: 'w1' });
       });
 
       it('hands a lapsed claim out again, with the next attempt and a greater token; the old token is refused', async () => {
         const { id } = await one(backend.enqueue(request()));
-        const [first] = await one(backend.claim('w1', ['job'], ms(50), 1));
+        const [first] = await one(backend.claim({ worker: 'w1', names: ['job'], leaseDuration: ms(50), limit: 1 }));
         await sleep(120);
-        const [second] = await one(backend.claim('w2', ['job'], ms(1_000), 1));
+        const [second] = await one(backend.claim({ worker: 'w2', names: ['job'], leaseDuration: ms(1_000), limit: 1 }));
         expect(second).toMatchObject({ id, attempt: 2 });
         expect(second!.token).toBeGreaterThan(first!.token);
         expect(await one(backend.renewTask(id, first!.token, ms(1_000)))).toBe(false);
@@ -148,22 +154,24 @@ export function describeTaskBackendContract<B extends TaskBackend>(
       it('puts a task handed back (lapsed, or failed with delay 0) in its first place in line', async () => {
         const a = await one(backend.enqueue(request()));
         const b = await one(backend.enqueue(request()));
-        const [first] = await one(backend.claim('w1', ['job'], ms(40), 1));
+        const [first] = await one(backend.claim({ worker: 'w1', names: ['job'], leaseDuration: ms(40), limit: 1 }));
         expect(first?.id).toBe(a.id);
         await sleep(100);
-        const [again] = await one(backend.claim('w2', ['job'], ms(1_000), 1));
+        const [again] = await one(backend.claim({ worker: 'w2', names: ['job'], leaseDuration: ms(1_000), limit: 1 }));
         expect(again).toMatchObject({ id: a.id, attempt: 2 });
         expect(await one(backend.failTask(a.id, again!.token, { name: 'WorkerStoppedError', message: 'm' }, 0))).toBe(
           true,
         );
-        const [third] = await one(backend.claim('w3', ['job'], ms(1_000), 1));
+        const [third] = await one(backend.claim({ worker: 'w3', names: ['job'], leaseDuration: ms(1_000), limit: 1 }));
         expect(third?.id).toBe(a.id);
-        expect((await one(backend.claim('w3', ['job'], ms(1_000), 1)))[0]?.id).toBe(b.id);
+        expect(
+          (await one(backend.claim({ worker: 'w3', names: ['job'], leaseDuration: ms(1_000), limit: 1 })))[0]?.id,
+        ).toBe(b.id);
       });
 
       it('fails a task whose claim lapsed on its last attempt', async () => {
         const { id } = await one(backend.enqueue(request({ policy: { ...POLICY, attempts: 1 } })));
-        await one(backend.claim('w1', ['job'], ms(30), 1));
+        await one(backend.claim({ worker: 'w1', names: ['job'], leaseDuration: ms(30), limit: 1 }));
         await sleep(80);
         expect(await one(backend.readTask(id))).toMatchObject({ state: 'failed', error: { name: 'TaskStalledError' } });
       });
@@ -177,13 +185,15 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         const lease = ms(400);
         const { id } = await one(backend.enqueue(request()));
         let extendedAt = performance.now();
-        const [claim] = await one(backend.claim('w1', ['job'], lease, 1));
+        const [claim] = await one(backend.claim({ worker: 'w1', names: ['job'], leaseDuration: lease, limit: 1 }));
         for (let i = 1; i <= 16; i++) {
           await sleep(50);
           const sentAt = performance.now();
           const renewed = await one(backend.renewTask(id, claim!.token, i === 16 ? ms(60_000) : lease));
           if (!renewed && performance.now() - extendedAt >= lease) {
-            const [again] = await one(backend.claim('w2', ['job'], ms(60_000), 1));
+            const [again] = await one(
+              backend.claim({ worker: 'w2', names: ['job'], leaseDuration: ms(60_000), limit: 1 }),
+            );
             expect(again).toMatchObject({ id, attempt: 2 });
             expect(await one(backend.completeTask(id, again!.token, undefined))).toBe(true); // no claim left running
             return;
@@ -191,7 +201,7 @@ export function describeTaskBackendContract<B extends TaskBackend>(
           expect(renewed).toBe(true);
           extendedAt = sentAt;
         }
-        expect(await one(backend.claim('w2', ['job'], ms(60), 1))).toEqual([]);
+        expect(await one(backend.claim({ worker: 'w2', names: ['job'], leaseDuration: ms(60), limit: 1 }))).toEqual([]);
         expect(await one(backend.completeTask(id, claim!.token, undefined))).toBe(true);
       });
     });
@@ -203,7 +213,7 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         const a = await one(backend.enqueue(request()));
         const b = await one(backend.enqueue(request()));
         const c = await one(backend.enqueue(request()));
-        const [first] = await one(backend.claim('w', ['job'], ms(1_000), 1));
+        const [first] = await one(backend.claim({ worker: 'w', names: ['job'], leaseDuration: ms(1_000), limit: 1 }));
         const next = { worker: 'w', names: ['job'], leaseDuration: ms(1_000), limit: 2 };
         const reply = await one(completeAndClaim(a.id, first!.token, '"a"', next));
         expect(reply.completed).toBe(true);
@@ -235,11 +245,11 @@ export function describeTaskBackendContract<B extends TaskBackend>(
             timeout(ms(5_000)),
           ),
         );
-        const [first] = await one(backend.claim('w1', ['job'], ms(1_000), 1));
+        const [first] = await one(backend.claim({ worker: 'w1', names: ['job'], leaseDuration: ms(1_000), limit: 1 }));
         expect(await one(backend.reportProgress(id, first!.token, '0.5'))).toBe(true);
         expect(await one(backend.failTask(id, first!.token, { name: 'Error', message: 'boom' }, ms(10)))).toBe(true);
         await sleep(30);
-        const [second] = await one(backend.claim('w2', ['job'], ms(1_000), 1));
+        const [second] = await one(backend.claim({ worker: 'w2', names: ['job'], leaseDuration: ms(1_000), limit: 1 }));
         expect(await one(backend.completeTask(id, second!.token, '42'))).toBe(true);
         const seen: TaskBackendEvent[] = await events;
         expect(seen.map(({ type }) => type)).toEqual(['started', 'progress', 'retrying', 'started', 'succeeded']);
@@ -257,8 +267,8 @@ export function describeTaskBackendContract<B extends TaskBackend>(
           backend.enqueueAndFollow(request({ idempotencyKey: 'f' })).pipe(
             tap((signal) => {
               if (signal.type === 'enqueued') {
-                void one(backend.claim('w1', ['job'], ms(1_000), 1)).then(([claim]) =>
-                  one(backend.completeTask(signal.id, claim!.token, '7')),
+                void one(backend.claim({ worker: 'w1', names: ['job'], leaseDuration: ms(1_000), limit: 1 })).then(
+                  ([claim]) => one(backend.completeTask(signal.id, claim!.token, '7')),
                 );
               }
             }),
@@ -280,7 +290,9 @@ export function describeTaskBackendContract<B extends TaskBackend>(
           backend.enqueueAndFollow(request({ idempotencyKey: 'f' })).pipe(take(1), timeout(ms(5_000))),
         );
         expect(again).toEqual({ type: 'enqueued', id, created: false });
-        expect(await one(backend.claim('w1', ['job'], ms(1_000), 1))).toEqual([]);
+        expect(await one(backend.claim({ worker: 'w1', names: ['job'], leaseDuration: ms(1_000), limit: 1 }))).toEqual(
+          [],
+        );
       });
 
       it('does not hand out a retry before its delay', async () => {
@@ -288,11 +300,11 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         // the claim that gets it cannot have been answered sooner (whatever the machine's speed).
         const delay = ms(200);
         const { id } = await one(backend.enqueue(request()));
-        const [claim] = await one(backend.claim('w1', ['job'], ms(60_000), 1));
+        const [claim] = await one(backend.claim({ worker: 'w1', names: ['job'], leaseDuration: ms(60_000), limit: 1 }));
         const failedAt = performance.now();
         await one(backend.failTask(id, claim!.token, { name: 'E', message: 'm' }, delay));
         const claims = await poll(
-          () => backend.claim('w1', ['job'], ms(60_000), 1),
+          () => backend.claim({ worker: 'w1', names: ['job'], leaseDuration: ms(60_000), limit: 1 }),
           (claimed) => claimed.length > 0,
           'the retry',
         );
@@ -307,7 +319,7 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         const signals = lastValueFrom(backend.taskSignals(['job']).pipe(take(2), toArray()));
         const { id } = await one(backend.enqueue(request()));
         await one(backend.enqueue(request({ name: 'other' })));
-        const [claim] = await one(backend.claim('w1', ['job'], ms(1_000), 1));
+        const [claim] = await one(backend.claim({ worker: 'w1', names: ['job'], leaseDuration: ms(1_000), limit: 1 }));
         await one(backend.failTask(id, claim!.token, { name: 'E', message: 'm' }, ms(10)));
         expect(await signals).toHaveLength(2);
       });
@@ -318,13 +330,15 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         const { id } = await one(backend.enqueue(request()));
         expect(await one(backend.cancelTask(id))).toBe(true);
         expect(await one(backend.cancelTask(id))).toBe(false);
-        expect(await one(backend.claim('w', ['job'], ms(1_000), 1))).toEqual([]);
+        expect(await one(backend.claim({ worker: 'w', names: ['job'], leaseDuration: ms(1_000), limit: 1 }))).toEqual(
+          [],
+        );
         expect(await one(backend.readTask(id))).toMatchObject({ state: 'cancelled' });
       });
 
       it('cancels a running task: its claim ends', async () => {
         const { id } = await one(backend.enqueue(request()));
-        const [claim] = await one(backend.claim('w', ['job'], ms(1_000), 1));
+        const [claim] = await one(backend.claim({ worker: 'w', names: ['job'], leaseDuration: ms(1_000), limit: 1 }));
         expect(await one(backend.cancelTask(id))).toBe(true);
         expect(await one(backend.renewTask(id, claim!.token, ms(1_000)))).toBe(false);
         expect(await one(backend.completeTask(id, claim!.token, '1'))).toBe(false);
@@ -336,7 +350,7 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         // gone cannot have been answered sooner (whatever the machine's speed).
         const retention = ms(200);
         const { id } = await one(backend.enqueue(request({ idempotencyKey: 'r', retention })));
-        const [claim] = await one(backend.claim('w', ['job'], ms(60_000), 1));
+        const [claim] = await one(backend.claim({ worker: 'w', names: ['job'], leaseDuration: ms(60_000), limit: 1 }));
         const completedAt = performance.now();
         await one(backend.completeTask(id, claim!.token, '1'));
         const reads = await poll(
@@ -467,7 +481,9 @@ export function describeTaskBackendContract<B extends TaskBackend>(
         await expect(lastValueFrom(submit(backend, 'job', null, { knownTasks: ['other'] }))).rejects.toBeInstanceOf(
           UnknownTaskError,
         );
-        expect(await one(backend.claim('w', ['job'], ms(1_000), 10))).toEqual([]);
+        expect(await one(backend.claim({ worker: 'w', names: ['job'], leaseDuration: ms(1_000), limit: 10 }))).toEqual(
+          [],
+        );
       });
     });
   });

@@ -262,12 +262,16 @@ describe('a worker of several names', () => {
     const backend = resources.backend({ client: resources.client(server), prefix });
     const ids: string[] = [];
     for (const name of ['c', 'a', 'b', 'a', 'c', 'b']) ids.push((await single(backend.enqueue(request(name)))).id);
-    const first = await single(backend.claim('w', ['b', 'c', 'a'], 10_000, 4));
+    const first = await single(backend.claim({ worker: 'w', names: ['b', 'c', 'a'], leaseDuration: 10_000, limit: 4 }));
     expect(first.map((claim) => claim.id)).toEqual(ids.slice(0, 4));
     expect(new Set(first.map((claim) => claim.token)).size).toBe(4);
-    const rest = await single(backend.claim('w', ['a', 'a', 'b', 'c'], 10_000, 4));
+    const rest = await single(
+      backend.claim({ worker: 'w', names: ['a', 'a', 'b', 'c'], leaseDuration: 10_000, limit: 4 }),
+    );
     expect(rest.map((claim) => claim.id)).toEqual(ids.slice(4));
-    expect(await single(backend.claim('w', ['a', 'b', 'c'], 10_000, 4))).toEqual([]);
+    expect(
+      await single(backend.claim({ worker: 'w', names: ['a', 'b', 'c'], leaseDuration: 10_000, limit: 4 })),
+    ).toEqual([]);
   });
 });
 
@@ -378,10 +382,12 @@ describe('stalled claims', () => {
     await listener.subscribe(channel);
 
     // A bare claim: nobody renews it, and no worker exists to time anything.
-    const [first] = await single(backend.claim('stalled', ['job'], 2_000, 1));
+    const [first] = await single(backend.claim({ worker: 'stalled', names: ['job'], leaseDuration: 2_000, limit: 1 }));
     expect(first).toMatchObject({ id, attempt: 1 });
     const deadline = BigInt((await admin.zscore(keys[2], n))!) * 1_000n;
-    expect(await single(backend.claim('other', ['job'], 2_000, 1))).toEqual([]); // still within the lease
+    expect(await single(backend.claim({ worker: 'other', names: ['job'], leaseDuration: 2_000, limit: 1 }))).toEqual(
+      [],
+    ); // still within the lease
 
     await waitUntil(
       async () => (await serverMicroseconds(admin)) > deadline,
@@ -392,7 +398,9 @@ describe('stalled claims', () => {
     expect(await admin.hget(`${keys[4]}${n}`, 'state')).toBe('running');
     expect(heard.map((event) => event.type)).toEqual(['started']);
 
-    const [second] = await single(backend.claim('rescuer', ['job'], 10_000, 1));
+    const [second] = await single(
+      backend.claim({ worker: 'rescuer', names: ['job'], leaseDuration: 10_000, limit: 1 }),
+    );
     expect(second).toMatchObject({ id, attempt: 2 });
     expect(second!.token).toBeGreaterThan(first!.token);
     await waitUntil(() => heard.length === 3, 10_000, 'the retry and the new start');
@@ -442,7 +450,9 @@ describe('after a kill -9 and restart of a non-persistent redis-server', () => {
       const { id } = await single(backend.enqueue(request(name)));
       before.push(numberOf(id));
     }
-    const claims = await single(backend.claim('w', ['job', 'other'], 60_000, 3));
+    const claims = await single(
+      backend.claim({ worker: 'w', names: ['job', 'other'], leaseDuration: 60_000, limit: 3 }),
+    );
     expect(claims).toHaveLength(3);
     before.push(...claims.map((claim) => BigInt(claim.token)));
     const highest = before.reduce((a, b) => (a > b ? a : b));
@@ -458,7 +468,7 @@ describe('after a kill -9 and restart of a non-persistent redis-server', () => {
 
     const clock = await serverMicroseconds(ownAdmin);
     const after = await single(backend.enqueue(request('job')), 15_000);
-    const [claim] = await single(backend.claim('w', ['job'], 60_000, 1));
+    const [claim] = await single(backend.claim({ worker: 'w', names: ['job'], leaseDuration: 60_000, limit: 1 }));
     expect(numberOf(after.id)).toBeGreaterThan(highest);
     expect(numberOf(after.id)).toBeGreaterThanOrEqual(clock);
     expect(BigInt(claim!.token)).toBeGreaterThan(numberOf(after.id));
@@ -523,7 +533,7 @@ describe('bad input', () => {
     // A task whose number another id could be mistaken for, under another name.
     const otherName = resources.record(backend.taskEvents(`other:${numberOf(id)}`), 'taskEvents of another name');
     await listening(admin, new RedisKeys(prefix).taskChannel('job'));
-    const [claim] = await single(backend.claim('w', ['job'], 10_000, 1));
+    const [claim] = await single(backend.claim({ worker: 'w', names: ['job'], leaseDuration: 10_000, limit: 1 }));
     await single(backend.reportProgress(id, claim!.token, '1'));
     await single(backend.completeTask(id, claim!.token, '2'));
     await real.until((r) => r.values.some((event) => event.type === 'succeeded'), 'see the task succeed');
@@ -686,6 +696,8 @@ describe('NonRetryableError', () => {
     }
     expect(calls.sort()).toEqual(['class', 'named']);
     // Nothing is left to claim: no retry was queued.
-    expect(await single(backend.claim('probe', ['job'], 1_000, 10))).toEqual([]);
+    expect(await single(backend.claim({ worker: 'probe', names: ['job'], leaseDuration: 1_000, limit: 10 }))).toEqual(
+      [],
+    );
   });
 });

@@ -551,24 +551,43 @@ export const BACKEND_SITES: readonly BackendSite[] = [
     arbitrary: (limits) => badName(limits.maxNameLength, { positional: false }),
     call: (b, v) => b.enqueue({ ...REQUEST, idempotencyKey: v as string }),
   },
-  { method: 'claim', what: 'worker', arbitrary: name, call: (b, v) => b.claim(v as string, ['resize'], 1_000, 1) },
+  {
+    method: 'claim',
+    what: 'request',
+    arbitrary: () => badOptionsObject.filter(({ value }) => typeof value !== 'object' || value === null),
+    call: (b, v) => b.claim(v as never),
+  },
+  {
+    method: 'claim',
+    what: 'claim',
+    label: 'claim request: an unknown key',
+    arbitrary: () => unknownOptions(['worker', 'names', 'leaseDuration', 'limit']),
+    call: (b, v) =>
+      b.claim({ worker: 'worker-1', names: ['resize'], leaseDuration: 1_000, limit: 1, ...(v as object) }),
+  },
+  {
+    method: 'claim',
+    what: 'worker',
+    arbitrary: name,
+    call: (b, v) => b.claim({ worker: v as string, names: ['resize'], leaseDuration: 1_000, limit: 1 }),
+  },
   {
     method: 'claim',
     what: 'names',
     arbitrary: nameArray,
-    call: (b, v) => b.claim('worker-1', v as string[], 1_000, 1),
+    call: (b, v) => b.claim({ worker: 'worker-1', names: v as string[], leaseDuration: 1_000, limit: 1 }),
   },
   {
     method: 'claim',
     what: 'leaseDuration',
     arbitrary: leaseDuration,
-    call: (b, v) => b.claim('worker-1', ['resize'], v as number, 1),
+    call: (b, v) => b.claim({ worker: 'worker-1', names: ['resize'], leaseDuration: v as number, limit: 1 }),
   },
   {
     method: 'claim',
     what: 'limit',
     arbitrary: () => badNumber('count'),
-    call: (b, v) => b.claim('worker-1', ['resize'], 1_000, v as number),
+    call: (b, v) => b.claim({ worker: 'worker-1', names: ['resize'], leaseDuration: 1_000, limit: v as number }),
   },
   { method: 'renewTask', what: 'id', arbitrary: longName, call: (b, v) => b.renewTask(v as string, 1, 1_000) },
   {

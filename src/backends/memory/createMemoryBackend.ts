@@ -140,7 +140,7 @@ export function createMemoryBackendInternals(
       {
         enqueue: (request) => reply(() => tasks.enqueue(request)),
         enqueueAndFollow: (request) => tasks.enqueueAndFollow(request),
-        claim: (worker, names, leaseDuration, limit) => reply(() => tasks.claim(worker, names, leaseDuration, limit)),
+        claim: (request) => reply(() => tasks.claim(request)),
         renewTask: (id, token, leaseDuration) => reply(() => tasks.renew(id, token, leaseDuration)),
         reportProgress: (id, token, value) => reply(() => tasks.progress(id, token, value)),
         completeTask: (id, token, result) => reply(() => tasks.complete(id, token, result)),

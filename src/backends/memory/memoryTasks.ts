@@ -1,5 +1,6 @@
 import { map, merge, Observable, Subscription, timer } from 'rxjs';
 import type {
+  ClaimRequest,
   Enqueued,
   TaskBackendEvent,
   TaskClaim,
@@ -106,7 +107,7 @@ export class MemoryTasks {
     return { id, created: true };
   }
 
-  claim(worker: string, names: readonly string[], leaseDuration: number, limit: number): TaskClaim[] {
+  claim({ worker, names, leaseDuration, limit }: ClaimRequest): TaskClaim[] {
     return this.listeners.batch(() => {
       this.expireLapsed();
       const now = schedulerNow();

@@ -251,7 +251,7 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
         return subscriptions;
       });
     },
-    claim(worker, names, leaseDuration, limit) {
+    claim({ worker, names, leaseDuration, limit }) {
       const distinct = [...new Set(names)];
       return ordered('claim', () => {
         if (distinct.length === 0) return of([]);

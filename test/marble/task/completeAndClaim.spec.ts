@@ -37,7 +37,7 @@ describe('worker with completeAndClaim', () => {
         memory.completeTask(id, token, result).pipe(
           concatMap((completed) =>
             memory
-              .claim(next.worker, next.names, next.leaseDuration, next.limit)
+              .claim({ worker: next.worker, names: next.names, leaseDuration: next.leaseDuration, limit: next.limit })
               .pipe(map((claims) => ({ completed, claims }))),
           ),
           delay(latency),

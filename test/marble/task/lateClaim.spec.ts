@@ -22,8 +22,7 @@ describe('worker: a claim granted too late to be used', () => {
     let claims = 0;
     const slowFirstClaim: TaskBackend = {
       ...memory,
-      claim: (worker, names, leaseDuration, limit) =>
-        memory.claim(worker, names, leaseDuration, limit).pipe(delay(++claims === 1 ? 19 : 0)),
+      claim: (request) => memory.claim(request).pipe(delay(++claims === 1 ? 19 : 0)),
     };
     const seen: [number, WorkerEvent][] = [];
     scheduler.run(({ expectObservable }) => {

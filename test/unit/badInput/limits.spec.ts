@@ -168,7 +168,11 @@ describe('lease bounds', () => {
     expectMisuse(() => worker(backend, { t: () => 1 }, { leaseDuration: 999 }), 'leaseDuration', RangeError);
     expectMisuse(() => createLock(backend, { leaseDuration: 60_001 }), 'leaseDuration', RangeError);
     expectMisuse(() => backend.renew('lock:k', 'owner', 999), 'leaseDuration', RangeError);
-    expectMisuse(() => backend.claim('w', ['t'], 60_001, 1), 'leaseDuration', RangeError);
+    expectMisuse(
+      () => backend.claim({ worker: 'w', names: ['t'], leaseDuration: 60_001, limit: 1 }),
+      'leaseDuration',
+      RangeError,
+    );
     expect(() => lock(backend, 'k', { leaseDuration: 1_000 })).not.toThrow();
     expect(() => lock(backend, 'k', { leaseDuration: 60_000 })).not.toThrow();
   });
@@ -183,9 +187,9 @@ describe('lease bounds', () => {
     const claimed: number[] = [];
     const spied: TaskBackend = {
       ...backend,
-      claim: (name, names, leaseDuration, limit) => {
-        claimed.push(leaseDuration);
-        return backend.claim(name, names, leaseDuration, limit);
+      claim: (request) => {
+        claimed.push(request.leaseDuration);
+        return backend.claim(request);
       },
     };
     subscriptions.push(worker(spied, { t: () => 1 }).subscribe()); // default 30_000
