@@ -6,6 +6,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
+import { boundaries } from './eslint.boundaries.mjs';
 
 const nodeGlobals = Object.fromEntries(
   [
@@ -115,6 +116,9 @@ export default defineConfig([
       ],
     },
   },
+
+  // The layers of src/: what each folder may import.
+  ...boundaries,
 
   // Tests: jest idioms that the type-checked rules misread.
   {
