@@ -123,7 +123,7 @@ describe('memory backend: a request that notices a lapse does not let a woken wa
 });
 
 /**
- * Redis backend (src/backends/redis/redisSubscriber.ts, `connect()`): the first watch makes the
+ * Redis backend (src/backends/redis/pubsub/redisSubscriber.ts, `connect()`): the first watch makes the
  * pub/sub connection and registers `client.once('end', () => this.close())` on the client the
  * user gave; `close()` never removes that listener. Every backend made and closed on one client
  * leaves a listener (and, through it, the closed backend's subscriber) on the client for good;

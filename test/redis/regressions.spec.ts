@@ -71,7 +71,7 @@ describe('regressions', () => {
   });
 
   /*
-   * src/backends/redis/watchChanges.ts: after a pub/sub gap, the catch-up reports a `deleted` only
+   * src/backends/redis/store/watchChanges.ts: after a pub/sub gap, the catch-up reports a `deleted` only
    * for keys in `seen`, which holds only keys the watcher got an *event* for. keyValue() reads the
    * initial item with `get`, so an item that existed before the watcher subscribed and is deleted
    * while the subscriber connection is down is never reported: the watcher keeps the stale value
@@ -97,7 +97,7 @@ describe('regressions', () => {
   });
 
   /*
-   * src/backends/redis/watchLeaseEvents.ts: after a pub/sub gap it reads the lease and emits "the
+   * src/backends/redis/leases/watchLeaseEvents.ts: after a pub/sub gap it reads the lease and emits "the
    * event that explains the difference from what it last saw", but what it saw is known only from
    * messages. A waiter starts listening after it was refused, i.e. after the holder's `acquired`
    * message, so `known` is undefined; when the release message is lost in a gap, the read finds the
@@ -136,7 +136,7 @@ describe('regressions', () => {
   });
 
   /*
-   * src/backends/redis/redisSubscriber.ts, close(): `connection.quit()` on the pub/sub connection
+   * src/backends/redis/pubsub/redisSubscriber.ts, close(): `connection.quit()` on the pub/sub connection
    * while Redis is unreachable. Unsubscribing the last watcher of a channel queued an UNSUBSCRIBE in
    * ioredis's offline queue, so QUIT is queued behind it instead of closing at once; both wait for
    * ioredis's retry budget (maxRetriesPerRequest: 20, about 10 s; for ever with `null`), and so does
@@ -160,7 +160,7 @@ describe('regressions', () => {
   });
 
   /*
-   * src/backends/redis/scripts/{acquireLease,renewLease,putItem}.ts: durations are passed to
+   * src/backends/redis/{leases,store}/scripts/{acquireLease,renewLease,putItem}.ts: durations are passed to
    * PEXPIRE as they come, but validation (assertPositiveDuration) and the memory backend accept any
    * positive finite number. A fractional `leaseDuration` or `timeToLive` (say computed as
    * `base * 1.5`) fails on Redis with BackendReplyError "ERR value is not an integer or out of
@@ -201,7 +201,7 @@ describe('regressions', () => {
     }
 
     /*
-     * src/backends/redis/quorumLeases.ts: a failed acquire gives its partial grants back with
+     * src/backends/redis/leases/quorumLeases.ts: a failed acquire gives its partial grants back with
      * `releaseEverywhere`, bounded per master by `requestTimeout`, not by the short master timeout.
      * A stopped master's request waits in ioredis's offline queue, so that release takes the whole
      * `requestTimeout`, and the backend's own `requestTimeout` bound on the whole tryAcquire (which
@@ -227,7 +227,7 @@ describe('regressions', () => {
     });
 
     /*
-     * src/backends/redis/quorumLeases.ts: `read` (and `update`, proclaim) poll every master bounded by
+     * src/backends/redis/leases/quorumLeases.ts: `read` (and `update`, proclaim) poll every master bounded by
      * `requestTimeout`, the same bound as the backend's request timeout around them. With one master
      * of three down, its request hangs in the offline queue, the outer timeout fires, and leader()
      * errors with BackendUnavailableError although a majority answered: one master down should be

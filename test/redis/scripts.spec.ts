@@ -1,54 +1,53 @@
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { runScript, type RedisScript } from '../../src/backends/redis/redisScript.js';
-import { acquireLease } from '../../src/backends/redis/scripts/acquireLease.js';
-import { deleteItem } from '../../src/backends/redis/scripts/deleteItem.js';
-import { dueItems } from '../../src/backends/redis/scripts/dueItems.js';
-import { forgetExpired } from '../../src/backends/redis/scripts/forgetExpired.js';
-import { getItem } from '../../src/backends/redis/scripts/getItem.js';
-import { putItem } from '../../src/backends/redis/scripts/putItem.js';
-import { raiseTokenFloor } from '../../src/backends/redis/scripts/raiseTokenFloor.js';
-import { readLease } from '../../src/backends/redis/scripts/readLease.js';
-import { releaseLease } from '../../src/backends/redis/scripts/releaseLease.js';
-import { renewLease } from '../../src/backends/redis/scripts/renewLease.js';
-import { updateLease } from '../../src/backends/redis/scripts/updateLease.js';
-import { cancelTask } from '../../src/backends/redis/scripts/cancelTask.js';
-import { claimTasks } from '../../src/backends/redis/scripts/claimTasks.js';
-import { completeTask } from '../../src/backends/redis/scripts/completeTask.js';
-import { enqueueTask } from '../../src/backends/redis/scripts/enqueueTask.js';
-import { failTask } from '../../src/backends/redis/scripts/failTask.js';
-import { peekTasks } from '../../src/backends/redis/scripts/peekTasks.js';
-import { readTask } from '../../src/backends/redis/scripts/readTask.js';
-import { renewTaskClaim } from '../../src/backends/redis/scripts/renewTaskClaim.js';
-import { reportTaskProgress } from '../../src/backends/redis/scripts/reportTaskProgress.js';
+import { acquireLease } from '../../src/backends/redis/leases/scripts/acquireLease.js';
+import { deleteItem } from '../../src/backends/redis/store/scripts/deleteItem.js';
+import { dueItems } from '../../src/backends/redis/store/scripts/dueItems.js';
+import { forgetExpired } from '../../src/backends/redis/store/scripts/forgetExpired.js';
+import { getItem } from '../../src/backends/redis/store/scripts/getItem.js';
+import { putItem } from '../../src/backends/redis/store/scripts/putItem.js';
+import { raiseTokenFloor } from '../../src/backends/redis/leases/scripts/raiseTokenFloor.js';
+import { readLease } from '../../src/backends/redis/leases/scripts/readLease.js';
+import { releaseLease } from '../../src/backends/redis/leases/scripts/releaseLease.js';
+import { renewLease } from '../../src/backends/redis/leases/scripts/renewLease.js';
+import { updateLease } from '../../src/backends/redis/leases/scripts/updateLease.js';
+import { cancelTask } from '../../src/backends/redis/tasks/scripts/cancelTask.js';
+import { claimTasks } from '../../src/backends/redis/tasks/scripts/claimTasks.js';
+import { completeTask } from '../../src/backends/redis/tasks/scripts/completeTask.js';
+import { enqueueTask } from '../../src/backends/redis/tasks/scripts/enqueueTask.js';
+import { failTask } from '../../src/backends/redis/tasks/scripts/failTask.js';
+import { peekTasks } from '../../src/backends/redis/tasks/scripts/peekTasks.js';
+import { readTask } from '../../src/backends/redis/tasks/scripts/readTask.js';
+import { renewTaskClaim } from '../../src/backends/redis/tasks/scripts/renewTaskClaim.js';
+import { reportTaskProgress } from '../../src/backends/redis/tasks/scripts/reportTaskProgress.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
+import { luaModules } from '../support/redisScriptFiles.js';
 import { leaseKeys, randomPrefix, Resources, single, storeKeys, type Redis } from './support/redisTestKit.js';
 
-/** Every script module of src/backends/redis/scripts, by file name (the helpers hold no script). */
+/** Every script module of src/backends/redis, by path from there (the helpers hold no script). */
 const SCRIPTS: Record<string, RedisScript<readonly string[], readonly (string | number)[], unknown>> = {
-  'acquireLease.ts': acquireLease,
-  'deleteItem.ts': deleteItem,
-  'dueItems.ts': dueItems,
-  'forgetExpired.ts': forgetExpired,
-  'getItem.ts': getItem,
-  'putItem.ts': putItem,
-  'raiseTokenFloor.ts': raiseTokenFloor,
-  'readLease.ts': readLease,
-  'releaseLease.ts': releaseLease,
-  'renewLease.ts': renewLease,
-  'updateLease.ts': updateLease,
-  'cancelTask.ts': cancelTask,
-  'claimTasks.ts': claimTasks,
-  'completeTask.ts': completeTask,
-  'enqueueTask.ts': enqueueTask,
-  'failTask.ts': failTask,
-  'peekTasks.ts': peekTasks,
-  'readTask.ts': readTask,
-  'renewTaskClaim.ts': renewTaskClaim,
-  'reportTaskProgress.ts': reportTaskProgress,
+  'leases/scripts/acquireLease.ts': acquireLease,
+  'store/scripts/deleteItem.ts': deleteItem,
+  'store/scripts/dueItems.ts': dueItems,
+  'store/scripts/forgetExpired.ts': forgetExpired,
+  'store/scripts/getItem.ts': getItem,
+  'store/scripts/putItem.ts': putItem,
+  'leases/scripts/raiseTokenFloor.ts': raiseTokenFloor,
+  'leases/scripts/readLease.ts': readLease,
+  'leases/scripts/releaseLease.ts': releaseLease,
+  'leases/scripts/renewLease.ts': renewLease,
+  'leases/scripts/updateLease.ts': updateLease,
+  'tasks/scripts/cancelTask.ts': cancelTask,
+  'tasks/scripts/claimTasks.ts': claimTasks,
+  'tasks/scripts/completeTask.ts': completeTask,
+  'tasks/scripts/enqueueTask.ts': enqueueTask,
+  'tasks/scripts/failTask.ts': failTask,
+  'tasks/scripts/peekTasks.ts': peekTasks,
+  'tasks/scripts/readTask.ts': readTask,
+  'tasks/scripts/renewTaskClaim.ts': renewTaskClaim,
+  'tasks/scripts/reportTaskProgress.ts': reportTaskProgress,
 };
-const HELPERS = ['luaHelpers.ts', 'luaStoreHelpers.ts', 'luaTaskHelpers.ts'];
+const HELPERS = ['luaHelpers.ts', 'store/scripts/luaStoreHelpers.ts', 'tasks/scripts/luaTaskHelpers.ts'];
 const WEEK = 7 * 24 * 60 * 60 * 1000;
 
 let server: RedisServer;
@@ -67,11 +66,8 @@ beforeEach(() => {
 afterEach(() => resources.release());
 
 describe('Lua scripts on a real redis-server', () => {
-  it('covers every script module of src/backends/redis/scripts', () => {
-    const files = readdirSync(join(__dirname, '../../src/backends/redis/scripts')).filter((file) =>
-      file.endsWith('.ts'),
-    );
-    expect(files.sort()).toEqual([...Object.keys(SCRIPTS), ...HELPERS].sort());
+  it('covers every module of Lua in src/backends/redis', () => {
+    expect(luaModules()).toEqual([...Object.keys(SCRIPTS), ...HELPERS].sort());
   });
 
   it.each(Object.entries(SCRIPTS))('%s compiles (SCRIPT LOAD) under its registered name', async (_file, script) => {

@@ -10,7 +10,7 @@
 import type { Redis as RedisConnection } from 'ioredis';
 import { submit, worker, type TaskEvent } from '../../src/index.js';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
-import { RedisSubscriber, type ChannelSignal } from '../../src/backends/redis/redisSubscriber.js';
+import { RedisSubscriber, type ChannelSignal } from '../../src/backends/redis/pubsub/redisSubscriber.js';
 import { adminClient, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { randomName, randomPrefix, Resources, waitUntil, type Redis } from './support/redisTestKit.js';
 

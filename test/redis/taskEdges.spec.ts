@@ -23,7 +23,7 @@ import {
   type WorkerOptions,
 } from '../../src/index.js';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
-import { decodeTaskEvent } from '../../src/backends/redis/taskEventMessage.js';
+import { decodeTaskEvent } from '../../src/backends/redis/tasks/taskEventMessage.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import {
   commandCalls,

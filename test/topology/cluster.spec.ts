@@ -16,7 +16,7 @@ import {
 import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from '../../src/backends/redis/index.js';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { ReplicaAcknowledgementError } from '../../src/backends/redis/replicaAcknowledgement.js';
-import { putItem } from '../../src/backends/redis/scripts/putItem.js';
+import { putItem } from '../../src/backends/redis/store/scripts/putItem.js';
 import { lockLeaseKey } from '../../src/internal/leaseKeys.js';
 import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';

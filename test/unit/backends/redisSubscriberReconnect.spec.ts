@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import { RedisSubscriber, type ChannelSignal } from '../../../src/backends/redis/redisSubscriber.js';
+import { RedisSubscriber, type ChannelSignal } from '../../../src/backends/redis/pubsub/redisSubscriber.js';
 
 /** A stand-in for an ioredis client whose pub/sub duplicate counts SUBSCRIBEs and is driven by the test. */
 function fakeClient(): { client: Redis; connection: EventEmitter & { status: string }; subscribed: string[][] } {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import { RedisSubscriber, type ChannelSignal } from '../../../src/backends/redis/redisSubscriber.js';
+import { RedisSubscriber, type ChannelSignal } from '../../../src/backends/redis/pubsub/redisSubscriber.js';
 
 /** A stand-in for an ioredis client whose SUBSCRIBE fails as scripted, then succeeds. */
 function fakeClient(failures: Error[]): { client: Redis; subscribes: () => number } {

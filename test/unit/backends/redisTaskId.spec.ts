@@ -1,7 +1,7 @@
-import { parseTaskId } from '../../../src/backends/redis/redisTasks.js';
+import { parseTaskId } from '../../../src/backends/redis/tasks/taskRecordCodec.js';
 
 /**
- * Task ids of the Redis backend are `NAME:n` (src/backends/redis/redisTasks.ts): the name places the
+ * Task ids of the Redis backend are `NAME:n` (src/backends/redis/tasks/taskRecordCodec.ts): the name places the
  * task's keys, `n` is its number. The number is the part after the last colon, so any name works.
  */
 describe('parseTaskId', () => {

@@ -1,30 +1,31 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { luaModules, REDIS_BACKEND_DIRECTORY } from '../../support/redisScriptFiles.js';
+import { basename, join, relative } from 'node:path';
 import ts from 'typescript';
 import type { RedisScript } from '../../../src/backends/redis/redisScript.js';
-import { acquireLease } from '../../../src/backends/redis/scripts/acquireLease.js';
-import { cancelTask } from '../../../src/backends/redis/scripts/cancelTask.js';
-import { claimTasks } from '../../../src/backends/redis/scripts/claimTasks.js';
-import { completeTask } from '../../../src/backends/redis/scripts/completeTask.js';
-import { deleteItem } from '../../../src/backends/redis/scripts/deleteItem.js';
-import { dueItems } from '../../../src/backends/redis/scripts/dueItems.js';
-import { enqueueTask } from '../../../src/backends/redis/scripts/enqueueTask.js';
-import { failTask } from '../../../src/backends/redis/scripts/failTask.js';
-import { forgetExpired } from '../../../src/backends/redis/scripts/forgetExpired.js';
-import { getItem } from '../../../src/backends/redis/scripts/getItem.js';
-import { LUA_HELPERS } from '../../../src/backends/redis/scripts/luaHelpers.js';
-import { LUA_STORE_HELPERS } from '../../../src/backends/redis/scripts/luaStoreHelpers.js';
-import { LUA_TASK_HELPERS } from '../../../src/backends/redis/scripts/luaTaskHelpers.js';
-import { peekTasks } from '../../../src/backends/redis/scripts/peekTasks.js';
-import { putItem } from '../../../src/backends/redis/scripts/putItem.js';
-import { raiseTokenFloor } from '../../../src/backends/redis/scripts/raiseTokenFloor.js';
-import { readLease } from '../../../src/backends/redis/scripts/readLease.js';
-import { readTask } from '../../../src/backends/redis/scripts/readTask.js';
-import { releaseLease } from '../../../src/backends/redis/scripts/releaseLease.js';
-import { renewLease } from '../../../src/backends/redis/scripts/renewLease.js';
-import { renewTaskClaim } from '../../../src/backends/redis/scripts/renewTaskClaim.js';
-import { reportTaskProgress } from '../../../src/backends/redis/scripts/reportTaskProgress.js';
-import { updateLease } from '../../../src/backends/redis/scripts/updateLease.js';
+import { acquireLease } from '../../../src/backends/redis/leases/scripts/acquireLease.js';
+import { cancelTask } from '../../../src/backends/redis/tasks/scripts/cancelTask.js';
+import { claimTasks } from '../../../src/backends/redis/tasks/scripts/claimTasks.js';
+import { completeTask } from '../../../src/backends/redis/tasks/scripts/completeTask.js';
+import { deleteItem } from '../../../src/backends/redis/store/scripts/deleteItem.js';
+import { dueItems } from '../../../src/backends/redis/store/scripts/dueItems.js';
+import { enqueueTask } from '../../../src/backends/redis/tasks/scripts/enqueueTask.js';
+import { failTask } from '../../../src/backends/redis/tasks/scripts/failTask.js';
+import { forgetExpired } from '../../../src/backends/redis/store/scripts/forgetExpired.js';
+import { getItem } from '../../../src/backends/redis/store/scripts/getItem.js';
+import { LUA_HELPERS } from '../../../src/backends/redis/luaHelpers.js';
+import { LUA_STORE_HELPERS } from '../../../src/backends/redis/store/scripts/luaStoreHelpers.js';
+import { LUA_TASK_HELPERS } from '../../../src/backends/redis/tasks/scripts/luaTaskHelpers.js';
+import { peekTasks } from '../../../src/backends/redis/tasks/scripts/peekTasks.js';
+import { putItem } from '../../../src/backends/redis/store/scripts/putItem.js';
+import { raiseTokenFloor } from '../../../src/backends/redis/leases/scripts/raiseTokenFloor.js';
+import { readLease } from '../../../src/backends/redis/leases/scripts/readLease.js';
+import { readTask } from '../../../src/backends/redis/tasks/scripts/readTask.js';
+import { releaseLease } from '../../../src/backends/redis/leases/scripts/releaseLease.js';
+import { renewLease } from '../../../src/backends/redis/leases/scripts/renewLease.js';
+import { renewTaskClaim } from '../../../src/backends/redis/tasks/scripts/renewTaskClaim.js';
+import { reportTaskProgress } from '../../../src/backends/redis/tasks/scripts/reportTaskProgress.js';
+import { updateLease } from '../../../src/backends/redis/leases/scripts/updateLease.js';
 
 /**
  * No script text is ever built from input: every Lua script is a constant, fixed when its module
@@ -39,39 +40,39 @@ import { updateLease } from '../../../src/backends/redis/scripts/updateLease.js'
  * names its command literally.
  */
 const ROOT = join(__dirname, '../../..');
-const SCRIPTS_DIRECTORY = join(ROOT, 'src/backends/redis/scripts');
+const SCRIPTS_DIRECTORY = REDIS_BACKEND_DIRECTORY;
 
 type AnyScript = RedisScript<readonly string[], readonly (string | number)[], unknown>;
 
 /** Every script module, by file name, with its script. */
 const SCRIPTS: Record<string, AnyScript> = {
-  'acquireLease.ts': acquireLease,
-  'cancelTask.ts': cancelTask,
-  'claimTasks.ts': claimTasks,
-  'completeTask.ts': completeTask,
-  'deleteItem.ts': deleteItem,
-  'dueItems.ts': dueItems,
-  'enqueueTask.ts': enqueueTask,
-  'failTask.ts': failTask,
-  'forgetExpired.ts': forgetExpired,
-  'getItem.ts': getItem,
-  'peekTasks.ts': peekTasks,
-  'putItem.ts': putItem,
-  'raiseTokenFloor.ts': raiseTokenFloor,
-  'readLease.ts': readLease,
-  'readTask.ts': readTask,
-  'releaseLease.ts': releaseLease,
-  'renewLease.ts': renewLease,
-  'renewTaskClaim.ts': renewTaskClaim,
-  'reportTaskProgress.ts': reportTaskProgress,
-  'updateLease.ts': updateLease,
+  'leases/scripts/acquireLease.ts': acquireLease,
+  'tasks/scripts/cancelTask.ts': cancelTask,
+  'tasks/scripts/claimTasks.ts': claimTasks,
+  'tasks/scripts/completeTask.ts': completeTask,
+  'store/scripts/deleteItem.ts': deleteItem,
+  'store/scripts/dueItems.ts': dueItems,
+  'tasks/scripts/enqueueTask.ts': enqueueTask,
+  'tasks/scripts/failTask.ts': failTask,
+  'store/scripts/forgetExpired.ts': forgetExpired,
+  'store/scripts/getItem.ts': getItem,
+  'tasks/scripts/peekTasks.ts': peekTasks,
+  'store/scripts/putItem.ts': putItem,
+  'leases/scripts/raiseTokenFloor.ts': raiseTokenFloor,
+  'leases/scripts/readLease.ts': readLease,
+  'tasks/scripts/readTask.ts': readTask,
+  'leases/scripts/releaseLease.ts': releaseLease,
+  'leases/scripts/renewLease.ts': renewLease,
+  'tasks/scripts/renewTaskClaim.ts': renewTaskClaim,
+  'tasks/scripts/reportTaskProgress.ts': reportTaskProgress,
+  'leases/scripts/updateLease.ts': updateLease,
 };
 
 /** The shared Lua helpers, by file name: the only values a script's text may include. */
 const HELPERS: Record<string, { readonly name: string; readonly lua: string }> = {
   'luaHelpers.ts': { name: 'LUA_HELPERS', lua: LUA_HELPERS },
-  'luaStoreHelpers.ts': { name: 'LUA_STORE_HELPERS', lua: LUA_STORE_HELPERS },
-  'luaTaskHelpers.ts': { name: 'LUA_TASK_HELPERS', lua: LUA_TASK_HELPERS },
+  'store/scripts/luaStoreHelpers.ts': { name: 'LUA_STORE_HELPERS', lua: LUA_STORE_HELPERS },
+  'tasks/scripts/luaTaskHelpers.ts': { name: 'LUA_TASK_HELPERS', lua: LUA_TASK_HELPERS },
 };
 const HELPER_NAMES = new Set(Object.values(HELPERS).map((helper) => helper.name));
 
@@ -114,9 +115,8 @@ function sourceFiles(directory: string): string[] {
 }
 
 describe('Lua scripts are constants', () => {
-  it('covers every module of src/backends/redis/scripts', () => {
-    const files = readdirSync(SCRIPTS_DIRECTORY).filter((file) => file.endsWith('.ts'));
-    expect(files.sort()).toEqual([...Object.keys(SCRIPTS), ...Object.keys(HELPERS)].sort());
+  it('covers every module of Lua in src/backends/redis', () => {
+    expect(luaModules()).toEqual([...Object.keys(SCRIPTS), ...Object.keys(HELPERS)].sort());
   });
 
   it.each(Object.keys(SCRIPTS))('%s: `lua` is one template literal that includes only helper constants', (file) => {
@@ -158,7 +158,7 @@ describe('Lua scripts are constants', () => {
       const declarations = exportedValues[0]!.declarationList;
       expect(declarations.flags & ts.NodeFlags.Const).toBeTruthy();
       expect(declarations.declarations.map((declaration) => declaration.name.getText())).toEqual([
-        file.replace(/\.ts$/, ''),
+        basename(file, '.ts'),
       ]);
     },
   );

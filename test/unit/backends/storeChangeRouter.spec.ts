@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
-import { StoreChangeRouter } from '../../../src/backends/redis/storeChangeRouter.js';
-import type { StoreSignal } from '../../../src/backends/redis/watchChanges.js';
+import { StoreChangeRouter } from '../../../src/backends/redis/store/storeChangeRouter.js';
+import type { StoreSignal } from '../../../src/backends/redis/store/watchChanges.js';
 
 const put = (key: string, version = 1): StoreSignal => ({
   kind: 'change',

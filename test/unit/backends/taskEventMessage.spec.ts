@@ -1,4 +1,4 @@
-import { decodeTaskEvent, errorInfo } from '../../../src/backends/redis/taskEventMessage.js';
+import { decodeTaskEvent, errorInfo } from '../../../src/backends/redis/tasks/taskEventMessage.js';
 import type { TaskBackendEvent } from '../../../src/taskBackend.js';
 
 /** The text a task script publishes for `event` (the Lua side encodes the same fields with cjson). */

@@ -1,0 +1,37 @@
+import type { LeaseHolder } from '../../../../backend.js';
+import {
+  ReplyShapeError,
+  toArray,
+  toInteger,
+  toOptionalString,
+  toString,
+  type RedisScript,
+} from '../../redisScript.js';
+
+/**
+ * Reads the public facts of a lease and its remaining time, atomically.
+ *
+ * KEYS: [lease hash]. ARGV: none. Reply: `{holder, token, pttl, value|false}` or nil when free.
+ */
+export const readLease: RedisScript<[lease: string], [], LeaseHolder | undefined> = {
+  name: 'rxSyncReadLease',
+  numberOfKeys: 1,
+  numberOfArgs: 0,
+  lua: `
+local leaseKey = KEYS[1]
+local current = redis.call('HMGET', leaseKey, 'holder', 'token', 'value')
+if not current[1] then return false end
+return {current[1], tonumber(current[2]), redis.call('PTTL', leaseKey), current[3]}`,
+  parse: (reply) => {
+    if (reply === null) return undefined;
+    const fields = toArray(reply, 'lease');
+    if (fields.length < 3) throw new ReplyShapeError('lease', reply);
+    const value = toOptionalString(fields[3], 'lease value');
+    return {
+      holder: toString(fields[0], 'holder'),
+      token: toInteger(fields[1], 'token'),
+      expiresIn: Math.max(0, toInteger(fields[2], 'lease time to live')),
+      ...(value !== undefined && { value }),
+    };
+  },
+};

@@ -1,0 +1,109 @@
+import { catchError, concatMap, map, of, type Observable } from 'rxjs';
+import type { LeaseAttempt } from '../../../backend.js';
+import type { LeaseOperations } from './leaseOperations.js';
+import type { RedisKeys } from '../redisKeys.js';
+import { refusedIfNotALease } from './refusedIfNotALease.js';
+import { runScript, type PublishCommand, type RedisClient } from '../redisScript.js';
+import {
+  ReplicaAcknowledgementError,
+  runScriptAcknowledged,
+  type ReplicaAcknowledgementSettings,
+} from '../replicaAcknowledgement.js';
+import { acquireLease, type AcquireLeaseArgs, type AcquireLeaseReply } from './scripts/acquireLease.js';
+import { readLease } from './scripts/readLease.js';
+import { releaseLease } from './scripts/releaseLease.js';
+import { renewLease } from './scripts/renewLease.js';
+import { updateLease } from './scripts/updateLease.js';
+
+/** How single-instance leases publish, keep their counters and, optionally, wait for replicas. */
+export interface SingleInstanceSettings {
+  readonly counterLifetime: number;
+  readonly publishCommand: PublishCommand;
+  readonly replicaAcknowledgement: ReplicaAcknowledgementSettings | undefined;
+}
+
+/**
+ * Leases on one Redis (standalone, Sentinel-managed or Cluster): every step is one script that
+ * also publishes its event, so a watcher never misses a change it could have seen.
+ *
+ * With `replicaAcknowledgement`, a grant and a renewal count only once enough replicas received
+ * them (`WAIT` right after the script, on the same connection): an unacknowledged grant is released
+ * at once and the attempt fails (transient), so a failover cannot hand the lease to a second
+ * holder while the first believes it holds it; an unacknowledged renewal fails (transient), and the
+ * lease engine retries it until the validity deadline.
+ */
+export function singleInstanceLeases(
+  client: RedisClient,
+  keys: RedisKeys,
+  settings: SingleInstanceSettings,
+): LeaseOperations {
+  const { counterLifetime, publishCommand, replicaAcknowledgement: acknowledgement } = settings;
+  const release = (key: string, owner: string): Observable<boolean> =>
+    runScript(
+      client,
+      releaseLease,
+      [keys.lease(key)],
+      [owner, keys.published(keys.leaseChannel(key)), publishCommand],
+    ).pipe(
+      map((token) => token > 0),
+      refusedIfNotALease(false),
+    );
+  return {
+    tryAcquire: (key, claim) => {
+      const leaseKeys: [string, string] = [keys.lease(key), keys.leaseToken(key)];
+      const args: AcquireLeaseArgs = [
+        claim.owner,
+        claim.holder,
+        claim.value ?? '',
+        claim.value === undefined ? '0' : '1',
+        Math.ceil(claim.leaseDuration),
+        keys.published(keys.leaseChannel(key)),
+        publishCommand,
+        counterLifetime,
+        0,
+      ];
+      if (!acknowledgement) return runScript(client, acquireLease, leaseKeys, args).pipe(map(toLeaseAttempt));
+      return runScriptAcknowledged(client, acquireLease, leaseKeys, args, acknowledgement).pipe(
+        concatMap(({ reply, replicas }) => {
+          if (!reply.granted || replicas >= acknowledgement.replicas) return of(toLeaseAttempt(reply));
+          // A grant that a failover could lose is no grant: give it back, and say why.
+          return release(key, claim.owner).pipe(
+            catchError(() => of(false)),
+            map((): LeaseAttempt => {
+              throw new ReplicaAcknowledgementError('grant', replicas, acknowledgement);
+            }),
+          );
+        }),
+      );
+    },
+    renew: (key, owner, leaseDuration) => {
+      const args: [string, number] = [owner, Math.ceil(leaseDuration)];
+      if (!acknowledgement)
+        return runScript(client, renewLease, [keys.lease(key)], args).pipe(refusedIfNotALease(false));
+      return runScriptAcknowledged(client, renewLease, [keys.lease(key)], args, acknowledgement).pipe(
+        map(({ reply: renewed, replicas }) => {
+          if (renewed && replicas < acknowledgement.replicas)
+            throw new ReplicaAcknowledgementError('renewal', replicas, acknowledgement);
+          return renewed;
+        }),
+        refusedIfNotALease(false),
+      );
+    },
+    release,
+    update: (key, owner, value) =>
+      runScript(
+        client,
+        updateLease,
+        [keys.lease(key)],
+        [owner, value, keys.published(keys.leaseChannel(key)), publishCommand],
+      ).pipe(map(Boolean), refusedIfNotALease(false)),
+    read: (key) => runScript(client, readLease, [keys.lease(key)], []),
+  };
+}
+
+/** The contract's shape of an acquire script reply. */
+export function toLeaseAttempt(reply: AcquireLeaseReply): LeaseAttempt {
+  if (reply.granted) return reply;
+  const { holder, token, expiresIn, value } = reply;
+  return { granted: false, current: { holder, token, expiresIn, ...(value !== undefined && { value }) } };
+}

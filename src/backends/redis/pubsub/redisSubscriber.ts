@@ -1,0 +1,287 @@
+import type { Cluster, Redis } from 'ioredis';
+import { Observable, Subscription, timer } from 'rxjs';
+import { clientKeyPrefix, isCluster, type RedisClient } from '../redisScript.js';
+import { toSyncError } from '../toSyncError.js';
+
+/** What a channel delivers: a message, or word that messages may have been missed (after a reconnect). */
+export type ChannelSignal =
+  | { readonly kind: 'message'; readonly message: string }
+  /** Messages may have been lost; `reconnects` counts the reconnections so far (one gap, one number). */
+  | { readonly kind: 'gap'; readonly reconnects: number };
+
+type Listener = {
+  readonly signal: (signal: ChannelSignal) => void;
+  readonly fail: (error: unknown) => void;
+  readonly end: () => void;
+};
+
+/**
+ * How many times a SUBSCRIBE that failed for a transient reason is sent again (after 50, 100 and
+ * 200 ms) before its watchers get the error: a race inside ioredis clears at once, while a Redis
+ * that stays unreachable is reported, as requests report it.
+ */
+const SUBSCRIBE_RETRIES = 3;
+
+/**
+ * One pub/sub connection per backend (a `duplicate()` of the command client, made on first use),
+ * multiplexed over every watcher: each channel is subscribed in Redis once, whatever the number of
+ * watchers, and unsubscribed when its last watcher leaves.
+ *
+ * Ordering: `settled()` resolves once every SUBSCRIBE sent so far has been acknowledged, and the
+ * backend waits for it before reads and lease attempts, so that "subscribe, then read" never
+ * misses a write in between. After a reconnect, every channel is subscribed again and its
+ * watchers get a `gap` signal, so they can read again and converge.
+ *
+ * On a Redis Cluster the channels are sharded (`SSUBSCRIBE`, each on the master that owns its
+ * slot): the duplicate is a `Cluster` with `shardedSubscribers`, which keeps one subscriber
+ * connection per master and moves a shard's subscriptions to the new master after a failover.
+ * ioredis says so with `subscribersReady`; after a disruption (a subscriber connection ended, a
+ * node left, an error), rx-sync then subscribes every channel again itself and, once all are
+ * acknowledged, signals the gap (if one fails, the next `subscribersReady` tries again). A failed
+ * `SSUBSCRIBE` does not fail its watchers: ioredis keeps the channel and subscribes it again with
+ * the next topology, which then brings a gap.
+ */
+export class RedisSubscriber {
+  private connection: RedisClient | undefined;
+  private readonly channels = new Map<string, Set<Listener>>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly sharded: boolean;
+  private closed = false;
+  private reconnects = 0;
+  /** Sharded mode: whether something may have cost subscriptions since the last gap. */
+  private disrupted = false;
+  private readonly onClientEnd = (): void => void this.close();
+  /** Timers of SUBSCRIBEs to send again after a transient failure. */
+  private readonly retries = new Subscription();
+
+  constructor(private readonly client: RedisClient) {
+    this.sharded = isCluster(client);
+  }
+
+  /** Signals of one channel, from the acknowledgement of its subscription on. */
+  channel(name: string): Observable<ChannelSignal> {
+    return new Observable<ChannelSignal>((subscriber) => {
+      if (this.closed) {
+        subscriber.complete(); // a closed backend tells nothing more
+        return undefined;
+      }
+      const listener: Listener = {
+        signal: (signal) => subscriber.next(signal),
+        fail: (error) => subscriber.error(error),
+        end: () => subscriber.complete(),
+      };
+      let listeners = this.channels.get(name);
+      if (!listeners) {
+        this.channels.set(name, (listeners = new Set()));
+        this.subscribe([name]);
+      }
+      listeners.add(listener);
+      return () => {
+        const current = this.channels.get(name);
+        if (!current?.delete(listener) || current.size > 0) return;
+        this.channels.delete(name);
+        if (this.connection && !this.closed) this.track(this.send('unsubscribe', name));
+      };
+    });
+  }
+
+  /** Whether a subscription sent is not yet acknowledged (or failed): then {@link settled} waits. */
+  get settling(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Resolves once every subscription sent so far is acknowledged (or has failed). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** Closes the pub/sub connection; the channels of watchers still attached complete (a normal shutdown). */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.retries.unsubscribe();
+    this.client.off('end', this.onClientEnd);
+    const listeners = [...this.channels.values()].flatMap((set) => [...set]);
+    this.channels.clear();
+    for (const listener of listeners) listener.end();
+    // Dropped, not QUIT: a QUIT would wait behind commands that ioredis queued while Redis is
+    // unreachable, and a subscriber connection has nothing left to flush.
+    this.connection?.disconnect();
+    this.connection = undefined;
+    return Promise.resolve();
+  }
+
+  private connect(): RedisClient {
+    if (this.connection) return this.connection;
+    // Subscriptions made before the connection is up must wait for it, whatever the user's client does.
+    const connection = isCluster(this.client)
+      ? this.client.duplicate(undefined, { enableOfflineQueue: true, shardedSubscribers: true })
+      : this.client.duplicate({ enableOfflineQueue: true });
+    if (isCluster(connection)) this.watchShards(connection);
+    else {
+      connection.on('message', (channel: string, message: string) =>
+        this.deliver(channel, { kind: 'message', message }),
+      );
+      // Any closed connection may have cost subscriptions, even one that never was ready (a
+      // handshake that failed after a SUBSCRIBE was acknowledged): the next ready subscribes all.
+      let dropped = false;
+      connection.on('close', () => {
+        dropped = true;
+      });
+      connection.on('ready', () => {
+        if (!dropped) return;
+        dropped = false;
+        this.resubscribe();
+      });
+    }
+    connection.on('error', () => {
+      // Connection errors surface as failed requests and reconnects; ioredis retries on its own.
+    });
+    this.client.once('end', this.onClientEnd);
+    this.connection = connection;
+    return connection;
+  }
+
+  /** Sharded mode: messages, and gaps after the subscriber group recovered from a disruption. */
+  private watchShards(connection: Cluster): void {
+    // ioredis puts the client's `keyPrefix` before sharded channels (they are keys to it) when it
+    // subscribes, and Redis reports them so: the listeners know them without it.
+    const keyPrefix = clientKeyPrefix(connection);
+    connection.on('smessage', (channel: string, message: string) =>
+      this.deliver(channel.startsWith(keyPrefix) ? channel.slice(keyPrefix.length) : channel, {
+        kind: 'message',
+        message,
+      }),
+    );
+    const disrupt = (): void => {
+      this.disrupted = true;
+    };
+    connection.on('-node', disrupt);
+    connection.on('-subscriber', disrupt);
+    connection.on('error', disrupt);
+    connection.on('subscribersReady', () => {
+      if (!this.disrupted || this.closed) return;
+      this.disrupted = false;
+      // ioredis has already sent SSUBSCRIBE again for the channels it knows, but says nothing when
+      // they are acknowledged: subscribing again ourselves (harmless to Redis) tells us when the gap
+      // is over. (ioredis then lists those channels twice, until they are unsubscribed.)
+      const names = [...this.channels.keys()];
+      const acknowledged = names.map((name) => this.sendTracked('subscribe', name));
+      void Promise.all(acknowledged).then((results) => {
+        if (this.closed) return;
+        if (results.includes(false)) {
+          this.disrupted = true; // not every shard is back: the next `subscribersReady` tries again
+          return;
+        }
+        this.reconnects++;
+        for (const name of names) this.deliver(name, { kind: 'gap', reconnects: this.reconnects });
+      });
+    });
+  }
+
+  /** Subscribes `names`; a transient failure is retried a few times (`attempt` counts them), then fails their watchers. */
+  private subscribe(names: string[], attempt = 0): void {
+    this.connect();
+    if (this.sharded) {
+      for (const name of names) void this.sendTracked('subscribe', name);
+      return;
+    }
+    this.track(
+      this.send('subscribe', ...names).then(
+        () => {
+          if (attempt === 0) return;
+          // Subscribed late: messages of the meantime may be lost, so the watchers read again.
+          this.reconnects++;
+          for (const name of names) this.deliver(name, { kind: 'gap', reconnects: this.reconnects });
+        },
+        (error: unknown) => {
+          // Typed, and stripped of the command's arguments (a refused AUTH carries the password).
+          const failure = toSyncError('subscribe', error);
+          if (failure.transient && attempt < SUBSCRIBE_RETRIES && !this.closed) {
+            // Refused for now (ioredis rejects a command caught in a reconnect, for one): ask again.
+            const delay = 50 * 2 ** attempt;
+            this.retries.add(
+              timer(delay).subscribe(() => {
+                const watched = names.filter((name) => this.channels.has(name));
+                if (watched.length > 0 && !this.closed) this.subscribe(watched, attempt + 1);
+              }),
+            );
+            return;
+          }
+          for (const name of names) for (const listener of [...(this.channels.get(name) ?? [])]) listener.fail(failure);
+        },
+      ),
+    );
+  }
+
+  /** Sharded mode: one channel's (S)SUBSCRIBE, tracked; resolves `false` (marking a disruption) when it failed. */
+  private sendTracked(command: 'subscribe', name: string): Promise<boolean> {
+    const acknowledged = this.send(command, name).then(
+      () => true,
+      () => {
+        this.disrupted = true;
+        return false;
+      },
+    );
+    this.track(acknowledged);
+    return acknowledged;
+  }
+
+  /** Sends SUBSCRIBE or UNSUBSCRIBE, sharded on a Cluster (one slot per command there). */
+  private send(command: 'subscribe' | 'unsubscribe', ...names: string[]): Promise<unknown> {
+    const connection = this.connection;
+    if (!connection) return Promise.reject(new Error('The Redis backend is closed.'));
+    if (!isCluster(connection)) {
+      return afterHandshake(connection).then(() =>
+        command === 'subscribe' ? connection.subscribe(...names) : connection.unsubscribe(...names),
+      );
+    }
+    // ioredis can throw synchronously while a Cluster's slots are unknown: make it a rejection.
+    return new Promise<unknown>((resolve) => {
+      resolve(command === 'subscribe' ? connection.ssubscribe(...names) : connection.sunsubscribe(...names));
+    });
+  }
+
+  private resubscribe(): void {
+    const names = [...this.channels.keys()];
+    this.reconnects++;
+    if (names.length === 0) return;
+    this.subscribe(names);
+    for (const name of names) this.deliver(name, { kind: 'gap', reconnects: this.reconnects });
+  }
+
+  private deliver(channel: string, signal: ChannelSignal): void {
+    const listeners = this.channels.get(channel);
+    if (listeners) for (const listener of [...listeners]) listener.signal(signal);
+  }
+
+  private track(request: Promise<unknown>): void {
+    const settled = request.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(settled);
+    void settled.then(() => this.pending.delete(settled));
+  }
+}
+
+/**
+ * Resolves once `connection` is past its handshake. ioredis 5 writes a SUBSCRIBE at once while
+ * the handshake runs (status `connect`), ahead of the ready check's INFO; Redis then refuses the
+ * INFO in subscriber context, ioredis drops the connection, and the channel it just reported as
+ * subscribed is subscribed nowhere. Sent when ready (or once the attempt closed, when ioredis
+ * queues it for the next connection), a SUBSCRIBE follows the handshake. ioredis 6 waits by itself.
+ * Sharded subscriber connections skip the ready check, so a Cluster does not need this.
+ */
+function afterHandshake(connection: Redis): Promise<void> {
+  if (connection.status !== 'connect') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      connection.off('ready', done);
+      connection.off('close', done);
+      resolve();
+    };
+    connection.on('ready', done);
+    connection.on('close', done);
+  });
+}
