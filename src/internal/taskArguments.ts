@@ -14,8 +14,6 @@ import {
   assertPositiveDuration,
   assertString,
   assertTimeout,
-  MAX_DURATION,
-  MAX_NAME_LENGTH_LIMIT,
   optionNames,
   show,
 } from './validate.js';
@@ -157,19 +155,6 @@ export function taskArgumentChecks(limits: BackendLimits) {
     },
   });
 }
-
-/**
- * The shape checks of {@link taskArgumentChecks} without a backend's limits (only the ceilings
- * that bound every limit), for code whose backend has already checked its limits.
- */
-export const assertTaskBackendArguments = taskArgumentChecks(
-  Object.freeze({
-    maxNameLength: MAX_NAME_LENGTH_LIMIT,
-    maxValueSize: Infinity,
-    minLeaseDuration: Number.MIN_VALUE,
-    maxLeaseDuration: MAX_DURATION,
-  }),
-);
 
 /**
  * The task methods of a backend, each checking its arguments within `limits` at call time before

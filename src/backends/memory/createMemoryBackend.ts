@@ -1,13 +1,7 @@
 import { defer, filter, map, of, type Observable } from 'rxjs';
-import type { DeleteOptions, PutOptions, SyncBackend } from '../../backend.js';
+import type { SyncBackend } from '../../backend.js';
 import { schedulerNow } from '../../internal/clock.js';
-import {
-  assertDeleteArguments,
-  assertKeyArgument,
-  assertPrefixArgument,
-  assertPutArguments,
-} from '../../internal/storeArguments.js';
-import { leaseArgumentChecks } from '../../internal/leaseArguments.js';
+import { withSyncArgumentChecks } from '../../internal/syncArguments.js';
 import type { BackendLimits } from '../../limits.js';
 import { MemoryLeases } from './memoryLeases.js';
 import { MemoryStore } from './memoryStore.js';
@@ -73,7 +67,6 @@ export function createMemoryBackendInternals(
   caller: string,
 ): MemoryBackendInternals {
   const { limits } = resolveMemoryBackendOptions(options, caller);
-  const lease = leaseArgumentChecks(limits);
   const leases = new MemoryLeases();
   const store = new MemoryStore();
   const tasks = new MemoryTasks();
@@ -81,61 +74,29 @@ export function createMemoryBackendInternals(
   const backend: MemoryBackend = {
     name: 'memory',
     limits,
-    tryAcquire(key, claim) {
-      lease.tryAcquire(key, claim);
-      return reply(() => leases.tryAcquire(key, claim));
-    },
-    renew(key, owner, leaseDuration) {
-      lease.renew(key, owner, leaseDuration);
-      return reply(() => leases.renew(key, owner, leaseDuration));
-    },
-    release(key, owner) {
-      lease.release(key, owner);
-      return reply(() => leases.release(key, owner));
-    },
-    updateLease(key, owner, value) {
-      lease.updateLease(key, owner, value);
-      return reply(() => leases.update(key, owner, value));
-    },
-    readLease(key) {
-      lease.key(key);
-      return reply(() => leases.read(key));
-    },
-    leaseEvents(key) {
-      lease.key(key);
-      return leases.events(key);
-    },
-    vacancies(key) {
-      lease.key(key);
-      // Every waiter: in process, a losing attempt costs nothing, and all wake in the same instant.
-      return leases.events(key).pipe(
-        filter((event) => event.type === 'released' || event.type === 'expired'),
-        map(() => undefined),
-      );
-    },
-    get(key) {
-      assertKeyArgument(key, limits);
-      return reply(() => store.get(key));
-    },
-    put(key: string, value: string, putOptions?: PutOptions) {
-      assertPutArguments(key, value, putOptions, limits);
-      return reply(() => store.put(key, value, putOptions));
-    },
-    delete(key: string, deleteOptions?: DeleteOptions) {
-      assertDeleteArguments(key, deleteOptions, limits);
-      return reply(() => store.delete(key, deleteOptions));
-    },
-    list(prefix) {
-      assertPrefixArgument(prefix, limits);
-      return reply(() => store.list(prefix));
-    },
-    changes(prefix) {
-      assertPrefixArgument(prefix, limits);
-      return store.changes(prefix);
-    },
-    now() {
-      return reply(schedulerNow);
-    },
+    ...withSyncArgumentChecks(
+      {
+        tryAcquire: (key, claim) => reply(() => leases.tryAcquire(key, claim)),
+        renew: (key, owner, leaseDuration) => reply(() => leases.renew(key, owner, leaseDuration)),
+        release: (key, owner) => reply(() => leases.release(key, owner)),
+        updateLease: (key, owner, value) => reply(() => leases.update(key, owner, value)),
+        readLease: (key) => reply(() => leases.read(key)),
+        leaseEvents: (key) => leases.events(key),
+        // Every waiter: in process, a losing attempt costs nothing, and all wake in the same instant.
+        vacancies: (key) =>
+          leases.events(key).pipe(
+            filter((event) => event.type === 'released' || event.type === 'expired'),
+            map(() => undefined),
+          ),
+        get: (key) => reply(() => store.get(key)),
+        put: (key, value, putOptions) => reply(() => store.put(key, value, putOptions)),
+        delete: (key, deleteOptions) => reply(() => store.delete(key, deleteOptions)),
+        list: (prefix) => reply(() => store.list(prefix)),
+        changes: (prefix) => store.changes(prefix),
+        now: () => reply(schedulerNow),
+      },
+      limits,
+    ),
     ...withTaskArgumentChecks(
       {
         enqueue: (request) => reply(() => tasks.enqueue(request)),

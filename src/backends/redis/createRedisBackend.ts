@@ -1,5 +1,6 @@
 import { map } from 'rxjs';
 import type { SyncBackend } from '../../backend.js';
+import { withSyncArgumentChecks } from '../../internal/syncArguments.js';
 import { withTaskArgumentChecks } from '../../internal/taskArguments.js';
 import type { BackendLimits } from '../../limits.js';
 import type { TaskBackend } from '../../taskBackend.js';
@@ -99,22 +100,23 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
       }),
       limits,
     ),
-    ...redisLeases(leases, subscriber, keys, request, limits),
-    ...redisStore({
-      client,
-      keys,
-      subscriber,
-      publishCommand,
-      request,
-      counterLifetime,
-      expiryCheckInterval: settings.expiryCheckInterval,
+    ...withSyncArgumentChecks(
+      {
+        ...redisLeases(leases, subscriber, keys, request),
+        ...redisStore({
+          client,
+          keys,
+          subscriber,
+          publishCommand,
+          request,
+          counterLifetime,
+          expiryCheckInterval: settings.expiryCheckInterval,
+        }),
+        now: () =>
+          request('now', () => serverMicroseconds(client).pipe(map((microseconds) => Math.floor(microseconds / 1000)))),
+      },
       limits,
-    }),
-    now() {
-      return request('now', () =>
-        serverMicroseconds(client).pipe(map((microseconds) => Math.floor(microseconds / 1000))),
-      );
-    },
+    ),
     close: (options) => {
       const { quitClients, timeout } = resolveCloseOptions(options);
       const clients = quitClients ? [client, ...(settings.quorum ?? [])] : [];

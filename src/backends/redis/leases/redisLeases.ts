@@ -1,7 +1,5 @@
 import type { Observable } from 'rxjs';
 import type { LeaseEvent, SyncBackend } from '../../../backend.js';
-import { leaseArgumentChecks } from '../../../internal/leaseArguments.js';
-import type { BackendLimits } from '../../../limits.js';
 import type { RedisSubscriber } from '../pubsub/redisSubscriber.js';
 import type { RedisKeys } from '../redisKeys.js';
 import type { RedisRequest } from '../redisRequest.js';
@@ -25,40 +23,31 @@ export function redisLeases(
   subscriber: RedisSubscriber,
   keys: RedisKeys,
   request: RedisRequest,
-  limits: BackendLimits,
 ): RedisLeaseMethods {
-  const lease = leaseArgumentChecks(limits);
   const watchLease = (key: string): Observable<LeaseEvent> =>
     watchLeaseEvents(subscriber, keys.leaseChannel(key), key, () => request('readLease', () => leases.read(key), true));
   const vacancies = new VacancySignals(watchLease);
 
   return {
     tryAcquire(key, claim) {
-      lease.tryAcquire(key, claim);
       return request('tryAcquire', () => leases.tryAcquire(key, claim), true);
     },
     renew(key, owner, leaseDuration) {
-      lease.renew(key, owner, leaseDuration);
       return request('renew', () => leases.renew(key, owner, leaseDuration));
     },
     release(key, owner) {
-      lease.release(key, owner);
       return request('release', () => leases.release(key, owner));
     },
     updateLease(key, owner, value) {
-      lease.updateLease(key, owner, value);
       return request('updateLease', () => leases.update(key, owner, value));
     },
     readLease(key) {
-      lease.key(key);
       return request('readLease', () => leases.read(key), true);
     },
     leaseEvents(key) {
-      lease.key(key);
       return watchLease(key);
     },
     vacancies(key) {
-      lease.key(key);
       return vacancies.vacancies(key);
     },
   };

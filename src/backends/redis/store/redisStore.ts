@@ -1,13 +1,6 @@
 import { concatMap, defer, firstValueFrom, map, retry, shareReplay, timer, type Observable } from 'rxjs';
 import type { DeleteOptions, Item, PutOptions, SyncBackend } from '../../../backend.js';
 import { VersionConflictError } from '../../../errors/VersionConflictError.js';
-import {
-  assertDeleteArguments,
-  assertKeyArgument,
-  assertPrefixArgument,
-  assertPutArguments,
-} from '../../../internal/storeArguments.js';
-import type { BackendLimits } from '../../../limits.js';
 import type { RedisSubscriber } from '../pubsub/redisSubscriber.js';
 import type { RedisKeys } from '../redisKeys.js';
 import type { RedisRequest } from '../redisRequest.js';
@@ -38,7 +31,6 @@ export interface RedisStoreContext {
   readonly request: RedisRequest;
   readonly counterLifetime: number;
   readonly expiryCheckInterval: number;
-  readonly limits: BackendLimits;
 }
 
 /** The server's clock in microseconds (Redis `TIME`). */
@@ -56,7 +48,7 @@ export function serverMicroseconds(client: RedisClient): Observable<number> {
 export function redisStore(
   context: RedisStoreContext,
 ): Pick<SyncBackend, 'get' | 'put' | 'delete' | 'list' | 'changes'> {
-  const { client, keys, subscriber, publishCommand, request, counterLifetime, limits } = context;
+  const { client, keys, subscriber, publishCommand, request, counterLifetime } = context;
   /** Where the change of `key` is published: the store channel, or on a Cluster its store shard's channel. */
   const storeChannel = (key: string): string =>
     keys.published(publishCommand === 'SPUBLISH' ? keys.storeShardChannel(key) : keys.storeChannel());
@@ -128,11 +120,9 @@ export function redisStore(
 
   return {
     get(key) {
-      assertKeyArgument(key, limits);
       return request('get', () => readItem(key), true);
     },
     put(key: string, value: string, options: PutOptions = {}) {
-      assertPutArguments(key, value, options, limits);
       return request('put', () =>
         runScript(
           client,
@@ -158,7 +148,6 @@ export function redisStore(
       );
     },
     delete(key: string, options: DeleteOptions = {}) {
-      assertDeleteArguments(key, options, limits);
       return request('delete', () =>
         runScript(
           client,
@@ -175,11 +164,9 @@ export function redisStore(
       );
     },
     list(prefix) {
-      assertPrefixArgument(prefix, limits);
       return request('list', () => listItems(prefix), true);
     },
     changes(prefix) {
-      assertPrefixArgument(prefix, limits);
       return watchChanges(storeChanges.follow(prefix), prefix, {
         serverMicroseconds: () => request('now', () => serverMicroseconds(client)),
         get: (key) => request('get', () => readItem(key), true),
