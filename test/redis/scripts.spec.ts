@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { runScript, type RedisScript } from '../../src/backends/redis/redisScript.js';
-import { acquireLease } from '../../src/backends/redis/leases/scripts/acquireLease.js';
+import { acquireLease, acquireLeaseArgs } from '../../src/backends/redis/leases/scripts/acquireLease.js';
 import { deleteItem } from '../../src/backends/redis/store/scripts/deleteItem.js';
 import { dueItems } from '../../src/backends/redis/store/scripts/dueItems.js';
 import { forgetExpired } from '../../src/backends/redis/store/scripts/forgetExpired.js';
@@ -91,7 +91,7 @@ describe('Lua scripts on a real redis-server', () => {
           client,
           acquireLease,
           [keys.lease, keys.token],
-          ['owner-1', 'node-1', '', '0', 5_000, keys.channel, 'PUBLISH', WEEK, 0],
+          acquireLeaseArgs({ owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 }, keys.channel, 'PUBLISH', WEEK),
         ),
       );
       expect(granted).toEqual({ granted: true, token: expect.any(Number) });
@@ -106,7 +106,7 @@ describe('Lua scripts on a real redis-server', () => {
           client,
           acquireLease,
           [keys.lease, keys.token],
-          ['owner-1', 'node-1', '', '0', 5_000, keys.channel, 'PUBLISH', WEEK, 0],
+          acquireLeaseArgs({ owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 }, keys.channel, 'PUBLISH', WEEK),
         ),
       );
       expect(again).toEqual({ granted: true, token });
@@ -116,7 +116,12 @@ describe('Lua scripts on a real redis-server', () => {
           client,
           acquireLease,
           [keys.lease, keys.token],
-          ['owner-2', 'node-2', 'v', '1', 5_000, keys.channel, 'PUBLISH', WEEK, 0],
+          acquireLeaseArgs(
+            { owner: 'owner-2', holder: 'node-2', leaseDuration: 5_000, value: 'v' },
+            keys.channel,
+            'PUBLISH',
+            WEEK,
+          ),
         ),
       );
       expect(refused).toEqual({ granted: false, holder: 'node-1', token, expiresIn: expect.any(Number) });
@@ -125,15 +130,16 @@ describe('Lua scripts on a real redis-server', () => {
       expect(expiresIn).toBeLessThanOrEqual(5_000);
     });
 
-    it('acquire honours the token floor and keeps the value', async () => {
+    it('acquire continues from the token counter when it is ahead of the clock, and keeps the value', async () => {
       const keys = leaseKeys(randomPrefix(), 'leader', 'g');
       const floor = 5_000_000_000_000_000;
+      await client.set(keys.token, String(floor - 1)); // as a quorum's raiseTokenFloor leaves it
       const reply = await single(
         runScript(
           client,
           acquireLease,
           [keys.lease, keys.token],
-          ['o', 'h', 'addr', '1', 5_000, '', 'PUBLISH', WEEK, floor],
+          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 5_000, value: 'addr' }, '', 'PUBLISH', WEEK),
         ),
       );
       expect(reply).toEqual({ granted: true, token: floor });
@@ -159,7 +165,7 @@ describe('Lua scripts on a real redis-server', () => {
           client,
           acquireLease,
           [keys.lease, keys.token],
-          ['o', 'h', '', '0', 1_000, keys.channel, 'PUBLISH', WEEK, 0],
+          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 1_000 }, keys.channel, 'PUBLISH', WEEK),
         ),
       );
       const token = (granted as { token: number }).token;
@@ -189,7 +195,12 @@ describe('Lua scripts on a real redis-server', () => {
     it('raiseTokenFloor raises the counter, never lowers it, and stamps only the owner', async () => {
       const keys = leaseKeys(randomPrefix(), 'lock', 'c');
       await single(
-        runScript(client, acquireLease, [keys.lease, keys.token], ['o', 'h', '', '0', 5_000, '', 'PUBLISH', WEEK, 0]),
+        runScript(
+          client,
+          acquireLease,
+          [keys.lease, keys.token],
+          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 5_000 }, '', 'PUBLISH', WEEK),
+        ),
       );
       const high = 6_000_000_000_000_000;
       expect(await single(runScript(client, raiseTokenFloor, [keys.token, keys.lease], [high, WEEK, 'o']))).toBe(1);

@@ -9,7 +9,7 @@ import type { RedisBackendSettings } from '../redisBackendOptions.js';
 import type { RedisKeys } from '../redisKeys.js';
 import { refusedIfNotALease } from './refusedIfNotALease.js';
 import { isCluster, runScript, type RedisClient } from '../redisScript.js';
-import { acquireLease } from './scripts/acquireLease.js';
+import { acquireLease, acquireLeaseArgs } from './scripts/acquireLease.js';
 import { raiseTokenFloor } from './scripts/raiseTokenFloor.js';
 import { readLease } from './scripts/readLease.js';
 import { releaseLease } from './scripts/releaseLease.js';
@@ -111,17 +111,8 @@ export function quorumLeases(
         master,
         acquireLease,
         [keys.lease(key), keys.leaseToken(key)],
-        [
-          claim.owner,
-          claim.holder,
-          claim.value ?? '',
-          claim.value === undefined ? '0' : '1',
-          Math.ceil(claim.leaseDuration),
-          '',
-          'PUBLISH',
-          settings.counterLifetime,
-          0,
-        ],
+        // Events are announced on the store client after the majority step: none from each master.
+        acquireLeaseArgs(claim, '', 'PUBLISH', settings.counterLifetime),
       ).pipe(map(toLeaseAttempt)),
     ).pipe(
       concatMap((votes) => {

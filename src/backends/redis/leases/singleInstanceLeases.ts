@@ -9,7 +9,7 @@ import {
   runScriptAcknowledged,
   type ReplicaAcknowledgementSettings,
 } from '../replicaAcknowledgement.js';
-import { acquireLease, type AcquireLeaseArgs, type AcquireLeaseReply } from './scripts/acquireLease.js';
+import { acquireLease, acquireLeaseArgs, type AcquireLeaseReply } from './scripts/acquireLease.js';
 import { readLease } from './scripts/readLease.js';
 import { releaseLease } from './scripts/releaseLease.js';
 import { renewLease } from './scripts/renewLease.js';
@@ -51,17 +51,7 @@ export function singleInstanceLeases(
   return {
     tryAcquire: (key, claim) => {
       const leaseKeys: [string, string] = [keys.lease(key), keys.leaseToken(key)];
-      const args: AcquireLeaseArgs = [
-        claim.owner,
-        claim.holder,
-        claim.value ?? '',
-        claim.value === undefined ? '0' : '1',
-        Math.ceil(claim.leaseDuration),
-        keys.published(keys.leaseChannel(key)),
-        publishCommand,
-        counterLifetime,
-        0,
-      ];
+      const args = acquireLeaseArgs(claim, keys.published(keys.leaseChannel(key)), publishCommand, counterLifetime);
       if (!acknowledgement) return runScript(client, acquireLease, leaseKeys, args).pipe(map(toLeaseAttempt));
       return runScriptAcknowledged(client, acquireLease, leaseKeys, args, acknowledgement).pipe(
         concatMap(({ reply, replicas }) => {

@@ -7,6 +7,7 @@ import {
   type PublishCommand,
   type RedisScript,
 } from '../../redisScript.js';
+import type { LeaseClaim } from '../../../../backend.js';
 import { LUA_HELPERS } from '../../luaHelpers.js';
 
 /** A reply of {@link acquireLease}. */
@@ -30,24 +31,46 @@ export type AcquireLeaseArgs = [
   channel: string,
   publishCommand: PublishCommand,
   tokenLifetime: number,
-  floor: number,
 ];
+
+/**
+ * The ARGV of {@link acquireLease} for `claim`: its events go to `channel` (empty: none) by
+ * `publishCommand`; the token counter outlives the lease by `tokenLifetime` ms.
+ */
+export function acquireLeaseArgs(
+  claim: LeaseClaim,
+  channel: string,
+  publishCommand: PublishCommand,
+  tokenLifetime: number,
+): AcquireLeaseArgs {
+  const { owner, holder, value, leaseDuration } = claim;
+  return [
+    owner,
+    holder,
+    value ?? '',
+    value === undefined ? '0' : '1',
+    Math.ceil(leaseDuration),
+    channel,
+    publishCommand,
+    tokenLifetime,
+  ];
+}
 
 /**
  * One attempt to take a lease, minting its fencing token atomically with the grant.
  *
  * KEYS: [lease hash, token counter]. ARGV: [owner, holder, value, hasValue ('1'/'0'), leaseDuration
- * ms, events channel (empty: publish nothing), publish command ('PUBLISH' or 'SPUBLISH'), token counter lifetime ms,
- * token floor]. The same owner gets its own lease
- * back, extended (idempotent retry). A new token is the greatest of the counter + 1, the server's
- * clock in microseconds (so tokens keep growing after a restart that lost the counter) and the
- * floor (quorum mode: the highest token seen on the other masters). Publishes `acquired`.
+ * ms, events channel (empty: publish nothing), publish command ('PUBLISH' or 'SPUBLISH'), token
+ * counter lifetime ms] (build them with {@link acquireLeaseArgs}). The same owner gets its own lease
+ * back, extended (idempotent retry). A new token is the greater of the counter + 1 and the server's
+ * clock in microseconds (so tokens keep growing after a restart that lost the counter); a quorum
+ * then raises every master's counter to the highest (`raiseTokenFloor`). Publishes `acquired`.
  * Reply: `{1, token}` or `{0, holder, token, pttl, value|false}`.
  */
 export const acquireLease: RedisScript<[lease: string, tokenCounter: string], AcquireLeaseArgs, AcquireLeaseReply> = {
   name: 'rxSyncAcquireLease',
   numberOfKeys: 2,
-  numberOfArgs: 9,
+  numberOfArgs: 8,
   lua: `${LUA_HELPERS}
 local leaseKey = KEYS[1]
 local tokenKey = KEYS[2]
@@ -59,7 +82,6 @@ local leaseDuration = tonumber(ARGV[5])
 local channel = ARGV[6]
 local publishCommand = ARGV[7]
 local tokenLifetime = tonumber(ARGV[8])
-local floor = tonumber(ARGV[9])
 local current = redis.call('HMGET', leaseKey, 'owner', 'holder', 'token', 'value')
 if current[1] then
   if current[1] == owner then
@@ -68,7 +90,7 @@ if current[1] then
   end
   return {0, current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4]}
 end
-local token = math.max(tonumber(redis.call('GET', tokenKey) or '0') + 1, nowMicroseconds(), floor)
+local token = math.max(tonumber(redis.call('GET', tokenKey) or '0') + 1, nowMicroseconds())
 redis.call('SET', tokenKey, integer(token), 'PX', tokenLifetime)
 redis.call('HSET', leaseKey, 'owner', owner, 'holder', holder, 'token', integer(token))
 local event = {type = 'acquired', holder = holder, token = integer(token)}
