@@ -25,6 +25,11 @@ export function clientKeyPrefix(client: RedisClient): string {
 export interface RedisScript<Keys extends readonly string[], Args extends readonly (string | number)[], Reply> {
   /** Command name for `defineCommand`, prefixed `rxSync`. */
   readonly name: string;
+  /**
+   * The script only reads: registered read-only, so that a client with `scaleReads` may send it
+   * to a replica. Only for advisory reads (a stale answer delays, it never misleads a decision).
+   */
+  readonly readOnly?: true;
   readonly numberOfKeys: Keys['length'];
   /** How many ARGV the script takes. */
   readonly numberOfArgs: Args['length'];
@@ -56,7 +61,11 @@ export function runScript<Keys extends readonly string[], Args extends readonly 
     let names = registered.get(client);
     if (!names) registered.set(client, (names = new Set()));
     if (!names.has(script.name)) {
-      client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+      client.defineCommand(script.name, {
+        numberOfKeys: script.numberOfKeys,
+        lua: script.lua,
+        ...(script.readOnly && { readOnly: true }),
+      });
       names.add(script.name);
     }
     const command = (client as unknown as Record<string, ScriptCommand>)[script.name];

@@ -74,6 +74,19 @@ const HELPERS: Record<string, { readonly name: string; readonly lua: string }> =
   'store/scripts/luaStoreHelpers.ts': { name: 'LUA_STORE_HELPERS', lua: LUA_STORE_HELPERS },
   'tasks/scripts/luaTaskHelpers.ts': { name: 'LUA_TASK_HELPERS', lua: LUA_TASK_HELPERS },
 };
+/** Commands that read only: all a read-only script may call. */
+const READ_COMMANDS = new Set([
+  'GET',
+  'HGET',
+  'HMGET',
+  'HGETALL',
+  'EXISTS',
+  'PTTL',
+  'ZRANGE',
+  'ZRANGEBYSCORE',
+  'ZSCORE',
+  'TIME',
+]);
 const HELPER_NAMES = new Set(Object.values(HELPERS).map((helper) => helper.name));
 
 function parse(path: string): ts.SourceFile {
@@ -160,6 +173,15 @@ describe('Lua scripts are constants', () => {
       expect(declarations.declarations.map((declaration) => declaration.name.getText())).toEqual([
         basename(file, '.ts'),
       ]);
+    },
+  );
+
+  it.each(Object.entries(SCRIPTS).filter(([, script]) => script.readOnly))(
+    '%s: registered read-only, it calls read commands only (in the helpers it includes too)',
+    (_file, script) => {
+      const commands = [...script.lua.matchAll(/redis\.p?call\('([A-Z]+)'/g)].map((match) => match[1]!);
+      expect(commands.length).toBeGreaterThan(0);
+      expect(commands.filter((command) => !READ_COMMANDS.has(command))).toEqual([]);
     },
   );
 

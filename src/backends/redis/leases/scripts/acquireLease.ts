@@ -30,18 +30,18 @@ export type AcquireLeaseArgs = [
   leaseDuration: number,
   channel: string,
   publishCommand: PublishCommand,
-  tokenLifetime: number,
+  counterLifetime: number,
 ];
 
 /**
  * The ARGV of {@link acquireLease} for `claim`: its events go to `channel` (empty: none) by
- * `publishCommand`; the token counter outlives the lease by `tokenLifetime` ms.
+ * `publishCommand`; the token counter outlives the lease by `counterLifetime` ms.
  */
 export function acquireLeaseArgs(
   claim: LeaseClaim,
   channel: string,
   publishCommand: PublishCommand,
-  tokenLifetime: number,
+  counterLifetime: number,
 ): AcquireLeaseArgs {
   const { owner, holder, value, leaseDuration } = claim;
   return [
@@ -52,7 +52,7 @@ export function acquireLeaseArgs(
     Math.ceil(leaseDuration),
     channel,
     publishCommand,
-    tokenLifetime,
+    counterLifetime,
   ];
 }
 
@@ -81,7 +81,7 @@ local hasValue = ARGV[4] == '1'
 local leaseDuration = tonumber(ARGV[5])
 local channel = ARGV[6]
 local publishCommand = ARGV[7]
-local tokenLifetime = tonumber(ARGV[8])
+local counterLifetime = tonumber(ARGV[8])
 local current = redis.call('HMGET', leaseKey, 'owner', 'holder', 'token', 'value')
 if current[1] then
   if current[1] == owner then
@@ -91,7 +91,7 @@ if current[1] then
   return {0, current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4]}
 end
 local token = math.max(tonumber(redis.call('GET', tokenKey) or '0') + 1, nowMicroseconds())
-redis.call('SET', tokenKey, integer(token), 'PX', tokenLifetime)
+redis.call('SET', tokenKey, integer(token), 'PX', counterLifetime)
 redis.call('HSET', leaseKey, 'owner', owner, 'holder', holder, 'token', integer(token))
 local event = {type = 'acquired', holder = holder, token = integer(token)}
 if hasValue then

@@ -10,7 +10,7 @@ import { toInteger, type RedisScript } from '../../redisScript.js';
  */
 export const raiseTokenFloor: RedisScript<
   [tokenCounter: string, lease: string],
-  [token: number, tokenLifetime: number, owner: string],
+  [token: number, counterLifetime: number, owner: string],
   number
 > = {
   name: 'rxSyncRaiseTokenFloor',
@@ -20,10 +20,10 @@ export const raiseTokenFloor: RedisScript<
 local tokenKey = KEYS[1]
 local leaseKey = KEYS[2]
 local token = tonumber(ARGV[1])
-local tokenLifetime = tonumber(ARGV[2])
+local counterLifetime = tonumber(ARGV[2])
 local owner = ARGV[3]
 if tonumber(redis.call('GET', tokenKey) or '0') < token then
-  redis.call('SET', tokenKey, ARGV[1], 'PX', tokenLifetime)
+  redis.call('SET', tokenKey, ARGV[1], 'PX', counterLifetime)
 end
 if redis.call('HGET', leaseKey, 'owner') == owner then
   redis.call('HSET', leaseKey, 'token', ARGV[1])

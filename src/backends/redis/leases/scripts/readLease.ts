@@ -15,6 +15,7 @@ import {
  */
 export const readLease: RedisScript<[lease: string], [], LeaseHolder | undefined> = {
   name: 'rxSyncReadLease',
+  readOnly: true,
   numberOfKeys: 1,
   numberOfArgs: 0,
   lua: `

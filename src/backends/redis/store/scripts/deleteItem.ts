@@ -9,11 +9,11 @@ export type DeleteItemReply =
  * Deletes a store item and publishes the change with a fresh version, atomically.
  *
  * KEYS: [item hash, version counter]. ARGV: [key, ifVersion (-1: any), store channel, publish command,
- * tombstoneLifetime ms]. Reply: `{1}` deleted, `{0}` absent, `{-1, actualVersion}` on a conflict.
+ * counterLifetime ms]. Reply: `{1}` deleted, `{0}` absent, `{-1, actualVersion}` on a conflict.
  */
 export const deleteItem: RedisScript<
   [item: string, versionCounter: string],
-  [key: string, ifVersion: number, channel: string, publishCommand: PublishCommand, tombstoneLifetime: number],
+  [key: string, ifVersion: number, channel: string, publishCommand: PublishCommand, counterLifetime: number],
   DeleteItemReply
 > = {
   name: 'rxSyncDeleteItem',
@@ -26,13 +26,13 @@ local key = ARGV[1]
 local ifVersion = tonumber(ARGV[2])
 local channel = ARGV[3]
 local publishCommand = ARGV[4]
-local tombstoneLifetime = tonumber(ARGV[5])
-local fields = liveFields(itemKey, versionKey, key, channel, publishCommand, tombstoneLifetime)
+local counterLifetime = tonumber(ARGV[5])
+local fields = liveFields(itemKey, versionKey, key, channel, publishCommand, counterLifetime)
 local actual = fields and tonumber(fields[2]) or 0
 if ifVersion >= 0 and ifVersion ~= actual then return {-1, actual} end
 if not fields then return {0} end
 redis.call('DEL', itemKey)
-local version = nextVersion(versionKey, actual, tombstoneLifetime)
+local version = nextVersion(versionKey, actual, counterLifetime)
 publish(publishCommand, channel, cjson.encode({type = 'deleted', key = key, version = integer(version)}))
 return {1}`,
   parse: (reply) => {

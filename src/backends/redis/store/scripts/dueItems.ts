@@ -17,6 +17,7 @@ export interface DueItemsReply {
  */
 export const dueItems: RedisScript<[expiring: string], [limit: number], DueItemsReply> = {
   name: 'rxSyncDueItems',
+  readOnly: true,
   numberOfKeys: 1,
   numberOfArgs: 1,
   lua: `${LUA_HELPERS}

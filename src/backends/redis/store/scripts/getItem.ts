@@ -6,12 +6,12 @@ import { LUA_STORE_HELPERS } from './luaStoreHelpers.js';
  * Reads a store item; an item past its time to live is ended here (deleted, `expired` published),
  * which is also how the expiry sweeper ends items on time.
  *
- * KEYS: [item hash, version counter]. ARGV: [key, store channel, publish command, tombstoneLifetime ms].
+ * KEYS: [item hash, version counter]. ARGV: [key, store channel, publish command, counterLifetime ms].
  * Reply: `{value, version}` or nil.
  */
 export const getItem: RedisScript<
   [item: string, versionCounter: string],
-  [key: string, channel: string, publishCommand: PublishCommand, tombstoneLifetime: number],
+  [key: string, channel: string, publishCommand: PublishCommand, counterLifetime: number],
   Omit<Item, 'key'> | undefined
 > = {
   name: 'rxSyncGetItem',

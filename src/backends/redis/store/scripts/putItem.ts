@@ -11,7 +11,7 @@ export type PutItemReply =
  * its event.
  *
  * KEYS: [item hash, version counter]. ARGV: [key, value, ifVersion (-1: any), timeToLive ms (0: none),
- * store channel, publish command, tombstoneLifetime ms, gcGrace ms]. An item with a time to live also gets a Redis
+ * store channel, publish command, counterLifetime ms, gcGrace ms]. An item with a time to live also gets a Redis
  * expiry of timeToLive + gcGrace, so it is collected even if no sweeper ever ends it. Publishes
  * `put` (with `expiresIn` when it has a time to live, so sweepers can wake on time).
  * Reply: `{1, version, expiresAt|false}`, or `{0, actualVersion}` on a version conflict.
@@ -25,7 +25,7 @@ export const putItem: RedisScript<
     timeToLive: number,
     channel: string,
     publishCommand: PublishCommand,
-    tombstoneLifetime: number,
+    counterLifetime: number,
     gcGrace: number,
   ],
   PutItemReply
@@ -42,12 +42,12 @@ local ifVersion = tonumber(ARGV[3])
 local timeToLive = tonumber(ARGV[4])
 local channel = ARGV[5]
 local publishCommand = ARGV[6]
-local tombstoneLifetime = tonumber(ARGV[7])
+local counterLifetime = tonumber(ARGV[7])
 local gcGrace = tonumber(ARGV[8])
-local fields = liveFields(itemKey, versionKey, key, channel, publishCommand, tombstoneLifetime)
+local fields = liveFields(itemKey, versionKey, key, channel, publishCommand, counterLifetime)
 local actual = fields and tonumber(fields[2]) or 0
 if ifVersion >= 0 and ifVersion ~= actual then return {0, actual} end
-local version = nextVersion(versionKey, actual, tombstoneLifetime)
+local version = nextVersion(versionKey, actual, counterLifetime)
 redis.call('HSET', itemKey, 'value', value, 'version', integer(version))
 local expiresAt = false
 if timeToLive > 0 then

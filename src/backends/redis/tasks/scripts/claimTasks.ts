@@ -31,9 +31,10 @@ export const claimTasks: RedisScript<
   numberOfKeys: 6,
   numberOfArgs: 5,
   lua: `${LUA_TASK_HELPERS}
+local worker, leaseDuration, limit = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local now = nowMilliseconds()
 sweep(now)
-return claimBatch(ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now)`,
+return claimBatch(worker, leaseDuration, limit, now)`,
   parse: (reply) => toArray(reply, 'claims').map(toClaimedTask),
 };
 

@@ -38,25 +38,25 @@ export const completeTask: RedisScript<
   numberOfKeys: 6,
   numberOfArgs: 9,
   lua: `${LUA_TASK_HELPERS}
-local n = ARGV[3]
+local n, token, hasResult, result = ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6]
+local nextWorker, nextLeaseDuration, nextLimit = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
 local now = nowMilliseconds()
 local completed = 0
-local id = ownedBy(n, ARGV[4], now)
+local id = ownedBy(n, token, now)
 if id then
   local event = {type = 'succeeded'}
-  if ARGV[5] == '1' then
-    redis.call('HSET', TASK_BASE .. n, 'result', ARGV[6])
-    event.result = ARGV[6]
+  if hasResult then
+    redis.call('HSET', TASK_BASE .. n, 'result', result)
+    event.result = result
   end
   finish(n, 'succeeded', true)
   emit(n, event, id)
   completed = 1
 end
 local reply = {completed}
-local limit = tonumber(ARGV[9])
-if limit > 0 then
+if nextLimit > 0 then
   sweep(now)
-  for _, claim in ipairs(claimBatch(ARGV[7], tonumber(ARGV[8]), limit, now)) do reply[#reply + 1] = claim end
+  for _, claim in ipairs(claimBatch(nextWorker, nextLeaseDuration, nextLimit, now)) do reply[#reply + 1] = claim end
 end
 return reply`,
   parse: (reply) => {

@@ -31,15 +31,16 @@ export const enqueueTask: RedisScript<
   numberOfKeys: 6,
   numberOfArgs: 9,
   lua: `${LUA_TASK_HELPERS}
-local name, idempotencyKey, ref = ARGV[3], ARGV[8], ARGV[9]
+local name, input, policy, attempts, retention = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local idempotencyKey, ref = ARGV[8], ARGV[9]
 if idempotencyKey ~= '' then
   local existing = redis.call('GET', IDEMPOTENCY_BASE .. idempotencyKey)
   if existing and redis.call('EXISTS', TASK_BASE .. existing) == 1 then return {name .. ':' .. existing, 0} end
 end
 local n = integer(nextNumber())
 local record = TASK_BASE .. n
-redis.call('HSET', record, 'id', name .. ':' .. n, 'name', name, 'input', ARGV[4], 'policy', ARGV[5],
-  'attempts', ARGV[6], 'retention', ARGV[7], 'state', 'queued', 'attempt', 0, 'seq', 0)
+redis.call('HSET', record, 'id', name .. ':' .. n, 'name', name, 'input', input, 'policy', policy,
+  'attempts', attempts, 'retention', retention, 'state', 'queued', 'attempt', 0, 'seq', 0)
 if idempotencyKey ~= '' then
   redis.call('HSET', record, 'idempotencyKey', idempotencyKey)
   redis.call('SET', IDEMPOTENCY_BASE .. idempotencyKey, n)

@@ -20,10 +20,10 @@ export const failTask: RedisScript<
   numberOfKeys: 6,
   numberOfArgs: 6,
   lua: `${LUA_TASK_HELPERS}
-local n = ARGV[3]
+local n, token, errorJson, retryDelay = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local now = nowMilliseconds()
-if not ownedBy(n, ARGV[4], now) then return 0 end
-endAttempt(n, ARGV[5], tonumber(ARGV[6]), now)
+if not ownedBy(n, token, now) then return 0 end
+endAttempt(n, errorJson, retryDelay, now)
 return 1`,
   parse: (reply) => toInteger(reply, 'fail reply') === 1,
 };

@@ -19,8 +19,9 @@ export const peekTasks: RedisScript<
   numberOfKeys: 6,
   numberOfArgs: 3,
   lua: `${LUA_TASK_HELPERS}
+local limit = tonumber(ARGV[3])
 sweep(nowMilliseconds())
-local head = redis.call('ZRANGE', QUEUE, 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')
+local head = redis.call('ZRANGE', QUEUE, 0, limit - 1, 'WITHSCORES')
 local scores = {}
 for i = 2, #head, 2 do scores[#scores + 1] = head[i] end
 return scores`,

@@ -18,10 +18,10 @@ export const renewTaskClaim: RedisScript<
   numberOfKeys: 6,
   numberOfArgs: 5,
   lua: `${LUA_TASK_HELPERS}
-local n = ARGV[3]
+local n, token, leaseDuration = ARGV[3], ARGV[4], tonumber(ARGV[5])
 local now = nowMilliseconds()
-if not ownedBy(n, ARGV[4], now) then return 0 end
-redis.call('ZADD', CLAIMS, now + tonumber(ARGV[5]), n)
+if not ownedBy(n, token, now) then return 0 end
+redis.call('ZADD', CLAIMS, now + leaseDuration, n)
 return 1`,
   parse: (reply) => toInteger(reply, 'renew reply') === 1,
 };

@@ -17,11 +17,11 @@ export const reportTaskProgress: RedisScript<
   numberOfKeys: 6,
   numberOfArgs: 5,
   lua: `${LUA_TASK_HELPERS}
-local n = ARGV[3]
-local id = ownedBy(n, ARGV[4], nowMilliseconds())
+local n, token, value = ARGV[3], ARGV[4], ARGV[5]
+local id = ownedBy(n, token, nowMilliseconds())
 if not id then return 0 end
 local attempt = tonumber(redis.call('HGET', TASK_BASE .. n, 'attempt'))
-emit(n, {type = 'progress', attempt = attempt, value = ARGV[5]}, id)
+emit(n, {type = 'progress', attempt = attempt, value = value}, id)
 return 1`,
   parse: (reply) => toInteger(reply, 'progress reply') === 1,
 };
