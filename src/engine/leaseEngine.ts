@@ -12,6 +12,7 @@ import {
 } from 'rxjs';
 import type { LeaseClaim, LeaseHolder, SyncBackend } from '../backend.js';
 import { LockTimeoutError } from '../errors/LockTimeoutError.js';
+import { SyncError } from '../errors/SyncError.js';
 import { backoff, type Backoff } from './backoff.js';
 import type { LeaseTiming } from './leaseTiming.js';
 import { renewal } from './renewal.js';
@@ -59,8 +60,10 @@ export interface Tenure {
  * key's vacancies (so an uncontended acquire costs one request), asks once more, then waits for
  * the first of a vacancy signal (push) or a retry timer (poll: jittered exponential
  * backoff, never later than the moment the current holder's lease lapses). `acquireTimeout` bounds the
- * whole wait. An attempt without a reply within the validity period is abandoned and asked again;
- * backend errors while acquiring end the stream with that error.
+ * whole wait (its `LockTimeoutError` has the last backend failure a poll met as its `cause`). An
+ * attempt without a reply within the validity period is abandoned and asked again. A backend error
+ * on the first attempt ends the stream with that error; once waiting, a transient one (a failover,
+ * a restart) costs that poll only, and the contender asks again after a backoff.
  *
  * Holding: renews every `renewInterval` after the last confirmed renewal. A renewal that the
  * backend refuses completes the stream at once; one that fails is retried after `retryDelay`, and
@@ -73,12 +76,23 @@ export function leaseTenure(backend: SyncBackend, request: LeaseRequest): Observ
     const { settings } = request;
     const guard = new ValidityGuard(settings.leaseDuration - settings.driftMargin);
     let attempted = false;
-    const acquired = acquire(backend, request, owner, guard, () => (attempted = true));
+    let missed: SyncError | undefined; // the last poll a transient backend failure cost a waiting contender
+    const acquired = acquire(
+      backend,
+      request,
+      owner,
+      guard,
+      () => (attempted = true),
+      (error) => (missed = error),
+    );
     const bounded = Number.isFinite(settings.acquireTimeout)
       ? acquired.pipe(
           timeout({
             first: settings.acquireTimeout,
-            with: () => throwError(() => new LockTimeoutError(request.name, settings.acquireTimeout)),
+            with: () =>
+              throwError(
+                () => new LockTimeoutError(request.name, settings.acquireTimeout, missed && { cause: missed }),
+              ),
           }),
         )
       : acquired;
@@ -114,6 +128,7 @@ function acquire(
   owner: string,
   guard: ValidityGuard,
   onAttempt: () => void,
+  onMissedPoll: (error: SyncError) => void,
 ): Observable<number> {
   const { key, settings } = request;
   const claim: LeaseClaim = {
@@ -165,9 +180,16 @@ function acquire(
             },
             error: (error: unknown) => {
               guard.discard(pending);
-              if (error instanceof TimeoutError)
+              if (error instanceof TimeoutError) {
                 giveBack(); // the request or its reply was lost, or is too late to be of use
-              else subscriber.error(error);
+              } else if (events && error instanceof SyncError && error.transient) {
+                // Waiting already: a backend that cannot be reached for now (a failover, a restart)
+                // costs this poll, not the wait; `acquireTimeout` still bounds it.
+                onMissedPoll(error);
+                wait(backoff(settings, retries++));
+              } else {
+                subscriber.error(error); // unreachable when asked first, or a reply that is no use
+              }
             },
           }),
       );

@@ -274,6 +274,35 @@ describe('lock', () => {
       });
     });
 
+    // Regression: a contender already waiting errored on the first poll a failover cost it (seen on
+    // a Cluster with ioredis 6: "Too many Cluster redirections"), and a campaign that waits for ever died.
+    it('keeps waiting through polls that a transient backend failure costs, and acquires when the lease is free', () => {
+      scheduler.run(({ expectObservable }) => {
+        const backend = createTestBackend();
+        const a = lock(backend, 'k', { ...TIMING, holder: 'a' }).pipe(toLeaseData());
+        const w = lock(backend, 'k', { ...TIMING, holder: 'w' }).pipe(toLeaseData());
+        atFrame(2, () => backend.failRequests('w'));
+        atFrame(12, () => backend.heal('w'));
+        // a releases at 15: w, woken by the release, acquires at once.
+        expectObservable(a, '^ 14ms !').toBe('a', { a: lease('a', 1) });
+        expectObservable(w, '^ 30ms !').toBe('15ms w', { w: lease('w', 2) });
+      });
+    });
+
+    it('ends a wait whose polls all failed with LockTimeoutError, the backend failure as its cause', () => {
+      let failure: unknown;
+      scheduler.run(({ expectObservable }) => {
+        const backend = createTestBackend();
+        const a = lock(backend, 'k', { ...TIMING, holder: 'a' }).pipe(toLeaseData());
+        const w = lock(backend, 'k', { ...TIMING, holder: 'w', acquireTimeout: 30 });
+        atFrame(2, () => backend.failRequests('w'));
+        expectObservable(a, '^ 40ms !').toBe('a', { a: lease('a', 1) });
+        atFrame(1, () => w.subscribe({ error: (error: unknown) => (failure = error) }));
+      });
+      expect(failure).toBeInstanceOf(LockTimeoutError);
+      expect((failure as LockTimeoutError).cause).toBeInstanceOf(BackendUnavailableError);
+    });
+
     it('errors with the backend error when the backend fails while acquiring', () => {
       scheduler.run(({ expectObservable }) => {
         const backend = createTestBackend();
