@@ -1,4 +1,5 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { KeyedFanout } from '../../internal/keyedFanout.js';
 
 /**
  * Synchronous fan-out of events to the listeners whose topic matches, for in-process backends.
@@ -11,23 +12,14 @@ import { Observable } from 'rxjs';
  * Each event goes to the listeners attached when it was published.
  */
 export class Listeners<E> {
-  private readonly byTopic = new Map<string, Set<(event: E) => void>>();
+  private readonly topics = new KeyedFanout<E>();
   private readonly outbox: (() => void)[] = [];
   private depth = 0;
   private delivering = false;
 
   /** An Observable of the events published to `topic` from subscription on. */
   observe(topic: string): Observable<E> {
-    return new Observable<E>((subscriber) => {
-      const listener = (event: E): void => subscriber.next(event);
-      let set = this.byTopic.get(topic);
-      if (!set) this.byTopic.set(topic, (set = new Set()));
-      set.add(listener);
-      return () => {
-        set.delete(listener);
-        if (set.size === 0 && this.byTopic.get(topic) === set) this.byTopic.delete(topic);
-      };
-    });
+    return this.topics.observe(topic);
   }
 
   /** Runs `operation`, holding back the events it publishes until it has returned. */
@@ -43,29 +35,22 @@ export class Listeners<E> {
 
   /** Publishes `event` to every listener of `topic`. */
   publishTo(topic: string, event: E): void {
-    const set = this.byTopic.get(topic);
-    if (set) this.send([...set], event);
+    this.send(this.topics.audience(topic), event);
   }
 
   /** Publishes `event` to every listener of each topic that `matches` accepts. */
   publish(event: E, matches: (topic: string) => boolean): void {
-    const targets: ((event: E) => void)[] = [];
-    for (const [topic, set] of this.byTopic) if (matches(topic)) targets.push(...set);
-    this.send(targets, event);
+    this.send(this.topics.audience(matches), event);
   }
 
   /** How many listeners are attached, over every topic (for leak checks). */
   get size(): number {
-    let size = 0;
-    for (const set of this.byTopic.values()) size += set.size;
-    return size;
+    return this.topics.size;
   }
 
-  private send(targets: ((event: E) => void)[], event: E): void {
-    if (targets.length === 0) return;
-    this.outbox.push(() => {
-      for (const listener of targets) listener(event);
-    });
+  private send(audience: ((event: E) => void) | undefined, event: E): void {
+    if (!audience) return;
+    this.outbox.push(() => audience(event));
     this.deliver();
   }
 

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { Observable, Subscription, timer } from 'rxjs';
+import { defer, EMPTY, Subscription, timer, type Observable } from 'rxjs';
+import { KeyedFanout } from '../../../internal/keyedFanout.js';
 import { clientKeyPrefix, isCluster, type RedisClient } from '../redisScript.js';
 import { toSyncError } from '../toSyncError.js';
 
@@ -8,12 +9,6 @@ export type ChannelSignal =
   | { readonly kind: 'message'; readonly message: string }
   /** Messages may have been lost; `reconnects` counts the reconnections so far (one gap, one number). */
   | { readonly kind: 'gap'; readonly reconnects: number };
-
-type Listener = {
-  readonly signal: (signal: ChannelSignal) => void;
-  readonly fail: (error: unknown) => void;
-  readonly end: () => void;
-};
 
 /**
  * How many times a SUBSCRIBE that failed for a transient reason is sent again (after 50, 100 and
@@ -43,7 +38,13 @@ const SUBSCRIBE_RETRIES = 3;
  */
 export class RedisSubscriber {
   private connection: RedisClient | undefined;
-  private readonly channels = new Map<string, Set<Listener>>();
+  /** The watchers of each channel: a channel is subscribed in Redis with its first and unsubscribed after its last. */
+  private readonly channels = new KeyedFanout<ChannelSignal>({
+    open: (name) => this.subscribe([name]),
+    close: (name) => {
+      if (this.connection && !this.closed) this.track(this.send('unsubscribe', name));
+    },
+  });
   private readonly pending = new Set<Promise<unknown>>();
   private readonly sharded: boolean;
   private closed = false;
@@ -60,29 +61,8 @@ export class RedisSubscriber {
 
   /** Signals of one channel, from the acknowledgement of its subscription on. */
   channel(name: string): Observable<ChannelSignal> {
-    return new Observable<ChannelSignal>((subscriber) => {
-      if (this.closed) {
-        subscriber.complete(); // a closed backend tells nothing more
-        return undefined;
-      }
-      const listener: Listener = {
-        signal: (signal) => subscriber.next(signal),
-        fail: (error) => subscriber.error(error),
-        end: () => subscriber.complete(),
-      };
-      let listeners = this.channels.get(name);
-      if (!listeners) {
-        this.channels.set(name, (listeners = new Set()));
-        this.subscribe([name]);
-      }
-      listeners.add(listener);
-      return () => {
-        const current = this.channels.get(name);
-        if (!current?.delete(listener) || current.size > 0) return;
-        this.channels.delete(name);
-        if (this.connection && !this.closed) this.track(this.send('unsubscribe', name));
-      };
-    });
+    // A closed backend tells nothing more.
+    return defer(() => (this.closed ? EMPTY : this.channels.observe(name)));
   }
 
   /** Whether a subscription sent is not yet acknowledged (or failed): then {@link settled} waits. */
@@ -101,9 +81,7 @@ export class RedisSubscriber {
     this.closed = true;
     this.retries.unsubscribe();
     this.client.off('end', this.onClientEnd);
-    const listeners = [...this.channels.values()].flatMap((set) => [...set]);
-    this.channels.clear();
-    for (const listener of listeners) listener.end();
+    this.channels.complete();
     // Dropped, not QUIT: a QUIT would wait behind commands that ioredis queued while Redis is
     // unreachable, and a subscriber connection has nothing left to flush.
     this.connection?.disconnect();
@@ -120,7 +98,7 @@ export class RedisSubscriber {
     if (isCluster(connection)) this.watchShards(connection);
     else {
       connection.on('message', (channel: string, message: string) =>
-        this.deliver(channel, { kind: 'message', message }),
+        this.channels.send(channel, { kind: 'message', message }),
       );
       // Any closed connection may have cost subscriptions, even one that never was ready (a
       // handshake that failed after a SUBSCRIBE was acknowledged): the next ready subscribes all.
@@ -148,7 +126,7 @@ export class RedisSubscriber {
     // subscribes, and Redis reports them so: the listeners know them without it.
     const keyPrefix = clientKeyPrefix(connection);
     connection.on('smessage', (channel: string, message: string) =>
-      this.deliver(channel.startsWith(keyPrefix) ? channel.slice(keyPrefix.length) : channel, {
+      this.channels.send(channel.startsWith(keyPrefix) ? channel.slice(keyPrefix.length) : channel, {
         kind: 'message',
         message,
       }),
@@ -165,7 +143,7 @@ export class RedisSubscriber {
       // ioredis has already sent SSUBSCRIBE again for the channels it knows, but says nothing when
       // they are acknowledged: subscribing again ourselves (harmless to Redis) tells us when the gap
       // is over. (ioredis then lists those channels twice, until they are unsubscribed.)
-      const names = [...this.channels.keys()];
+      const names = this.channels.keys();
       const acknowledged = names.map((name) => this.sendTracked('subscribe', name));
       void Promise.all(acknowledged).then((results) => {
         if (this.closed) return;
@@ -174,7 +152,7 @@ export class RedisSubscriber {
           return;
         }
         this.reconnects++;
-        for (const name of names) this.deliver(name, { kind: 'gap', reconnects: this.reconnects });
+        for (const name of names) this.channels.send(name, { kind: 'gap', reconnects: this.reconnects });
       });
     });
   }
@@ -192,7 +170,7 @@ export class RedisSubscriber {
           if (attempt === 0) return;
           // Subscribed late: messages of the meantime may be lost, so the watchers read again.
           this.reconnects++;
-          for (const name of names) this.deliver(name, { kind: 'gap', reconnects: this.reconnects });
+          for (const name of names) this.channels.send(name, { kind: 'gap', reconnects: this.reconnects });
         },
         (error: unknown) => {
           // Typed, and stripped of the command's arguments (a refused AUTH carries the password).
@@ -208,7 +186,7 @@ export class RedisSubscriber {
             );
             return;
           }
-          for (const name of names) for (const listener of [...(this.channels.get(name) ?? [])]) listener.fail(failure);
+          for (const name of names) this.channels.fail(failure, name);
         },
       ),
     );
@@ -243,16 +221,11 @@ export class RedisSubscriber {
   }
 
   private resubscribe(): void {
-    const names = [...this.channels.keys()];
+    const names = this.channels.keys();
     this.reconnects++;
     if (names.length === 0) return;
     this.subscribe(names);
-    for (const name of names) this.deliver(name, { kind: 'gap', reconnects: this.reconnects });
-  }
-
-  private deliver(channel: string, signal: ChannelSignal): void {
-    const listeners = this.channels.get(channel);
-    if (listeners) for (const listener of [...listeners]) listener.signal(signal);
+    for (const name of names) this.channels.send(name, { kind: 'gap', reconnects: this.reconnects });
   }
 
   private track(request: Promise<unknown>): void {

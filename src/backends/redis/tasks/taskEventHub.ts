@@ -1,23 +1,11 @@
-import { Observable, Subscription } from 'rxjs';
+import { defer, Subscription, type Observable } from 'rxjs';
+import { KeyedFanout } from '../../../internal/keyedFanout.js';
 import type { TaskBackendEvent } from '../../../taskBackend.js';
-import type { RedisSubscriber } from '../pubsub/redisSubscriber.js';
+import type { ChannelSignal, RedisSubscriber } from '../pubsub/redisSubscriber.js';
 import { decodeTaskMessage } from './taskEventMessage.js';
 
 /** What a follower of one task hears: one of its events, or word that events may have been missed. */
 export type TaskSignal = { readonly kind: 'event'; readonly event: TaskBackendEvent } | { readonly kind: 'gap' };
-
-interface Follower {
-  /** The task id it follows, or the {@link submissionKey} of an enqueue whose task is not known yet. */
-  key: string;
-  readonly next: (signal: TaskSignal) => void;
-  readonly error: (error: unknown) => void;
-  readonly complete: () => void;
-}
-
-interface NameChannel {
-  readonly followers: Map<string, Set<Follower>>;
-  subscription: Subscription;
-}
 
 /** How followers of an enqueue are known until its task is: by the `ref` the enqueue script puts in its `queued` event. */
 export function submissionKey(ref: string): string {
@@ -36,83 +24,51 @@ export function submissionKey(ref: string): string {
  * reply moves them too ({@link bind}), for a reply that comes first or a task that already existed.
  */
 export class TaskEventHub {
-  private readonly channels = new Map<string, NameChannel>();
+  /** The followers on each channel, by the key they follow; a channel is subscribed while it has one. */
+  private readonly channels = new Map<string, KeyedFanout<TaskSignal>>();
 
   constructor(private readonly subscriber: RedisSubscriber) {}
 
   /** The signals of task `key` (an id, or a {@link submissionKey}) on `channel`, from the acknowledgement of the channel's subscription on. */
   follow(channel: string, key: string): Observable<TaskSignal> {
-    return new Observable<TaskSignal>((observer) => {
-      const follower: Follower = {
-        key,
-        next: (signal) => observer.next(signal),
-        error: (error) => observer.error(error),
-        complete: () => observer.complete(),
-      };
-      let entry = this.channels.get(channel);
-      const opening = !entry;
-      if (!entry) this.channels.set(channel, (entry = { followers: new Map(), subscription: Subscription.EMPTY }));
-      add(entry, follower);
-      if (opening) entry.subscription = this.listen(channel, entry);
-      return () => {
-        const current = this.channels.get(channel);
-        if (!current || !remove(current, follower)) return;
-        if (current.followers.size > 0) return;
-        this.channels.delete(channel);
-        current.subscription.unsubscribe();
-      };
-    });
+    return defer(() => this.followersOf(channel).observe(key));
   }
 
   /** Moves the followers of `key` on `channel` to task `id` (nothing when they were moved already). */
   bind(channel: string, key: string, id: string): void {
-    const entry = this.channels.get(channel);
-    const followers = entry?.followers.get(key);
-    if (!entry || !followers) return;
-    entry.followers.delete(key);
-    for (const follower of followers) {
-      follower.key = id;
-      add(entry, follower);
-    }
+    this.channels.get(channel)?.move(key, id);
   }
 
-  private listen(channel: string, entry: NameChannel): Subscription {
-    const everyone = (): Follower[] => [...entry.followers.values()].flatMap((followers) => [...followers]);
-    return this.subscriber.channel(channel).subscribe({
-      next: (signal) => {
-        if (signal.kind === 'gap') {
-          for (const follower of everyone()) follower.next({ kind: 'gap' });
-          return;
-        }
-        const decoded = decodeTaskMessage(signal.message);
-        if (!decoded) return;
-        const { ref, event } = decoded;
-        if (ref !== undefined) this.bind(channel, submissionKey(ref), event.id);
-        const followers = entry.followers.get(event.id);
-        if (followers) for (const follower of [...followers]) follower.next({ kind: 'event', event });
+  private followersOf(channel: string): KeyedFanout<TaskSignal> {
+    const known = this.channels.get(channel);
+    if (known) return known;
+    let subscription = Subscription.EMPTY;
+    const followers: KeyedFanout<TaskSignal> = new KeyedFanout<TaskSignal>({
+      start: () => {
+        this.channels.set(channel, followers);
+        subscription = this.subscriber.channel(channel).subscribe({
+          next: (signal) => this.deliver(channel, followers, signal),
+          error: (error: unknown) => followers.fail(error),
+          complete: () => followers.complete(),
+        });
       },
-      error: (error: unknown) => {
-        if (this.channels.get(channel) === entry) this.channels.delete(channel);
-        for (const follower of everyone()) follower.error(error);
-      },
-      complete: () => {
-        if (this.channels.get(channel) === entry) this.channels.delete(channel);
-        for (const follower of everyone()) follower.complete();
+      stop: () => {
+        if (this.channels.get(channel) === followers) this.channels.delete(channel);
+        subscription.unsubscribe();
       },
     });
+    return followers;
   }
-}
 
-function add(entry: NameChannel, follower: Follower): void {
-  let followers = entry.followers.get(follower.key);
-  if (!followers) entry.followers.set(follower.key, (followers = new Set()));
-  followers.add(follower);
-}
-
-/** Whether `follower` was there (under its current key) and is now gone. */
-function remove(entry: NameChannel, follower: Follower): boolean {
-  const followers = entry.followers.get(follower.key);
-  if (!followers?.delete(follower)) return false;
-  if (followers.size === 0) entry.followers.delete(follower.key);
-  return true;
+  private deliver(channel: string, followers: KeyedFanout<TaskSignal>, signal: ChannelSignal): void {
+    if (signal.kind === 'gap') {
+      followers.sendToAll({ kind: 'gap' });
+      return;
+    }
+    const decoded = decodeTaskMessage(signal.message);
+    if (!decoded) return;
+    const { ref, event } = decoded;
+    if (ref !== undefined) this.bind(channel, submissionKey(ref), event.id);
+    followers.send(event.id, { kind: 'event', event });
+  }
 }
