@@ -17,6 +17,7 @@ import {
   optionNames,
   show,
 } from './validate.js';
+import { withChecks } from './withChecks.js';
 
 /** The names of {@link TaskRequest}: `enqueue` refuses any other key. */
 const TASK_REQUEST_NAMES = optionNames<TaskRequest>({
@@ -162,61 +163,26 @@ export function taskArgumentChecks(limits: BackendLimits) {
  */
 export function withTaskArgumentChecks(tasks: TaskMethods, limits: BackendLimits): TaskMethods {
   const check = taskArgumentChecks(limits);
-  return {
-    ...tasks, // any method not listed here passes through as it is
-    enqueue(request) {
-      check.request(request);
-      return tasks.enqueue(request);
-    },
-    enqueueAndFollow(request) {
-      check.request(request);
-      return tasks.enqueueAndFollow(request);
-    },
-    claim(request) {
-      check.claim(request, 'claim');
-      return tasks.claim(request);
-    },
-    renewTask(id, token, leaseDuration) {
-      check.renew(id, token, leaseDuration);
-      return tasks.renewTask(id, token, leaseDuration);
-    },
-    reportProgress(id, token, value) {
-      check.progress(id, token, value);
-      return tasks.reportProgress(id, token, value);
-    },
-    completeTask(id, token, result) {
+  return withChecks(tasks, {
+    enqueue: check.request,
+    enqueueAndFollow: check.request,
+    claim: (request) => check.claim(request, 'claim'),
+    renewTask: check.renew,
+    reportProgress: check.progress,
+    completeTask: check.complete,
+    completeAndClaim: (id, token, result, next) => {
       check.complete(id, token, result);
-      return tasks.completeTask(id, token, result);
+      check.claim(next, 'completeAndClaim');
     },
-    ...(tasks.completeAndClaim && {
-      completeAndClaim: (id: string, token: number, result: string | undefined, next: ClaimRequest) => {
-        check.complete(id, token, result);
-        check.claim(next, 'completeAndClaim');
-        return tasks.completeAndClaim!(id, token, result, next);
-      },
-    }),
-    failTask(id, token, error, retryDelay) {
+    failTask: (id, token, error, retryDelay) => {
       check.owned(id, token);
       check.failure(error, retryDelay);
-      return tasks.failTask(id, token, error, retryDelay);
     },
-    cancelTask(id) {
-      check.id(id);
-      return tasks.cancelTask(id);
-    },
-    readTask(id) {
-      check.id(id);
-      return tasks.readTask(id);
-    },
-    taskEvents(id) {
-      check.id(id);
-      return tasks.taskEvents(id);
-    },
-    taskSignals(names) {
-      check.names(names);
-      return tasks.taskSignals(names);
-    },
-  };
+    cancelTask: check.id,
+    readTask: check.id,
+    taskEvents: check.id,
+    taskSignals: check.names,
+  });
 }
 
 function assertObject(value: unknown, what: string): asserts value is object {
