@@ -7,38 +7,12 @@ import type {
   TaskErrorInfo,
   TaskRecord,
   TaskRequest,
-  TaskState,
   TaskSubmission,
 } from '../../taskBackend.js';
 import { schedulerNow } from '../../internal/clock.js';
 import { STORED_ERRORS } from '../../internal/storedErrors.js';
 import { Listeners } from './listeners.js';
-
-interface StoredTask {
-  readonly id: string;
-  readonly request: TaskRequest;
-  state: TaskState;
-  attempt: number;
-  worker: string | undefined;
-  /** The running claim's token, when running. */
-  token: number | undefined;
-  /** When a queued task becomes claimable, a running claim lapses, a finished task is forgotten. */
-  dueAt: number;
-  /** Order of entry into the queue, for oldest-first claims. */
-  order: number;
-  result: string | undefined;
-  error: TaskErrorInfo | undefined;
-  seq: number;
-  /** Lease expiry (running) or retry wake-up (queued with a delay). */
-  timer: Subscription;
-}
-
-/** Event type without the fields the store fills in. */
-type EventBody = TaskBackendEvent extends infer E
-  ? E extends TaskBackendEvent
-    ? Omit<E, 'id' | 'seq'>
-    : never
-  : never;
+import { idempotencyKeyOf, recordOf, type EventBody, type StoredTask } from './storedTask.js';
 
 /**
  * The task queue of a memory backend: what a task server does, in process. Claims carry leases
@@ -182,7 +156,7 @@ export class MemoryTasks {
     return this.listeners.batch(() => {
       this.expireLapsed();
       const task = this.tasks.get(id);
-      return task && describe(task);
+      return task && recordOf(task);
     });
   }
 
@@ -295,26 +269,4 @@ export class MemoryTasks {
       this.listeners.publishTo(`signal:${task.request.name}`, { type: 'queued', id: task.id, seq: task.seq });
     }
   }
-}
-
-/** Idempotency keys are per task name, as on Redis (where each name's keys live apart). */
-function idempotencyKeyOf(request: TaskRequest): string | undefined {
-  return request.idempotencyKey === undefined ? undefined : JSON.stringify([request.name, request.idempotencyKey]);
-}
-
-function describe(task: StoredTask): TaskRecord {
-  const { id, request, state, attempt, worker, result, error, seq } = task;
-  return {
-    id,
-    name: request.name,
-    input: request.input,
-    state,
-    policy: request.policy,
-    attempt,
-    seq,
-    ...(worker !== undefined && { worker }),
-    ...(result !== undefined && { result }),
-    ...(error !== undefined && { error }),
-    ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
-  };
 }

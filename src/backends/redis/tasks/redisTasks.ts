@@ -1,33 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import {
-  concat,
-  concatMap,
-  EMPTY,
-  forkJoin,
-  from,
-  map,
-  merge,
-  mergeMap,
-  NEVER,
-  Observable,
-  of,
-  Subject,
-  Subscription,
-  timer,
-} from 'rxjs';
-import type {
-  ClaimRequest,
-  Enqueued,
-  TaskBackend,
-  TaskClaim,
-  TaskRecord,
-  TaskRequest,
-  TaskSubmission,
-} from '../../../taskBackend.js';
+import { concatMap, EMPTY, forkJoin, map, merge, mergeMap, NEVER, type Observable, of, timer } from 'rxjs';
+import type { ClaimRequest, Enqueued, TaskBackend, TaskClaim, TaskRecord, TaskRequest } from '../../../taskBackend.js';
 import type { RedisSubscriber } from '../pubsub/redisSubscriber.js';
 import type { RedisKeys, TaskKeys } from '../redisKeys.js';
 import type { RedisRequest } from '../redisRequest.js';
-import { ReplyShapeError, runScript, type PublishCommand, type RedisClient, type RedisScript } from '../redisScript.js';
+import { runScript, type PublishCommand, type RedisClient, type RedisScript } from '../redisScript.js';
 import {
   ReplicaAcknowledgementError,
   runScriptAcknowledged,
@@ -42,7 +18,8 @@ import { peekTasks } from './scripts/peekTasks.js';
 import { readTask } from './scripts/readTask.js';
 import { renewTaskClaim } from './scripts/renewTaskClaim.js';
 import { reportTaskProgress } from './scripts/reportTaskProgress.js';
-import { submissionKey, TaskEventHub, type TaskSignal } from './taskEventHub.js';
+import { followSubmission } from './followSubmission.js';
+import { TaskEventHub } from './taskEventHub.js';
 import { decodeTaskEvent } from './taskEventMessage.js';
 import {
   encodePolicy,
@@ -66,14 +43,6 @@ export interface RedisTaskContext {
   readonly replicaAcknowledgement: ReplicaAcknowledgementSettings | undefined;
   /** Runs one request of the backend (see {@link RedisRequest}). */
   readonly request: RedisRequest;
-}
-
-/** Refs of this process's enqueues: a random part that tells processes apart, and a count. */
-const REF_OF_PROCESS = randomBytes(6).toString('base64url');
-let submissions = 0;
-
-function nextSubmissionRef(): string {
-  return `${REF_OF_PROCESS}.${++submissions}`;
 }
 
 /**
@@ -209,43 +178,11 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       return enqueue(task, '');
     },
     enqueueAndFollow(task) {
-      const channel = keys.taskChannel(task.name);
-      return new Observable<TaskSubmission>((subscriber) => {
-        // Listening (and the SUBSCRIBE acknowledged: the enqueue is ordered) before the task exists;
-        // its signals are held until the reply has been emitted.
-        const ref = nextSubmissionRef();
-        const early: TaskSignal[] = [];
-        const signals = new Subject<TaskSignal>();
-        let enqueued: Enqueued | undefined;
-        const subscriptions = new Subscription();
-        const following = hub.follow(channel, submissionKey(ref)).subscribe({
-          next: (signal) => (enqueued ? signals.next(signal) : early.push(signal)),
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => signals.complete(), // the backend closed: nothing more will be heard
-        });
-        subscriptions.add(following);
-        subscriptions.add(
-          enqueue(task, ref).subscribe({
-            next: (reply) => {
-              const address = parseTaskId(reply.id);
-              if (!address) return subscriber.error(new ReplyShapeError('task id', reply.id));
-              hub.bind(channel, submissionKey(ref), reply.id);
-              enqueued = reply;
-              subscriber.next({ type: 'enqueued', ...reply });
-              const read = (): Observable<TaskRecord | undefined> =>
-                request('readTask', () => readRecord(address), true);
-              subscriptions.add(
-                watchTaskEvents(concat(from(early.splice(0)), signals), reply.id, read).subscribe({
-                  next: (event) => subscriber.next(event),
-                  error: (error: unknown) => subscriber.error(error),
-                  complete: () => subscriber.complete(),
-                }),
-              );
-            },
-            error: (error: unknown) => subscriber.error(error),
-          }),
-        );
-        return subscriptions;
+      return followSubmission({
+        hub,
+        channel: keys.taskChannel(task.name),
+        enqueue: (ref) => enqueue(task, ref),
+        read: (address) => request('readTask', () => readRecord(address), true),
       });
     },
     claim({ worker, names, leaseDuration, limit }) {
