@@ -18,7 +18,10 @@ function fakeClient(failures: Error[]): { client: Redis; subscribes: () => numbe
   return { client: client as unknown as Redis, subscribes: () => subscribes };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves once `done` holds, checking every few milliseconds (the retries run on real timers). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
 
 describe('RedisSubscriber: a SUBSCRIBE refused for a transient reason', () => {
   // Regression: ioredis can reject a SUBSCRIBE caught in its reconnect logic ("Connection in
@@ -33,7 +36,7 @@ describe('RedisSubscriber: a SUBSCRIBE refused for a transient reason', () => {
     const watching = subscriber
       .channel('c')
       .subscribe({ next: (signal) => signals.push(signal), error: (e) => errors.push(e) });
-    await sleep(150);
+    await until(() => signals.length > 0);
     expect(subscribes()).toBe(2);
     expect(errors).toEqual([]);
     expect(signals).toEqual([{ kind: 'gap', reconnects: 1 }]);
@@ -47,7 +50,7 @@ describe('RedisSubscriber: a SUBSCRIBE refused for a transient reason', () => {
     const subscriber = new RedisSubscriber(client);
     const errors: unknown[] = [];
     subscriber.channel('c').subscribe({ error: (e: unknown) => errors.push(e) });
-    await sleep(500);
+    await until(() => errors.length > 0);
     expect(subscribes()).toBe(4); // the first and three more
     expect(errors).toHaveLength(1);
     expect((errors[0] as Error).name).toBe('BackendUnavailableError');

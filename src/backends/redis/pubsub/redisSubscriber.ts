@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { defer, EMPTY, Subscription, timer, type Observable } from 'rxjs';
+import { defer, EMPTY, from, retry, Subscription, timer, type Observable } from 'rxjs';
 import { KeyedFanout } from '../../../internal/keyedFanout.js';
 import { clientKeyPrefix, isCluster, type RedisClient } from '../redisScript.js';
 import { toSyncError } from '../toSyncError.js';
@@ -52,7 +52,7 @@ export class RedisSubscriber {
   /** Sharded mode: whether something may have cost subscriptions since the last gap. */
   private disrupted = false;
   private readonly onClientEnd = (): void => void this.close();
-  /** Timers of SUBSCRIBEs to send again after a transient failure. */
+  /** SUBSCRIBEs in flight, and those waiting to be sent again after a transient failure. */
   private readonly retries = new Subscription();
 
   constructor(private readonly client: RedisClient) {
@@ -157,38 +157,47 @@ export class RedisSubscriber {
     });
   }
 
-  /** Subscribes `names`; a transient failure is retried a few times (`attempt` counts them), then fails their watchers. */
-  private subscribe(names: string[], attempt = 0): void {
+  /** Subscribes `names`; a transient failure is retried a few times, then fails the watchers still there. */
+  private subscribe(names: string[]): void {
     this.connect();
     if (this.sharded) {
       for (const name of names) void this.sendTracked('subscribe', name);
       return;
     }
-    this.track(
-      this.send('subscribe', ...names).then(
-        () => {
-          if (attempt === 0) return;
-          // Subscribed late: messages of the meantime may be lost, so the watchers read again.
-          this.reconnects++;
-          for (const name of names) this.channels.send(name, { kind: 'gap', reconnects: this.reconnects });
-        },
-        (error: unknown) => {
+    let watched = names;
+    let retried = false;
+    const subscribing = defer(() => {
+      watched = watched.filter((name) => this.channels.has(name));
+      if (watched.length === 0 || this.closed) return EMPTY;
+      const acknowledged = this.send('subscribe', ...watched);
+      this.track(acknowledged);
+      return from(acknowledged);
+    }).pipe(
+      retry({
+        count: SUBSCRIBE_RETRIES,
+        delay: (error: unknown, retries) => {
           // Typed, and stripped of the command's arguments (a refused AUTH carries the password).
           const failure = toSyncError('subscribe', error);
-          if (failure.transient && attempt < SUBSCRIBE_RETRIES && !this.closed) {
-            // Refused for now (ioredis rejects a command caught in a reconnect, for one): ask again.
-            const delay = 50 * 2 ** attempt;
-            this.retries.add(
-              timer(delay).subscribe(() => {
-                const watched = names.filter((name) => this.channels.has(name));
-                if (watched.length > 0 && !this.closed) this.subscribe(watched, attempt + 1);
-              }),
-            );
-            return;
-          }
-          for (const name of names) this.channels.fail(failure, name);
+          if (!failure.transient || this.closed) throw failure;
+          // Refused for now (ioredis rejects a command caught in a reconnect, for one): ask again.
+          retried = true;
+          return timer(50 * 2 ** (retries - 1));
         },
-      ),
+      }),
+    );
+    this.retries.add(
+      subscribing.subscribe({
+        next: () => {
+          if (!retried) return;
+          // Subscribed late: messages of the meantime may be lost, so the watchers read again.
+          this.reconnects++;
+          for (const name of watched) this.channels.send(name, { kind: 'gap', reconnects: this.reconnects });
+        },
+        error: (error: unknown) => {
+          const failure = toSyncError('subscribe', error);
+          for (const name of watched) this.channels.fail(failure, name);
+        },
+      }),
     );
   }
 
