@@ -8,7 +8,8 @@ import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/
 import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { adminClient, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { closeClient, leaseKeys, randomPrefix, storeKeys } from './support/redisTestKit.js';
+import { closeClient, leaseKeys, storeKeys } from '../support/redisTestKit.js';
+import { randomPrefix } from '../support/testKit.js';
 
 /**
  * rx-sync under a least-privilege ACL user: keys and channels of its prefix only (`~prefix:*`,

@@ -5,7 +5,8 @@ import { changes, keyValue, leadership, lock, schedule, submit, worker, type Cha
 import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { BACKEND_SITES, expectMisuse, globName } from '../support/badInput.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { closeClient, listening, randomPrefix, waitUntil } from './support/redisTestKit.js';
+import { closeClient, listening } from '../support/redisTestKit.js';
+import { randomPrefix, waitUntil } from '../support/testKit.js';
 
 /**
  * Bad input against a real redis-server: every backend method refuses it at call time and no key

@@ -19,7 +19,8 @@ import {
   type Leader,
 } from '../../src/index.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { randomPrefix, ready, Resources, type Redis } from './support/redisTestKit.js';
+import { ready, type Redis, Resources } from '../support/redisTestKit.js';
+import { randomPrefix } from '../support/testKit.js';
 
 let server: RedisServer;
 const resources = new Resources();

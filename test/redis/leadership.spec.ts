@@ -1,17 +1,8 @@
 import { defer, finalize, map, repeat, retry, tap, type Observable } from 'rxjs';
 import { leader, leadership, type Leader, type LeaseAttempt, type SyncBackend, type Term } from '../../src/index.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  leaseKeys,
-  listening,
-  now,
-  pause,
-  randomPrefix,
-  Resources,
-  single,
-  waitUntil,
-  type Redis,
-} from './support/redisTestKit.js';
+import { leaseKeys, listening, type Redis, Resources } from '../support/redisTestKit.js';
+import { now, pause, randomPrefix, single, waitUntil } from '../support/testKit.js';
 
 let server: RedisServer;
 let admin: Redis;

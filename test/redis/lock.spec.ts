@@ -15,16 +15,12 @@ import {
   commandCalls,
   leaseKeys,
   listening,
-  now,
-  randomName,
-  randomPrefix,
   ready,
-  Resources,
-  single,
-  storeKeys,
-  waitUntil,
   type Redis,
-} from './support/redisTestKit.js';
+  Resources,
+  storeKeys,
+} from '../support/redisTestKit.js';
+import { now, randomName, randomPrefix, single, waitUntil } from '../support/testKit.js';
 
 const SCRIPT_COMMANDS = ['evalsha', 'eval'];
 

@@ -10,18 +10,8 @@ import {
 } from '../../src/index.js';
 import type { RedisOptions } from 'ioredis';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  leaseKeys,
-  listening,
-  now,
-  pause,
-  randomPrefix,
-  ready,
-  Resources,
-  single,
-  waitUntil,
-  type Redis,
-} from './support/redisTestKit.js';
+import { leaseKeys, listening, ready, type Redis, Resources } from '../support/redisTestKit.js';
+import { now, pause, randomPrefix, single, waitUntil } from '../support/testKit.js';
 
 let masters: RedisServer[];
 let store: RedisServer;

@@ -6,7 +6,8 @@
  */
 import type { SyncBackend } from '../../src/index.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { leaseKeys, randomPrefix, ready, Resources, single, type Redis } from './support/redisTestKit.js';
+import { leaseKeys, ready, type Redis, Resources } from '../support/redisTestKit.js';
+import { randomPrefix, single } from '../support/testKit.js';
 
 let servers: RedisServer[];
 const resources = new Resources();

@@ -5,17 +5,8 @@
 import { firstValueFrom, from, map, race, timer } from 'rxjs';
 import { BackendUnavailableError, keyValue, leader, leadership, lock } from '../../src/index.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  leaseKeys,
-  listening,
-  randomPrefix,
-  ready,
-  Resources,
-  single,
-  storeKeys,
-  waitUntil,
-  type Redis,
-} from './support/redisTestKit.js';
+import { leaseKeys, listening, ready, type Redis, Resources, storeKeys } from '../support/redisTestKit.js';
+import { randomPrefix, single, waitUntil } from '../support/testKit.js';
 
 let server: RedisServer;
 let admin: Redis;

@@ -1,7 +1,8 @@
 import { firstValueFrom } from 'rxjs';
 import { keyValue, leadership, lock, type Item } from '../../src/index.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { leaseKeys, randomPrefix, ready, Resources, single, storeKeys, type Redis } from './support/redisTestKit.js';
+import { leaseKeys, ready, type Redis, Resources, storeKeys } from '../support/redisTestKit.js';
+import { randomPrefix, single } from '../support/testKit.js';
 
 let server: RedisServer;
 let admin: Redis;

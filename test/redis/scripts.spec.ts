@@ -22,7 +22,8 @@ import { renewTaskClaim } from '../../src/backends/redis/tasks/scripts/renewTask
 import { reportTaskProgress } from '../../src/backends/redis/tasks/scripts/reportTaskProgress.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { luaModules } from '../support/redisScriptFiles.js';
-import { leaseKeys, randomPrefix, Resources, single, storeKeys, type Redis } from './support/redisTestKit.js';
+import { leaseKeys, type Redis, Resources, storeKeys } from '../support/redisTestKit.js';
+import { randomPrefix, single } from '../support/testKit.js';
 
 /** Every script module of src/backends/redis, by path from there (the helpers hold no script). */
 const SCRIPTS: Record<string, RedisScript<readonly string[], readonly (string | number)[], unknown>> = {

@@ -5,7 +5,8 @@ import { firstValueFrom, lastValueFrom, take, timeout, toArray, type Observable 
 import { changes, keyValue, leader, leadership, lock, submit, worker, type TaskRequest } from 'rx-sync';
 import type { RedisBackend } from '../../src/backends/redis/index.js';
 import { adminClient, freePort, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { leaseKeys, randomPrefix, Resources, waitUntil } from './support/redisTestKit.js';
+import { leaseKeys, Resources } from '../support/redisTestKit.js';
+import { randomPrefix, waitUntil } from '../support/testKit.js';
 
 /**
  * What rx-sync must never give away. Owner ids (the secret that proves a lease is yours) are

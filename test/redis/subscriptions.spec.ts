@@ -12,7 +12,8 @@ import { submit, worker, type TaskEvent } from '../../src/index.js';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { RedisSubscriber, type ChannelSignal } from '../../src/backends/redis/pubsub/redisSubscriber.js';
 import { adminClient, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { randomName, randomPrefix, Resources, waitUntil, type Redis } from './support/redisTestKit.js';
+import { type Redis, Resources } from '../support/redisTestKit.js';
+import { randomName, randomPrefix, waitUntil } from '../support/testKit.js';
 
 let server: RedisServer;
 let admin: Redis;

@@ -3,7 +3,8 @@ import { submit, task, type TaskEvent } from '../../src/index.js';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { kill, killWorkers, line, startWorker, type Worker } from './support/childProcesses.js';
-import { randomPrefix, Resources, single, waitUntil, type Recorder } from './support/redisTestKit.js';
+import { Resources } from '../support/redisTestKit.js';
+import { randomPrefix, type Recorder, single, waitUntil } from '../support/testKit.js';
 
 /**
  * Crash recovery with real worker processes: three `worker()` processes (test/redis/fixtures/taskWorker.ts)

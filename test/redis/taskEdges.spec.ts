@@ -25,17 +25,8 @@ import {
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { decodeTaskEvent } from '../../src/backends/redis/tasks/taskEventMessage.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  commandCalls,
-  listening,
-  randomName,
-  randomPrefix,
-  ready,
-  Resources,
-  single,
-  waitUntil,
-  type Redis,
-} from './support/redisTestKit.js';
+import { commandCalls, listening, ready, type Redis, Resources } from '../support/redisTestKit.js';
+import { randomName, randomPrefix, single, waitUntil } from '../support/testKit.js';
 
 let server: RedisServer;
 let admin: Redis;

@@ -7,7 +7,8 @@
 import { submit, type TaskEvent } from '../../src/index.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { killWorkers, line, startWorker } from './support/childProcesses.js';
-import { randomPrefix, Resources } from './support/redisTestKit.js';
+import { Resources } from '../support/redisTestKit.js';
+import { randomPrefix } from '../support/testKit.js';
 
 let server: RedisServer;
 const resources = new Resources();

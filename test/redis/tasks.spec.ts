@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { closeClient, randomPrefix } from './support/redisTestKit.js';
+import { closeClient } from '../support/redisTestKit.js';
+import { randomPrefix } from '../support/testKit.js';
 
 /** The task contract suite, the one the memory backend passes, on a real redis-server. */
 let server: RedisServer;

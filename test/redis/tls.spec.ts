@@ -11,7 +11,8 @@ import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/
 import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { freePort, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { closeClient, randomPrefix, waitUntil } from './support/redisTestKit.js';
+import { closeClient } from '../support/redisTestKit.js';
+import { randomPrefix, waitUntil } from '../support/testKit.js';
 
 /**
  * rx-sync over TLS with certificate checking on: a CA and a server certificate (for `localhost`

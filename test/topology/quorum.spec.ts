@@ -4,15 +4,8 @@ import { BackendUnavailableError, leadership, lock, type Lease, type Term } from
 import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
 import { describeBackendContract } from '../contract/backendContract.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  closeClient,
-  leaseKeys,
-  now,
-  randomName,
-  randomPrefix,
-  ready,
-  Recorder,
-} from '../redis/support/redisTestKit.js';
+import { closeClient, leaseKeys, ready } from '../support/redisTestKit.js';
+import { now, randomName, randomPrefix, Recorder } from '../support/testKit.js';
 
 /**
  * Locks and leadership by the Redlock quorum over five independent masters (the store on a sixth
