@@ -5,19 +5,21 @@
 import { firstValueFrom, from, map, race, timer } from 'rxjs';
 import { BackendUnavailableError, keyValue, leader, leadership, lock } from '../../src/index.js';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { leaseKeys, listening, ready, type Redis, Resources, storeKeys } from '../support/redisTestKit.js';
+import {
+  leaseKeys,
+  listening,
+  ready,
+  type Redis,
+  Resources,
+  storeKeys,
+  useRedisServer,
+} from '../support/redisTestKit.js';
 import { randomPrefix, single, waitUntil } from '../support/testKit.js';
 
-let server: RedisServer;
+const server = useRedisServer();
 let admin: Redis;
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 beforeEach(() => {
   admin = resources.client(server);
 });

@@ -1,9 +1,8 @@
 import { from } from 'rxjs';
 import { submit, task, type TaskEvent } from '../../src/index.js';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { kill, killWorkers, line, startWorker, type Worker } from './support/childProcesses.js';
-import { Resources } from '../support/redisTestKit.js';
+import { Resources, useRedisServer } from '../support/redisTestKit.js';
 import { randomPrefix, type Recorder, single, waitUntil } from '../support/testKit.js';
 
 /**
@@ -60,15 +59,9 @@ interface Kill {
   readonly ended: number;
 }
 
-let server: RedisServer;
+const server = useRedisServer();
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 afterEach(async () => {
   await killWorkers();
   await resources.release();

@@ -28,8 +28,15 @@ export function useRedisServer(options: UseRedisServerOptions = {}): RedisServer
   return server!;
 }
 
-/** `count` servers as {@link useRedisServer} starts one, started side by side, all with the same options. */
-export function useRedisServers(count: number, options: UseRedisServerOptions = {}): RedisServer[] {
+/**
+ * `count` servers as {@link useRedisServer} starts one, started side by side, all with the same
+ * options; `startTimeout` bounds their start (the `beforeAll` timeout, jest's test timeout by default).
+ */
+export function useRedisServers(
+  count: number,
+  options: UseRedisServerOptions = {},
+  startTimeout?: number,
+): RedisServer[] {
   const running: (RedisServer | undefined)[] = Array.from({ length: count }, () => undefined);
   beforeAll(async () => {
     const resolved = typeof options === 'function' ? await options() : options;
@@ -37,7 +44,7 @@ export function useRedisServers(count: number, options: UseRedisServerOptions = 
     started.forEach((result, index) => (running[index] = result.status === 'fulfilled' ? result.value : undefined));
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-  });
+  }, startTimeout);
   afterAll(async () => {
     const servers = [...running];
     running.fill(undefined);
