@@ -42,7 +42,7 @@ import {
   type SyncBackend,
 } from 'rx-sync';
 import { leadershipLeaseKey, lockLeaseKey } from '../../src/internal/leaseKeys.js';
-import { once, pollUntil, randomId, Recorder, show, spyOnAttempts } from '../support/contractSupport.js';
+import { randomId, Recorder, show, single, spyOnAttempts, waitUntil } from '../support/testKit.js';
 
 /** Options of {@link describeBackendContract}. */
 export interface BackendContractOptions<B extends SyncBackend> {
@@ -153,24 +153,24 @@ export function describeBackendContract<B extends SyncBackend>(
     describe('leases (raw contract)', () => {
       test('tryAcquire grants a free lease with a fencing token, readLease shows it', async () => {
         const key = ctx.leaseKey('grant');
-        expect(await once(backend.readLease(key), WAIT)).toBeUndefined();
+        expect(await single(backend.readLease(key), WAIT)).toBeUndefined();
         const a = claim('node-a', LONG, 'addr-a');
-        const attempt = await once(backend.tryAcquire(key, a), WAIT);
+        const attempt = await single(backend.tryAcquire(key, a), WAIT);
         const token = granted(attempt);
         expect(Number.isSafeInteger(token)).toBe(true);
         expect(token).toBeGreaterThan(0);
-        const holder = await once(backend.readLease(key), WAIT);
+        const holder = await single(backend.readLease(key), WAIT);
         expect(holder).toEqual({ holder: 'node-a', token, value: 'addr-a', expiresIn: expect.any(Number) });
         expectExpiresIn(holder, LONG);
-        expect(await once(backend.release(key, a.owner), WAIT)).toBe(true);
-        expect(await once(backend.readLease(key), WAIT)).toBeUndefined();
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
+        expect(await single(backend.readLease(key), WAIT)).toBeUndefined();
       });
 
       test('tryAcquire refuses another owner and says who holds the lease', async () => {
         const key = ctx.leaseKey('refuse');
         const a = claim('node-a', LONG, 'addr-a');
-        const token = granted(await once(backend.tryAcquire(key, a), WAIT));
-        const refused = await once(backend.tryAcquire(key, claim('node-b', LONG, 'addr-b')), WAIT);
+        const token = granted(await single(backend.tryAcquire(key, a), WAIT));
+        const refused = await single(backend.tryAcquire(key, claim('node-b', LONG, 'addr-b')), WAIT);
         expect(refused).toEqual({
           granted: false,
           current: { holder: 'node-a', token, value: 'addr-a', expiresIn: expect.any(Number) },
@@ -178,59 +178,54 @@ export function describeBackendContract<B extends SyncBackend>(
         if (!refused.granted) expectExpiresIn(refused.current, LONG);
         // A holder without a public value: `current` has no value either.
         const c = claim('node-c', LONG);
-        expect(await once(backend.release(key, a.owner), WAIT)).toBe(true);
-        const tokenC = granted(await once(backend.tryAcquire(key, c), WAIT));
-        const refusedD = await once(backend.tryAcquire(key, claim('node-d', LONG)), WAIT);
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
+        const tokenC = granted(await single(backend.tryAcquire(key, c), WAIT));
+        const refusedD = await single(backend.tryAcquire(key, claim('node-d', LONG)), WAIT);
         expect(refusedD.granted).toBe(false);
         if (!refusedD.granted) {
           expect(refusedD.current.holder).toBe('node-c');
           expect(refusedD.current.token).toBe(tokenC);
           expect(refusedD.current.value).toBeUndefined();
         }
-        expect(await once(backend.release(key, c.owner), WAIT)).toBe(true);
+        expect(await single(backend.release(key, c.owner), WAIT)).toBe(true);
       });
 
       test('tryAcquire is idempotent for the owner that holds the lease, and extends it', async () => {
         const key = ctx.leaseKey('idempotent');
         const a = claim('node-a', ms(2_000));
-        const token = granted(await once(backend.tryAcquire(key, a), WAIT));
-        const again = await once(backend.tryAcquire(key, { ...a, leaseDuration: LONG }), WAIT);
+        const token = granted(await single(backend.tryAcquire(key, a), WAIT));
+        const again = await single(backend.tryAcquire(key, { ...a, leaseDuration: LONG }), WAIT);
         expect(again).toEqual({ granted: true, token });
-        const holder = await once(backend.readLease(key), WAIT);
+        const holder = await single(backend.readLease(key), WAIT);
         expect(holder?.token).toBe(token);
         expect(holder?.expiresIn).toBeGreaterThan(ms(2_000));
-        expect(await once(backend.release(key, a.owner), WAIT)).toBe(true);
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
       });
 
       test('renew and release are owner-checked', async () => {
         const key = ctx.leaseKey('owner-checked');
         const a = claim('node-a', ms(2_000));
         const stranger = claim('node-b', LONG);
-        const token = granted(await once(backend.tryAcquire(key, a), WAIT));
-        expect(await once(backend.renew(key, stranger.owner, LONG), WAIT)).toBe(false);
-        expect(await once(backend.release(key, stranger.owner), WAIT)).toBe(false);
-        expect((await once(backend.readLease(key), WAIT))?.token).toBe(token);
-        expect(await once(backend.renew(key, a.owner, LONG), WAIT)).toBe(true);
-        const renewed = await once(backend.readLease(key), WAIT);
+        const token = granted(await single(backend.tryAcquire(key, a), WAIT));
+        expect(await single(backend.renew(key, stranger.owner, LONG), WAIT)).toBe(false);
+        expect(await single(backend.release(key, stranger.owner), WAIT)).toBe(false);
+        expect((await single(backend.readLease(key), WAIT))?.token).toBe(token);
+        expect(await single(backend.renew(key, a.owner, LONG), WAIT)).toBe(true);
+        const renewed = await single(backend.readLease(key), WAIT);
         expect(renewed?.token).toBe(token);
         expect(renewed?.expiresIn).toBeGreaterThan(ms(2_000));
-        expect(await once(backend.release(key, a.owner), WAIT)).toBe(true);
-        expect(await once(backend.release(key, a.owner), WAIT)).toBe(false);
-        expect(await once(backend.renew(key, a.owner, LONG), WAIT)).toBe(false);
-        expect(await once(backend.readLease(key), WAIT)).toBeUndefined();
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(false);
+        expect(await single(backend.renew(key, a.owner, LONG), WAIT)).toBe(false);
+        expect(await single(backend.readLease(key), WAIT)).toBeUndefined();
       });
 
       test('a lease lapses after its leaseDuration without renewal, with an expired event', async () => {
         const key = ctx.leaseKey('lapse', { mayExpire: true });
         const events = await ctx.readyLeaseEvents(key);
         const a = claim('node-a', SHORT);
-        const token = granted(await once(backend.tryAcquire(key, a), WAIT));
-        await pollUntil(
-          () => backend.readLease(key),
-          (holder) => holder === undefined,
-          WAIT,
-          `the lease of ${key} to lapse`,
-        );
+        const token = granted(await single(backend.tryAcquire(key, a), WAIT));
+        await leaseFree(backend, key, WAIT, `the lease of ${key} to lapse`);
         const acquired = { type: 'acquired', key, holder: 'node-a', token };
         const expired = { type: 'expired', key, token };
         if (announcesLeaseExpiry) {
@@ -242,34 +237,29 @@ export function describeBackendContract<B extends SyncBackend>(
         } else {
           expect([[acquired], [acquired, expired]]).toContainEqual(events.values);
         }
-        expect(await once(backend.renew(key, a.owner, LONG), WAIT)).toBe(false);
-        const again = granted(await once(backend.tryAcquire(key, a), WAIT)); // the same owner starts a new tenure
+        expect(await single(backend.renew(key, a.owner, LONG), WAIT)).toBe(false);
+        const again = granted(await single(backend.tryAcquire(key, a), WAIT)); // the same owner starts a new tenure
         expect(again).toBeGreaterThan(token);
-        expect(await once(backend.release(key, a.owner), WAIT)).toBe(true);
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
       });
 
       test('a stale owner can neither renew, release nor update after its lease lapsed and another took it', async () => {
         const key = ctx.leaseKey('stale', { mayExpire: true });
         const a = claim('node-a', SHORT);
         const b = claim('node-b', LONG);
-        const tokenA = granted(await once(backend.tryAcquire(key, a), WAIT));
-        await pollUntil(
-          () => backend.readLease(key),
-          (holder) => holder === undefined,
-          WAIT,
-          `the lease of ${key} to lapse`,
-        );
-        const tokenB = granted(await once(backend.tryAcquire(key, b), WAIT));
+        const tokenA = granted(await single(backend.tryAcquire(key, a), WAIT));
+        await leaseFree(backend, key, WAIT, `the lease of ${key} to lapse`);
+        const tokenB = granted(await single(backend.tryAcquire(key, b), WAIT));
         expect(tokenB).toBeGreaterThan(tokenA);
-        expect(await once(backend.renew(key, a.owner, LONG), WAIT)).toBe(false);
-        expect(await once(backend.release(key, a.owner), WAIT)).toBe(false);
-        expect(await once(backend.updateLease(key, a.owner, 'stale'), WAIT)).toBe(false);
-        expect(await once(backend.readLease(key), WAIT)).toEqual({
+        expect(await single(backend.renew(key, a.owner, LONG), WAIT)).toBe(false);
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(false);
+        expect(await single(backend.updateLease(key, a.owner, 'stale'), WAIT)).toBe(false);
+        expect(await single(backend.readLease(key), WAIT)).toEqual({
           holder: 'node-b',
           token: tokenB,
           expiresIn: expect.any(Number),
         });
-        expect(await once(backend.release(key, b.owner), WAIT)).toBe(true);
+        expect(await single(backend.release(key, b.owner), WAIT)).toBe(true);
       });
 
       test('release then acquire mints a strictly greater token, for any owner', async () => {
@@ -277,34 +267,34 @@ export function describeBackendContract<B extends SyncBackend>(
         const tokens: number[] = [];
         const same = claim('node-same', LONG);
         for (const next of [claim('node-a', LONG), same, same, claim('node-b', LONG)]) {
-          tokens.push(granted(await once(backend.tryAcquire(key, next), WAIT)));
-          expect(await once(backend.release(key, next.owner), WAIT)).toBe(true);
+          tokens.push(granted(await single(backend.tryAcquire(key, next), WAIT)));
+          expect(await single(backend.release(key, next.owner), WAIT)).toBe(true);
         }
         expect(tokens).toEqual([...tokens].sort((x, y) => x - y));
         expect(new Set(tokens).size).toBe(tokens.length);
         const otherKey = ctx.leaseKey('tokens-other');
         const other = claim('node-a', LONG);
-        expect(granted(await once(backend.tryAcquire(otherKey, other), WAIT))).toBeGreaterThan(0);
-        expect(await once(backend.release(otherKey, other.owner), WAIT)).toBe(true);
+        expect(granted(await single(backend.tryAcquire(otherKey, other), WAIT))).toBeGreaterThan(0);
+        expect(await single(backend.release(otherKey, other.owner), WAIT)).toBe(true);
       });
 
       test('updateLease replaces the public value, for the owner only', async () => {
         const key = ctx.leaseKey('update');
         const a = claim('node-a', LONG);
-        const token = granted(await once(backend.tryAcquire(key, a), WAIT));
-        expect(await once(backend.updateLease(key, claim('node-b', LONG).owner, 'forged'), WAIT)).toBe(false);
-        expect((await once(backend.readLease(key), WAIT))?.value).toBeUndefined();
-        expect(await once(backend.updateLease(key, a.owner, 'v1'), WAIT)).toBe(true);
-        expect(await once(backend.readLease(key), WAIT)).toEqual({
+        const token = granted(await single(backend.tryAcquire(key, a), WAIT));
+        expect(await single(backend.updateLease(key, claim('node-b', LONG).owner, 'forged'), WAIT)).toBe(false);
+        expect((await single(backend.readLease(key), WAIT))?.value).toBeUndefined();
+        expect(await single(backend.updateLease(key, a.owner, 'v1'), WAIT)).toBe(true);
+        expect(await single(backend.readLease(key), WAIT)).toEqual({
           holder: 'node-a',
           token,
           value: 'v1',
           expiresIn: expect.any(Number),
         });
-        expect(await once(backend.updateLease(key, a.owner, 'v2'), WAIT)).toBe(true);
-        expect((await once(backend.readLease(key), WAIT))?.value).toBe('v2');
-        expect(await once(backend.release(key, a.owner), WAIT)).toBe(true);
-        expect(await once(backend.updateLease(key, a.owner, 'v3'), WAIT)).toBe(false);
+        expect(await single(backend.updateLease(key, a.owner, 'v2'), WAIT)).toBe(true);
+        expect((await single(backend.readLease(key), WAIT))?.value).toBe('v2');
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
+        expect(await single(backend.updateLease(key, a.owner, 'v3'), WAIT)).toBe(false);
       });
 
       test('leaseEvents reports acquired, updated, released and expired, in order', async () => {
@@ -312,11 +302,11 @@ export function describeBackendContract<B extends SyncBackend>(
         const events = await ctx.readyLeaseEvents(key);
         const a = claim('node-a', LONG, 'a1');
         const b = claim('node-b', SHORT);
-        const tokenA = granted(await once(backend.tryAcquire(key, a), WAIT));
-        expect(await once(backend.tryAcquire(key, claim('node-c', LONG)), WAIT)).toMatchObject({ granted: false });
-        expect(await once(backend.updateLease(key, a.owner, 'a2'), WAIT)).toBe(true);
-        expect(await once(backend.release(key, a.owner), WAIT)).toBe(true);
-        const tokenB = granted(await once(backend.tryAcquire(key, b), WAIT));
+        const tokenA = granted(await single(backend.tryAcquire(key, a), WAIT));
+        expect(await single(backend.tryAcquire(key, claim('node-c', LONG)), WAIT)).toMatchObject({ granted: false });
+        expect(await single(backend.updateLease(key, a.owner, 'a2'), WAIT)).toBe(true);
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
+        const tokenB = granted(await single(backend.tryAcquire(key, b), WAIT));
         const expected = [
           { type: 'acquired', key, holder: 'node-a', token: tokenA, value: 'a1' },
           { type: 'updated', key, holder: 'node-a', token: tokenA, value: 'a2' },
@@ -329,12 +319,7 @@ export function describeBackendContract<B extends SyncBackend>(
           expect(events.values).toEqual([...expected, expired]);
         } else {
           await events.until((r) => r.values.length >= 4, 'report four events');
-          await pollUntil(
-            () => backend.readLease(key),
-            (holder) => holder === undefined,
-            WAIT,
-            `the lease of ${key} to lapse`,
-          );
+          await leaseFree(backend, key, WAIT, `the lease of ${key} to lapse`);
           expect([expected, [...expected, expired]]).toContainEqual(events.values);
         }
       });
@@ -343,12 +328,12 @@ export function describeBackendContract<B extends SyncBackend>(
         // leader() and waiting contenders rely on this: they watch, then read or ask, and must miss no event.
         const key = ctx.leaseKey('watch-then-read');
         const afterRead = record(backend.leaseEvents(key), 'leaseEvents (then readLease)');
-        expect(await once(backend.readLease(key), WAIT)).toBeUndefined();
+        expect(await single(backend.readLease(key), WAIT)).toBeUndefined();
         const a = claim('node-a', LONG);
-        const token = granted(await once(backend.tryAcquire(key, a), WAIT));
+        const token = granted(await single(backend.tryAcquire(key, a), WAIT));
         const afterAttempt = record(backend.leaseEvents(key), 'leaseEvents (then tryAcquire)');
-        expect(await once(backend.tryAcquire(key, claim('node-b', LONG)), WAIT)).toMatchObject({ granted: false });
-        expect(await once(backend.release(key, a.owner), WAIT)).toBe(true);
+        expect(await single(backend.tryAcquire(key, claim('node-b', LONG)), WAIT)).toMatchObject({ granted: false });
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
         await afterRead.until((r) => r.values.length >= 2, 'report acquired and released');
         await afterAttempt.until((r) => r.values.some((event) => event.type === 'released'), 'report released');
         expect(afterRead.values).toEqual([
@@ -366,10 +351,10 @@ export function describeBackendContract<B extends SyncBackend>(
         const events = await ctx.readyLeaseEvents(key);
         const other = claim('node-x', LONG);
         const mine = claim('node-a', LONG);
-        granted(await once(backend.tryAcquire(otherKey, other), WAIT));
-        expect(await once(backend.release(otherKey, other.owner), WAIT)).toBe(true);
-        const token = granted(await once(backend.tryAcquire(key, mine), WAIT));
-        expect(await once(backend.release(key, mine.owner), WAIT)).toBe(true);
+        granted(await single(backend.tryAcquire(otherKey, other), WAIT));
+        expect(await single(backend.release(otherKey, other.owner), WAIT)).toBe(true);
+        const token = granted(await single(backend.tryAcquire(key, mine), WAIT));
+        expect(await single(backend.release(key, mine.owner), WAIT)).toBe(true);
         await events.until((r) => r.values.length >= 2, 'report two events');
         expect(events.values).toEqual([
           { type: 'acquired', key, holder: 'node-a', token },
@@ -381,61 +366,61 @@ export function describeBackendContract<B extends SyncBackend>(
     describe('store (raw contract)', () => {
       test('get, put and delete one key', async () => {
         const key = ctx.name('item');
-        expect(await once(backend.get(key), WAIT)).toBeUndefined();
-        const first = await once(backend.put(key, 'v1'), WAIT);
+        expect(await single(backend.get(key), WAIT)).toBeUndefined();
+        const first = await single(backend.put(key, 'v1'), WAIT);
         expect(first).toEqual({ key, value: 'v1', version: expect.any(Number) });
         expect(Number.isSafeInteger(first.version)).toBe(true);
         expect(first.version).toBeGreaterThan(0);
-        expect(await once(backend.get(key), WAIT)).toEqual(first);
-        const second = await once(backend.put(key, ''), WAIT);
+        expect(await single(backend.get(key), WAIT)).toEqual(first);
+        const second = await single(backend.put(key, ''), WAIT);
         expect(second).toEqual({ key, value: '', version: expect.any(Number) });
         expect(second.version).toBeGreaterThan(first.version);
-        expect(await once(backend.get(key), WAIT)).toEqual(second);
-        expect(await once(backend.delete(key), WAIT)).toBe(true);
-        expect(await once(backend.get(key), WAIT)).toBeUndefined();
-        expect(await once(backend.delete(key), WAIT)).toBe(false);
+        expect(await single(backend.get(key), WAIT)).toEqual(second);
+        expect(await single(backend.delete(key), WAIT)).toBe(true);
+        expect(await single(backend.get(key), WAIT)).toBeUndefined();
+        expect(await single(backend.delete(key), WAIT)).toBe(false);
       });
 
       test('values are kept exactly, whatever their characters', async () => {
         const key = ctx.name('exact');
         const value = 'line 1\nline 2\t"quoted" \\ é ✓ 🙂 {tag} %s \u0000 end';
-        expect((await once(backend.put(key, value), WAIT)).value).toBe(value);
-        expect((await once(backend.get(key), WAIT))?.value).toBe(value);
-        expect(await once(backend.delete(key), WAIT)).toBe(true);
+        expect((await single(backend.put(key, value), WAIT)).value).toBe(value);
+        expect((await single(backend.get(key), WAIT))?.value).toBe(value);
+        expect(await single(backend.delete(key), WAIT)).toBe(true);
       });
 
       test('list returns the live items under a prefix, sorted by key', async () => {
         const root = ctx.name('list');
         const written = new Map<string, Item>();
         for (const suffix of ['/b', '/a', '/c/1', '/a2', '/a/nested', 'x']) {
-          const item = await once(backend.put(`${root}${suffix}`, `value${suffix}`), WAIT);
+          const item = await single(backend.put(`${root}${suffix}`, `value${suffix}`), WAIT);
           written.set(item.key, item);
         }
-        await once(backend.put(`${ctx.name('elsewhere')}/a`, 'elsewhere'), WAIT);
+        await single(backend.put(`${ctx.name('elsewhere')}/a`, 'elsewhere'), WAIT);
         const expected = (keys: string[]): Item[] => keys.map((key) => written.get(key) as Item);
-        expect(await once(backend.list(`${root}/`), WAIT)).toEqual(
+        expect(await single(backend.list(`${root}/`), WAIT)).toEqual(
           expected([`${root}/a`, `${root}/a/nested`, `${root}/a2`, `${root}/b`, `${root}/c/1`]),
         );
-        expect(await once(backend.list(root), WAIT)).toEqual(
+        expect(await single(backend.list(root), WAIT)).toEqual(
           expected([`${root}/a`, `${root}/a/nested`, `${root}/a2`, `${root}/b`, `${root}/c/1`, `${root}x`]),
         );
-        expect(await once(backend.list(`${root}/a`), WAIT)).toEqual(
+        expect(await single(backend.list(`${root}/a`), WAIT)).toEqual(
           expected([`${root}/a`, `${root}/a/nested`, `${root}/a2`]),
         );
-        expect(await once(backend.list(`${root}/nothing/`), WAIT)).toEqual([]);
-        expect(await once(backend.delete(`${root}/a2`), WAIT)).toBe(true);
-        expect(await once(backend.list(`${root}/a`), WAIT)).toEqual(expected([`${root}/a`, `${root}/a/nested`]));
+        expect(await single(backend.list(`${root}/nothing/`), WAIT)).toEqual([]);
+        expect(await single(backend.delete(`${root}/a2`), WAIT)).toBe(true);
+        expect(await single(backend.list(`${root}/a`), WAIT)).toEqual(expected([`${root}/a`, `${root}/a/nested`]));
       });
 
       test('put with ifVersion writes only when the version matches', async () => {
         const key = ctx.name('cas');
-        const first = await once(backend.put(key, 'v1'), WAIT);
-        const second = await once(backend.put(key, 'v2', { ifVersion: first.version }), WAIT);
+        const first = await single(backend.put(key, 'v1'), WAIT);
+        const second = await single(backend.put(key, 'v2', { ifVersion: first.version }), WAIT);
         expect(second).toEqual({ key, value: 'v2', version: expect.any(Number) });
         expect(second.version).toBeGreaterThan(first.version);
         const conflict = await failureOf(backend.put(key, 'v3', { ifVersion: first.version }));
         expectVersionConflict(conflict, key, first.version, second.version);
-        expect(await once(backend.get(key), WAIT)).toEqual(second);
+        expect(await single(backend.get(key), WAIT)).toEqual(second);
         const missing = ctx.name('cas-missing');
         expectVersionConflict(
           await failureOf(backend.put(missing, 'x', { ifVersion: first.version })),
@@ -443,72 +428,72 @@ export function describeBackendContract<B extends SyncBackend>(
           first.version,
           0,
         );
-        expect(await once(backend.get(missing), WAIT)).toBeUndefined();
+        expect(await single(backend.get(missing), WAIT)).toBeUndefined();
       });
 
       test('put with ifVersion 0 creates only', async () => {
         const key = ctx.name('create-only');
-        const created = await once(backend.put(key, 'first', { ifVersion: 0 }), WAIT);
+        const created = await single(backend.put(key, 'first', { ifVersion: 0 }), WAIT);
         expect(created).toEqual({ key, value: 'first', version: expect.any(Number) });
         expectVersionConflict(await failureOf(backend.put(key, 'second', { ifVersion: 0 })), key, 0, created.version);
-        expect(await once(backend.get(key), WAIT)).toEqual(created);
-        expect(await once(backend.delete(key), WAIT)).toBe(true);
-        const recreated = await once(backend.put(key, 'again', { ifVersion: 0 }), WAIT);
+        expect(await single(backend.get(key), WAIT)).toEqual(created);
+        expect(await single(backend.delete(key), WAIT)).toBe(true);
+        const recreated = await single(backend.put(key, 'again', { ifVersion: 0 }), WAIT);
         expect(recreated.version).toBeGreaterThan(created.version);
       });
 
       test('delete with ifVersion deletes only when the version matches', async () => {
         const key = ctx.name('cad');
-        const first = await once(backend.put(key, 'v1'), WAIT);
-        const second = await once(backend.put(key, 'v2'), WAIT);
+        const first = await single(backend.put(key, 'v1'), WAIT);
+        const second = await single(backend.put(key, 'v2'), WAIT);
         expectVersionConflict(
           await failureOf(backend.delete(key, { ifVersion: first.version })),
           key,
           first.version,
           second.version,
         );
-        expect(await once(backend.get(key), WAIT)).toEqual(second);
-        expect(await once(backend.delete(key, { ifVersion: second.version }), WAIT)).toBe(true);
-        expect(await once(backend.get(key), WAIT)).toBeUndefined();
+        expect(await single(backend.get(key), WAIT)).toEqual(second);
+        expect(await single(backend.delete(key, { ifVersion: second.version }), WAIT)).toBe(true);
+        expect(await single(backend.get(key), WAIT)).toBeUndefined();
         expectVersionConflict(
           await failureOf(backend.delete(key, { ifVersion: second.version })),
           key,
           second.version,
           0,
         );
-        expect(await once(backend.delete(key, { ifVersion: 0 }), WAIT)).toBe(false);
+        expect(await single(backend.delete(key, { ifVersion: 0 }), WAIT)).toBe(false);
       });
 
       test('timeToLive removes the item with an expired change event', async () => {
         const root = ctx.name('ttl');
         const key = `${root}/k`;
         const events = await ctx.readyChanges(`${root}/`);
-        const item = await once(backend.put(key, 'brief', { timeToLive: SHORT }), WAIT);
+        const item = await single(backend.put(key, 'brief', { timeToLive: SHORT }), WAIT);
         await events.until((r) => r.values.some((event) => event.type === 'expired'), 'report the expiry');
         expect(events.values).toEqual([
           { type: 'put', key, version: item.version, item },
           { type: 'expired', key, version: expect.any(Number) },
         ]);
         expect((events.values[1] as ChangeEvent).version).toBeGreaterThan(item.version);
-        expect(await once(backend.get(key), WAIT)).toBeUndefined();
-        expect(await once(backend.list(`${root}/`), WAIT)).toEqual([]);
-        expect(await once(backend.delete(key), WAIT)).toBe(false);
-        const again = await once(backend.put(key, 'again', { ifVersion: 0 }), WAIT);
+        expect(await single(backend.get(key), WAIT)).toBeUndefined();
+        expect(await single(backend.list(`${root}/`), WAIT)).toEqual([]);
+        expect(await single(backend.delete(key), WAIT)).toBe(false);
+        const again = await single(backend.put(key, 'again', { ifVersion: 0 }), WAIT);
         expect(again.version).toBeGreaterThan((events.values[1] as ChangeEvent).version);
       });
 
       test('a write without timeToLive clears an earlier timeToLive', async () => {
         const root = ctx.name('ttl-cleared');
         const events = await ctx.readyChanges(`${root}/`);
-        await once(backend.put(`${root}/kept`, 'brief', { timeToLive: SHORT }), WAIT);
-        const kept = await once(backend.put(`${root}/kept`, 'for good'), WAIT);
+        await single(backend.put(`${root}/kept`, 'brief', { timeToLive: SHORT }), WAIT);
+        const kept = await single(backend.put(`${root}/kept`, 'for good'), WAIT);
         // A sentinel written later with the same time-to-live: once it has expired, so would have `kept`.
-        await once(backend.put(`${root}/sentinel`, 'brief', { timeToLive: SHORT }), WAIT);
+        await single(backend.put(`${root}/sentinel`, 'brief', { timeToLive: SHORT }), WAIT);
         await events.until(
           (r) => r.values.some((event) => event.type === 'expired' && event.key === `${root}/sentinel`),
           'report the sentinel expiry',
         );
-        expect(await once(backend.get(`${root}/kept`), WAIT)).toEqual(kept);
+        expect(await single(backend.get(`${root}/kept`), WAIT)).toEqual(kept);
         expect(events.values.filter((event) => event.key === `${root}/kept`).map((event) => event.type)).toEqual([
           'put',
           'put',
@@ -519,12 +504,12 @@ export function describeBackendContract<B extends SyncBackend>(
         const root = ctx.name('versions');
         const key = `${root}/k`;
         const events = await ctx.readyChanges(`${root}/`);
-        const v1 = await once(backend.put(key, 'a'), WAIT);
-        const v2 = await once(backend.put(key, 'b'), WAIT);
-        expect(await once(backend.delete(key), WAIT)).toBe(true);
-        const v3 = await once(backend.put(key, 'c'), WAIT);
-        const v4 = await once(backend.put(key, 'd', { ifVersion: v3.version }), WAIT);
-        expect(await once(backend.delete(key, { ifVersion: v4.version }), WAIT)).toBe(true);
+        const v1 = await single(backend.put(key, 'a'), WAIT);
+        const v2 = await single(backend.put(key, 'b'), WAIT);
+        expect(await single(backend.delete(key), WAIT)).toBe(true);
+        const v3 = await single(backend.put(key, 'c'), WAIT);
+        const v4 = await single(backend.put(key, 'd', { ifVersion: v3.version }), WAIT);
+        expect(await single(backend.delete(key, { ifVersion: v4.version }), WAIT)).toBe(true);
         await events.until((r) => r.values.length >= 6, 'report six changes');
         expect(events.values.map((event) => event.type)).toEqual(['put', 'put', 'deleted', 'put', 'put', 'deleted']);
         const versions = events.values.map((event) => event.version);
@@ -536,16 +521,16 @@ export function describeBackendContract<B extends SyncBackend>(
       test('changes(prefix) reports the writes under the prefix only, in order', async () => {
         const root = ctx.name('changes');
         const events = await ctx.readyChanges(`${root}/a/`);
-        const a1 = await once(backend.put(`${root}/a/1`, 'x'), WAIT);
-        await once(backend.put(`${root}/b/1`, 'not mine'), WAIT);
-        await once(backend.put(`${root}/a`, 'not under a/'), WAIT);
-        const a2 = await once(backend.put(`${root}/a/2`, 'y'), WAIT);
-        const a1b = await once(backend.put(`${root}/a/1`, 'x2', { ifVersion: a1.version }), WAIT);
+        const a1 = await single(backend.put(`${root}/a/1`, 'x'), WAIT);
+        await single(backend.put(`${root}/b/1`, 'not mine'), WAIT);
+        await single(backend.put(`${root}/a`, 'not under a/'), WAIT);
+        const a2 = await single(backend.put(`${root}/a/2`, 'y'), WAIT);
+        const a1b = await single(backend.put(`${root}/a/1`, 'x2', { ifVersion: a1.version }), WAIT);
         await failureOf(backend.put(`${root}/a/1`, 'lost', { ifVersion: a1.version })); // a failed write is no change
-        expect(await once(backend.delete(`${root}/a/2`), WAIT)).toBe(true);
-        expect(await once(backend.delete(`${root}/a/2`), WAIT)).toBe(false); // nothing deleted: no change
-        expect(await once(backend.delete(`${root}/b/1`), WAIT)).toBe(true);
-        const a3 = await once(backend.put(`${root}/a/3`, 'z'), WAIT);
+        expect(await single(backend.delete(`${root}/a/2`), WAIT)).toBe(true);
+        expect(await single(backend.delete(`${root}/a/2`), WAIT)).toBe(false); // nothing deleted: no change
+        expect(await single(backend.delete(`${root}/b/1`), WAIT)).toBe(true);
+        const a3 = await single(backend.put(`${root}/a/3`, 'z'), WAIT);
         await events.until((r) => r.values.some((event) => event.key === `${root}/a/3`), 'report the last write');
         expect(events.values).toEqual([
           { type: 'put', key: `${root}/a/1`, version: a1.version, item: a1 },
@@ -560,8 +545,8 @@ export function describeBackendContract<B extends SyncBackend>(
         // keyValue() relies on this: it watches, then reads, and must miss no write in between.
         const root = ctx.name('watch-then-read');
         const events = record(backend.changes(`${root}/`), 'changes');
-        expect(await once(backend.get(`${root}/other`), WAIT)).toBeUndefined();
-        const item = await once(backend.put(`${root}/k`, 'v'), WAIT);
+        expect(await single(backend.get(`${root}/other`), WAIT)).toBeUndefined();
+        const item = await single(backend.put(`${root}/k`, 'v'), WAIT);
         await events.until((r) => r.values.length > 0, 'report the put');
         expect(events.values).toEqual([{ type: 'put', key: `${root}/k`, version: item.version, item }]);
       });
@@ -572,16 +557,16 @@ export function describeBackendContract<B extends SyncBackend>(
         const owner = claim('node-a', LONG);
         backend.put(key, 'never');
         backend.tryAcquire(leaseKey, owner);
-        expect(await once(backend.get(key), WAIT)).toBeUndefined();
-        expect(await once(backend.readLease(leaseKey), WAIT)).toBeUndefined();
-        const item = await once(backend.put(key, 'kept'), WAIT);
+        expect(await single(backend.get(key), WAIT)).toBeUndefined();
+        expect(await single(backend.readLease(leaseKey), WAIT)).toBeUndefined();
+        const item = await single(backend.put(key, 'kept'), WAIT);
         backend.delete(key);
         backend.put(key, 'overwritten');
-        expect(await once(backend.get(key), WAIT)).toEqual(item);
-        const token = granted(await once(backend.tryAcquire(leaseKey, owner), WAIT));
+        expect(await single(backend.get(key), WAIT)).toEqual(item);
+        const token = granted(await single(backend.tryAcquire(leaseKey, owner), WAIT));
         backend.release(leaseKey, owner.owner);
-        expect((await once(backend.readLease(leaseKey), WAIT))?.token).toBe(token);
-        expect(await once(backend.release(leaseKey, owner.owner), WAIT)).toBe(true);
+        expect((await single(backend.readLease(leaseKey), WAIT))?.token).toBe(token);
+        expect(await single(backend.release(leaseKey, owner.owner), WAIT)).toBe(true);
       });
 
       test('bad arguments throw at call time, before anything is sent', () => {
@@ -607,7 +592,7 @@ export function describeBackendContract<B extends SyncBackend>(
 
       test('now() reads a clock close to this process clock', async () => {
         const before = Date.now();
-        const now = await once(backend.now(), WAIT);
+        const now = await single(backend.now(), WAIT);
         const after = Date.now();
         expect(typeof now).toBe('number');
         expect(now).toBeGreaterThan(before - 10_000);
@@ -706,7 +691,7 @@ export function describeBackendContract<B extends SyncBackend>(
         expect(error).toMatchObject({ name: 'LockTimeoutError', key, acquireTimeout, transient: true });
         expect(waiter.values).toEqual([]);
         expect(holder.ended).toBe(false);
-        expect(await once(backend.readLease(lockLeaseKey(key)), WAIT)).toMatchObject({
+        expect(await single(backend.readLease(lockLeaseKey(key)), WAIT)).toMatchObject({
           holder: 'holder',
           token: held.token,
         });
@@ -725,7 +710,7 @@ export function describeBackendContract<B extends SyncBackend>(
         expect(expiresIn).toBeGreaterThan(0);
         expect(expiresIn).toBeLessThanOrEqual(TIMING.leaseDuration);
         expect(holder.ended).toBe(false);
-        expect((await once(backend.readLease(lockLeaseKey(key)), WAIT))?.token).toBe(held.token);
+        expect((await single(backend.readLease(lockLeaseKey(key)), WAIT))?.token).toBe(held.token);
         holder.stop();
         const free = record(lock(backend, key, { ...TIMING, holder: 'impatient', wait: false }), 'free');
         expect((await free.nth(0)).token).toBeGreaterThan(held.token);
@@ -745,12 +730,7 @@ export function describeBackendContract<B extends SyncBackend>(
           source.pipe(withLock(backend, key, { ...TIMING, holder: 'worker' }), toArray(), timeout(WAIT)),
         );
         expect(values).toEqual(['worker']);
-        await pollUntil(
-          () => backend.readLease(lockLeaseKey(key)),
-          (holder) => holder === undefined,
-          WAIT,
-          'the lock to be released',
-        );
+        await leaseFree(backend, lockLeaseKey(key), WAIT, 'the lock to be released');
         const again = await firstValueFrom(of(1, 2, 3).pipe(withLock(backend, key, TIMING), toArray(), timeout(WAIT)));
         expect(again).toEqual([1, 2, 3]);
       });
@@ -787,12 +767,7 @@ export function describeBackendContract<B extends SyncBackend>(
           'work',
         );
         expect(await work.failure()).toBe(failure);
-        await pollUntil(
-          () => backend.readLease(lockLeaseKey(key)),
-          (holder) => holder === undefined,
-          WAIT,
-          'the lock to be released',
-        );
+        await leaseFree(backend, lockLeaseKey(key), WAIT, 'the lock to be released');
       });
 
       test('withLock: unsubscribing stops the source and releases the lock', async () => {
@@ -806,7 +781,7 @@ export function describeBackendContract<B extends SyncBackend>(
           'work',
         );
         await work.nth(2);
-        expect((await once(backend.readLease(lockLeaseKey(key)), WAIT))?.token).toEqual(expect.any(Number));
+        expect((await single(backend.readLease(lockLeaseKey(key)), WAIT))?.token).toEqual(expect.any(Number));
         work.stop();
         expect(stopped).toBe(true);
       });
@@ -830,12 +805,7 @@ export function describeBackendContract<B extends SyncBackend>(
             valid: true,
           },
         ]);
-        await pollUntil(
-          () => backend.readLease(lockLeaseKey(key)),
-          (holder) => holder === undefined,
-          WAIT,
-          'the lock to be released',
-        );
+        await leaseFree(backend, lockLeaseKey(key), WAIT, 'the lock to be released');
       });
     });
 
@@ -856,8 +826,8 @@ export function describeBackendContract<B extends SyncBackend>(
         expect(termB).toMatchObject({ group, candidate: 'node-b', term: expect.any(Number) });
         expect(termB.value).toBeUndefined();
         expect(termB.term).toBeGreaterThan(termA.term);
-        expect(await once(termA.proclaim('too late'), WAIT)).toBe(false);
-        expect(await once(termB.proclaim('addr-b'), WAIT)).toBe(true);
+        expect(await single(termA.proclaim('too late'), WAIT)).toBe(false);
+        expect(await single(termB.proclaim('addr-b'), WAIT)).toBe(true);
         b.stop();
         expect(b.completed).toBe(false); // resigned by unsubscribing, not lost
       });
@@ -871,7 +841,7 @@ export function describeBackendContract<B extends SyncBackend>(
         const termA = await a.nth(0);
         await follow.until((r) => r.last?.candidate === 'node-a', 'show node-a');
         expect(follow.last).toEqual({ group, candidate: 'node-a', term: termA.term, value: 'addr-a' });
-        expect(await once(termA.proclaim('addr-a2'), WAIT)).toBe(true);
+        expect(await single(termA.proclaim('addr-a2'), WAIT)).toBe(true);
         await follow.until((r) => r.last?.value === 'addr-a2', 'show the proclaimed value');
         const b = record(leadership(backend, group, { ...TIMING, candidate: 'node-b' }), 'node-b');
         a.stop();
@@ -882,7 +852,7 @@ export function describeBackendContract<B extends SyncBackend>(
         await follow.until((r) => r.last === undefined, 'show no leader after resignation');
         // A leader that dies without resigning: a raw lease that nobody renews.
         const ghost = claim('ghost', SHORT);
-        const ghostToken = granted(await once(backend.tryAcquire(key, ghost), WAIT));
+        const ghostToken = granted(await single(backend.tryAcquire(key, ghost), WAIT));
         await follow.until((r) => r.last?.candidate === 'ghost', 'show the ghost');
         expect(follow.last).toEqual({ group, candidate: 'ghost', term: ghostToken });
         await follow.until((r) => r.last === undefined, 'show no leader after the lease lapsed');
@@ -942,15 +912,15 @@ export function describeBackendContract<B extends SyncBackend>(
     describe('watched store (end to end)', () => {
       test('keyValue: emits the current value, then every write in version order', async () => {
         const key = ctx.name('kv');
-        const initial = await once(backend.put(key, 'v0'), WAIT);
+        const initial = await single(backend.put(key, 'v0'), WAIT);
         const watched = keyValue(backend, key);
         const values = record(watched, 'keyValue');
         expect(await values.nth(0)).toEqual(initial);
         const written: (Item | undefined)[] = [initial];
-        for (const value of ['v1', 'v2']) written.push(await once(backend.put(key, value), WAIT));
-        expect(await once(backend.delete(key), WAIT)).toBe(true);
+        for (const value of ['v1', 'v2']) written.push(await single(backend.put(key, value), WAIT));
+        expect(await single(backend.delete(key), WAIT)).toBe(true);
         written.push(undefined);
-        written.push(await once(backend.put(key, 'v3', { ifVersion: 0 }), WAIT));
+        written.push(await single(backend.put(key, 'v3', { ifVersion: 0 }), WAIT));
         await values.until((r) => r.values.length >= written.length, `emit ${written.length} values`);
         expect(values.values).toEqual(written);
         const late = record(watched, 'late keyValue subscriber');
@@ -968,12 +938,12 @@ export function describeBackendContract<B extends SyncBackend>(
         await values.nth(0);
         const writer = async (who: string): Promise<void> => {
           for (let i = 0; i < 5; i++) {
-            await once(backend.put(key, `${who}${i}`), WAIT);
-            if (i === 2 && who === 'w1') await once(backend.delete(key), WAIT);
+            await single(backend.put(key, `${who}${i}`), WAIT);
+            if (i === 2 && who === 'w1') await single(backend.delete(key), WAIT);
           }
         };
         await Promise.all(['w1', 'w2', 'w3'].map(writer));
-        const final = await once(backend.get(key), WAIT);
+        const final = await single(backend.get(key), WAIT);
         expect(final).toBeDefined();
         await values.until((r) => r.last?.version === final?.version, `reach version ${final?.version}`);
         expect(values.last).toEqual(final);
@@ -990,9 +960,9 @@ export function describeBackendContract<B extends SyncBackend>(
         const first = record(watch, 'changes', notProbe);
         const second = record(watch, 'changes (second subscriber)', notProbe);
         await ctx.warmUpChanges(first, probe);
-        const put = await once(backend.put(`${root}/x`, '1'), WAIT);
-        const brief = await once(backend.put(`${root}/y`, '2', { timeToLive: SHORT }), WAIT);
-        expect(await once(backend.delete(`${root}/x`), WAIT)).toBe(true);
+        const put = await single(backend.put(`${root}/x`, '1'), WAIT);
+        const brief = await single(backend.put(`${root}/y`, '2', { timeToLive: SHORT }), WAIT);
+        expect(await single(backend.delete(`${root}/x`), WAIT)).toBe(true);
         await first.until((r) => r.values.some((event) => event.type === 'expired'), 'report the expiry');
         const expected = [
           { type: 'put', key: `${root}/x`, version: put.version, item: put },
@@ -1035,7 +1005,7 @@ export function describeBackendContract<B extends SyncBackend>(
         expect(first.isValid()).toBe(true);
         let secondSettled = false;
         const secondPending = locker.acquire(id).finally(() => (secondSettled = true));
-        expect(await once(backend.readLease(lockLeaseKey(id)), WAIT)).toMatchObject({ token: first.token });
+        expect(await single(backend.readLease(lockLeaseKey(id)), WAIT)).toMatchObject({ token: first.token });
         expect(secondSettled).toBe(false);
         await locker.release(id);
         await within(first.lost, WAIT, 'first.lost');
@@ -1057,7 +1027,7 @@ export function describeBackendContract<B extends SyncBackend>(
         expect(a.term).toMatchObject({ group, candidate: 'node-a', term: expect.any(Number) });
         let bSettled = false;
         const bPending = elector.elect('node-b').finally(() => (bSettled = true));
-        const current = await once(backend.readLease(leadershipLeaseKey(group)), WAIT);
+        const current = await single(backend.readLease(leadershipLeaseKey(group)), WAIT);
         expect(current).toMatchObject({ holder: 'node-a', token: a.term.term });
         expect(bSettled).toBe(false);
         await a.resign();
@@ -1079,7 +1049,7 @@ export function describeBackendContract<B extends SyncBackend>(
 
     /** Resolves with the error the request fails with; rejects when it succeeds. */
     async function failureOf(request: Observable<unknown>): Promise<unknown> {
-      return once(request, WAIT).then(
+      return single(request, WAIT).then(
         (value) => {
           throw new Error(`expected the request to fail, but it gave ${show(value)}`);
         },
@@ -1145,10 +1115,10 @@ class ContractContext {
     this.watches.push(events);
     const probe = { owner: `probe-${randomId()}${randomId()}`, holder: 'probe', leaseDuration: 60_000 };
     for (let round = 0; ; round++) {
-      const attempt = await once(this.backend.tryAcquire(key, probe), this.wait, 'probe tryAcquire');
+      const attempt = await single(this.backend.tryAcquire(key, probe), this.wait, 'probe tryAcquire');
       if (!attempt.granted) throw new Error(`probe lease on ${key} refused: ${show(attempt)}`);
       probeTokens.add(attempt.token);
-      await once(this.backend.release(key, probe.owner), this.wait, 'probe release');
+      await single(this.backend.release(key, probe.owner), this.wait, 'probe release');
       const seen = await events
         .until(
           (r) => r.all.some((event) => event.type === 'released' && event.token === attempt.token),
@@ -1183,8 +1153,8 @@ class ContractContext {
   /** Writes and deletes `probe` until `watch` has reported it, so that the watch is known to be live. */
   async warmUpChanges(watch: Recorder<ChangeEvent>, probe: string): Promise<void> {
     for (let round = 0; ; round++) {
-      const item = await once(this.backend.put(probe, 'probe'), this.wait, 'probe put');
-      await once(this.backend.delete(probe), this.wait, 'probe delete');
+      const item = await single(this.backend.put(probe, 'probe'), this.wait, 'probe put');
+      await single(this.backend.delete(probe), this.wait, 'probe delete');
       const seen = await watch
         .until(
           (r) => r.all.some((event) => event.key === probe && event.type === 'deleted' && event.version > item.version),
@@ -1205,12 +1175,7 @@ class ContractContext {
     const problems: string[] = [];
     for (const [key, { events, mayExpire }] of this.tracked) {
       try {
-        await pollUntil(
-          () => this.backend.readLease(key),
-          (holder) => holder === undefined,
-          this.wait,
-          `lease "${key}" to be free after the test`,
-        );
+        await leaseFree(this.backend, key, this.wait, `lease "${key}" to be free after the test`);
         const ended = (recorder: Recorder<LeaseEvent>): boolean => {
           const ends = new Set(
             recorder.values
@@ -1271,6 +1236,13 @@ function expectVersionConflict(error: unknown, key: string, expectedVersion: num
   expect(error).toBeInstanceOf(VersionConflictError);
   expect(error).toBeInstanceOf(SyncError);
   expect(error).toMatchObject({ name: 'VersionConflictError', key, expectedVersion, actualVersion, transient: false });
+}
+
+/** Resolves once `readLease(key)` finds the lease free, asking every 10 ms; rejects after `within` ms. */
+function leaseFree(backend: SyncBackend, key: string, within: number, what: string): Promise<void> {
+  const free = async (): Promise<boolean> =>
+    (await single(backend.readLease(key), within, `readLease(${key})`)) === undefined;
+  return waitUntil(free, within, what, 10);
 }
 
 /** Resolves as `promise` does, or rejects when it has not settled within `ms`. */

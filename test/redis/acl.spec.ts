@@ -7,8 +7,9 @@ import { BackendReplyError, lock } from 'rx-sync';
 import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
 import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
-import { adminClient, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { closeClient, leaseKeys, randomPrefix, storeKeys } from './support/redisTestKit.js';
+import { adminClient } from '../support/redisServer.js';
+import { closeClient, leaseKeys, storeKeys, useRedisServer } from '../support/redisTestKit.js';
+import { randomPrefix } from '../support/testKit.js';
 
 /**
  * rx-sync under a least-privilege ACL user: keys and channels of its prefix only (`~prefix:*`,
@@ -67,20 +68,16 @@ function aclSetUser(user: string, password: string, prefix: string): string[] {
   ];
 }
 
-let server: RedisServer;
 let admin: Redis;
 /** The user and client of each backend, for teardown. */
 const connections = new Map<RedisBackend, { user: string; client: Redis }>();
 
+// Declared before useRedisServer(): afterAll hooks run in declaration order, so this one runs while the server is up.
+afterAll(() => closeClient(admin));
+const server = useRedisServer();
 beforeAll(async () => {
-  server = await startRedisServer();
   admin = adminClient(server);
   await admin.call('ACL', 'LOG', 'RESET');
-});
-
-afterAll(async () => {
-  await closeClient(admin);
-  await stopRedisServers(server);
 });
 
 /** A client logged in as a fresh user that may touch only `prefix`'s keys and channels. */

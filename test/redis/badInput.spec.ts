@@ -4,8 +4,8 @@ import { firstValueFrom, type Subscription } from 'rxjs';
 import { changes, keyValue, leadership, lock, schedule, submit, worker, type ChangeEvent } from 'rx-sync';
 import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { BACKEND_SITES, expectMisuse, globName } from '../support/badInput.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { closeClient, listening, randomPrefix, waitUntil } from './support/redisTestKit.js';
+import { closeClient, listening, useRedisServer } from '../support/redisTestKit.js';
+import { randomPrefix, waitUntil } from '../support/testKit.js';
 
 /**
  * Bad input against a real redis-server: every backend method refuses it at call time and no key
@@ -15,7 +15,6 @@ import { closeClient, listening, randomPrefix, waitUntil } from './support/redis
  * check.
  */
 
-let server: RedisServer;
 let client: Redis;
 const backends: RedisBackend[] = [];
 const subscriptions: Subscription[] = [];
@@ -49,19 +48,18 @@ async function keysUnder(prefix: string): Promise<string[]> {
   return found;
 }
 
+// Declared before useRedisServer(): afterAll hooks run in declaration order, so this one runs while the server is up.
+afterAll(async () => {
+  await Promise.all(backends.map((each) => each.close()));
+  await closeClient(client);
+});
+const server = useRedisServer();
 beforeAll(async () => {
-  server = await startRedisServer();
   client = new Redis(server.url, { enableOfflineQueue: false, lazyConnect: true });
   await client.connect();
 });
 
 afterEach(() => subscriptions.splice(0).forEach((subscription) => subscription.unsubscribe()));
-
-afterAll(async () => {
-  await Promise.all(backends.map((each) => each.close()));
-  await closeClient(client);
-  await stopRedisServers(server);
-});
 
 describe('every backend method', () => {
   it('refuses bad input at call time, and nothing reaches Redis', async () => {

@@ -18,17 +18,14 @@ import {
   type Item,
   type Leader,
 } from '../../src/index.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { randomPrefix, ready, Resources, type Redis } from './support/redisTestKit.js';
+import { startRedisServer, stopRedisServers } from '../support/redisServer.js';
+import { ready, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
+import { randomPrefix } from '../support/testKit.js';
 
-let server: RedisServer;
+const server = useRedisServer();
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
 afterEach(() => resources.release());
-afterAll(() => stopRedisServers(server));
 
 /** Resolves with `'settled'` when `promise` settles within `within` ms, else with a message. */
 function settlesWithin(promise: Promise<unknown>, within: number): Promise<string> {

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
 import { describeBackendContract } from '../contract/backendContract.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { closeClient, randomPrefix } from './support/redisTestKit.js';
+import type { RedisServer } from '../support/redisServer.js';
+import { closeClient, useRedisServers } from '../support/redisTestKit.js';
+import { randomPrefix } from '../support/testKit.js';
 
 /**
  * The backend contract suite, the same one the memory backend passes, on real redis-server
@@ -10,7 +11,6 @@ import { closeClient, randomPrefix } from './support/redisTestKit.js';
  * store then lives on a fourth). Redis announces no lease expiry by itself (rx-sync does not use
  * keyspace notifications): waiters and `leader()` learn of a lapse at the expiry they were told.
  */
-const servers: RedisServer[] = [];
 const clients: Redis[] = [];
 
 function client(server: RedisServer): Redis {
@@ -19,14 +19,9 @@ function client(server: RedisServer): Redis {
   return made;
 }
 
-beforeAll(async () => {
-  servers.push(...(await Promise.all([0, 1, 2, 3].map(() => startRedisServer()))));
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((made) => closeClient(made)));
-  await stopRedisServers(...servers);
-});
+// Declared before useRedisServer(): afterAll hooks run in declaration order, so this one runs while the server is up.
+afterAll(() => Promise.all(clients.map((made) => closeClient(made))));
+const servers = useRedisServers(4);
 
 const contract = { teardown: (backend: RedisBackend) => backend.close(), announcesLeaseExpiry: false } as const;
 

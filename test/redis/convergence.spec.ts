@@ -1,30 +1,14 @@
 import { changes, keyValue, type ChangeEvent, type Item, type SyncBackend } from '../../src/index.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  listening,
-  now,
-  randomPrefix,
-  Resources,
-  single,
-  storeKeys,
-  waitUntil,
-  type Recorder,
-  type Redis,
-} from './support/redisTestKit.js';
+import { listening, type Redis, Resources, storeKeys, useRedisServer } from '../support/redisTestKit.js';
+import { now, randomPrefix, type Recorder, single, waitUntil } from '../support/testKit.js';
 
 /** How long the watcher's pub/sub connection stays down after it is killed (ioredis reconnect delay). */
 const RECONNECT_DELAY = 1_500;
 
-let server: RedisServer;
+const server = useRedisServer();
 let admin: Redis;
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 beforeEach(() => {
   admin = resources.client(server);
 });

@@ -1,28 +1,13 @@
-import { defer, finalize, map, repeat, retry, tap, type Observable } from 'rxjs';
-import { leader, leadership, type Leader, type LeaseAttempt, type SyncBackend, type Term } from '../../src/index.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  leaseKeys,
-  listening,
-  now,
-  pause,
-  randomPrefix,
-  Resources,
-  single,
-  waitUntil,
-  type Redis,
-} from './support/redisTestKit.js';
+import { defer, finalize, repeat, retry, tap, type Observable } from 'rxjs';
+import { leader, leadership, type Leader, type SyncBackend, type Term } from '../../src/index.js';
+import type { RedisServer } from '../support/redisServer.js';
+import { leaseKeys, listening, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
+import { now, pause, randomPrefix, single, spyOnAttempts, waitUntil } from '../support/testKit.js';
 
-let server: RedisServer;
+const server = useRedisServer();
 let admin: Redis;
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 beforeEach(() => {
   admin = resources.client(server);
 });
@@ -30,22 +15,6 @@ afterEach(() => resources.release());
 
 function backendOn(target: RedisServer, prefix: string): SyncBackend {
   return resources.backend({ client: resources.client(target), prefix });
-}
-
-/** Wraps a backend so that tests can await the refusals that a candidate got. */
-function countingAttempts(backend: SyncBackend): { backend: SyncBackend; refusals: () => number } {
-  let refused = 0;
-  const spied = Object.create(backend) as SyncBackend;
-  Object.defineProperty(spied, 'tryAcquire', {
-    value: (key: string, claim: Parameters<SyncBackend['tryAcquire']>[1]) =>
-      backend.tryAcquire(key, claim).pipe(
-        map((reply: LeaseAttempt) => {
-          if (!reply.granted) refused++;
-          return reply;
-        }),
-      ),
-  });
-  return { backend: spied, refusals: () => refused };
 }
 
 const summary = (current: Leader | undefined) =>
@@ -61,7 +30,7 @@ describe('leadership on Redis', () => {
       'a',
     );
     const termA = await first.nth(0);
-    const spied = countingAttempts(backendOn(server, prefix));
+    const spied = spyOnAttempts(backendOn(server, prefix));
     const second = resources.record(leadership(spied.backend, 'billing', { ...patient, candidate: 'b' }), 'b');
     await waitUntil(() => spied.refusals() >= 2, 10_000, 'b refused twice (now listening)');
 
@@ -125,13 +94,7 @@ describe('leadership on Redis', () => {
   });
 
   describe('with Redis paused (SIGSTOP) for longer than the lease', () => {
-    let paused: RedisServer;
-    beforeAll(async () => {
-      paused = await startRedisServer();
-    });
-    afterAll(async () => {
-      await stopRedisServers(paused);
-    });
+    const paused = useRedisServer();
 
     it('completes the leader stream by its validity deadline, and leaves exactly one leader after SIGCONT', async () => {
       const prefix = randomPrefix('pause');

@@ -7,37 +7,27 @@ import {
   LockBusyError,
   LockTimeoutError,
 } from '../../src/index.js';
-import type { LeaseAttempt, SyncBackend } from '../../src/index.js';
-import { map } from 'rxjs';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
+import type { SyncBackend } from '../../src/index.js';
+import { startRedisServer, stopRedisServers } from '../support/redisServer.js';
 import {
   clientsNamed,
   commandCalls,
   leaseKeys,
   listening,
-  now,
-  randomName,
-  randomPrefix,
   ready,
-  Resources,
-  single,
-  storeKeys,
-  waitUntil,
   type Redis,
-} from './support/redisTestKit.js';
+  Resources,
+  storeKeys,
+  useRedisServer,
+} from '../support/redisTestKit.js';
+import { now, randomName, randomPrefix, single, spyOnAttempts, waitUntil } from '../support/testKit.js';
 
 const SCRIPT_COMMANDS = ['evalsha', 'eval'];
 
-let server: RedisServer;
+const server = useRedisServer();
 let admin: Redis;
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 beforeEach(() => {
   admin = resources.client(server, { connectionName: 'test-admin' });
 });
@@ -51,22 +41,6 @@ function backendOn(prefix: string): SyncBackend {
 function connectedBackend(prefix: string): { backend: SyncBackend; client: Redis } {
   const client = resources.client(server);
   return { backend: resources.backend({ client, prefix }), client };
-}
-
-/** Wraps a backend so that tests can await the refusals that contenders got. */
-function countingAttempts(backend: SyncBackend): { backend: SyncBackend; refusals: () => number } {
-  let refused = 0;
-  const spied: SyncBackend = Object.create(backend) as SyncBackend;
-  Object.defineProperty(spied, 'tryAcquire', {
-    value: (key: string, claim: Parameters<SyncBackend['tryAcquire']>[1]) =>
-      backend.tryAcquire(key, claim).pipe(
-        map((reply: LeaseAttempt) => {
-          if (!reply.granted) refused++;
-          return reply;
-        }),
-      ),
-  });
-  return { backend: spied, refusals: () => refused };
 }
 
 describe('lock on Redis', () => {
@@ -170,13 +144,7 @@ describe('lock on Redis', () => {
   });
 
   describe('Redis unreachable at acquire time', () => {
-    let downServer: RedisServer;
-    beforeAll(async () => {
-      downServer = await startRedisServer();
-    });
-    afterAll(async () => {
-      await stopRedisServers(downServer);
-    });
+    const downServer = useRedisServer();
 
     it('errors with BackendUnavailableError (transient) when the server is stopped, with an offline queue', async () => {
       const client = resources.client(downServer);
@@ -280,7 +248,7 @@ describe('lock on Redis', () => {
     it('hands the lock over on release although the waiter would not poll again for a minute', async () => {
       const prefix = randomPrefix('wake');
       const holderBackend = backendOn(prefix);
-      const spied = countingAttempts(backendOn(prefix));
+      const spied = spyOnAttempts(backendOn(prefix));
       const keys = leaseKeys(prefix, 'lock', 'jobs');
       const slow = {
         leaseDuration: 60_000,
@@ -322,7 +290,7 @@ describe('lock on Redis', () => {
       };
       const holder = resources.record(lock(backendOn(prefix), 'jobs', slow), 'holder');
       const tokens = [(await holder.nth(0)).token];
-      const spies = [0, 1, 2].map(() => countingAttempts(backendOn(prefix)));
+      const spies = [0, 1, 2].map(() => spyOnAttempts(backendOn(prefix)));
       const waiters = spies.map((spy, index) =>
         resources.record(lock(spy.backend, 'jobs', slow), `waiter ${index}`, 20_000),
       );
@@ -357,7 +325,7 @@ describe('lock on Redis', () => {
         retryJitter: 0,
         acquireTimeout: 120_000,
       };
-      const spied = countingAttempts(backendOn(prefix));
+      const spied = spyOnAttempts(backendOn(prefix));
       const holder = resources.record(lock(spied.backend, 'jobs', slow), 'holder');
       const tokens = [(await holder.nth(0)).token];
       const waiters = Array.from({ length: 10 }, (_, index) =>
@@ -475,7 +443,7 @@ describe('lock on Redis', () => {
       const connectionName = `rxs-conn-${randomName('c')}`;
       const client = resources.client(server, { connectionName });
       const backend = resources.backend({ client, prefix });
-      const spied = countingAttempts(backend);
+      const spied = spyOnAttempts(backend);
       const patient = { leaseDuration: 60_000, retryDelay: 5_000, maxRetryDelay: 5_000, acquireTimeout: 120_000 };
 
       const holder = resources.record(lock(backend, 'jobs', patient), 'holder');

@@ -1,19 +1,13 @@
 import { firstValueFrom, from, map, race, timer } from 'rxjs';
 import { leadership, type SyncBackend } from '../../src/index.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { kill, killWorkers, line, startWorker, type Worker } from './support/childProcesses.js';
-import { leaseKeys, listening, now, randomPrefix, Resources, type Redis } from './support/redisTestKit.js';
+import { leaseKeys, listening, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
+import { now, randomPrefix } from '../support/testKit.js';
 
-let server: RedisServer;
+const server = useRedisServer();
 let admin: Redis;
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 beforeEach(() => {
   admin = resources.client(server);
 });

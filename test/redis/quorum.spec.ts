@@ -9,22 +9,12 @@ import {
   type SyncBackend,
 } from '../../src/index.js';
 import type { RedisOptions } from 'ioredis';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  leaseKeys,
-  listening,
-  now,
-  pause,
-  randomPrefix,
-  ready,
-  Resources,
-  single,
-  waitUntil,
-  type Redis,
-} from './support/redisTestKit.js';
+import { leaseKeys, listening, ready, type Redis, Resources, useRedisServers } from '../support/redisTestKit.js';
+import { now, pause, randomPrefix, single, waitUntil } from '../support/testKit.js';
 
-let masters: RedisServer[];
-let store: RedisServer;
+const servers = useRedisServers(4);
+const store = servers[0]!;
+const masters = servers.slice(1);
 let admins: Redis[];
 /** Indexes of the masters stopped right now. */
 const down = new Set<number>();
@@ -36,14 +26,6 @@ const resources = new Resources();
  */
 const FAIL_FAST: RedisOptions = { enableOfflineQueue: false };
 
-beforeAll(async () => {
-  const servers = await Promise.all([0, 1, 2, 3].map(() => startRedisServer()));
-  store = servers[0]!;
-  masters = servers.slice(1);
-});
-afterAll(async () => {
-  await stopRedisServers(store, ...masters);
-});
 beforeEach(async () => {
   admins = masters.map((master) => resources.client(master));
   for (const admin of admins) await ready(admin, 10_000);

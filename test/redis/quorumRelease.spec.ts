@@ -5,16 +5,12 @@
  * got `true` because one master deleted that leftover (seen 1 run in 4 on five masters).
  */
 import type { SyncBackend } from '../../src/index.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { leaseKeys, randomPrefix, ready, Resources, single, type Redis } from './support/redisTestKit.js';
+import { leaseKeys, ready, type Redis, Resources, useRedisServers } from '../support/redisTestKit.js';
+import { randomPrefix, single } from '../support/testKit.js';
 
-let servers: RedisServer[];
+const servers = useRedisServers(6);
 const resources = new Resources();
 
-beforeAll(async () => {
-  servers = await Promise.all([0, 1, 2, 3, 4, 5].map(() => startRedisServer()));
-});
-afterAll(() => stopRedisServers(...servers));
 afterEach(() => resources.release());
 
 /** A quorum backend on the first `size` masters (events and store on the last server), and admin clients of those masters. */

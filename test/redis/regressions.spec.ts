@@ -8,25 +8,18 @@ import { startRedisServer, stopRedisServers, type RedisServer } from '../support
 import {
   leaseKeys,
   listening,
-  randomPrefix,
   ready,
-  Resources,
-  single,
-  storeKeys,
-  waitUntil,
   type Redis,
-} from './support/redisTestKit.js';
+  Resources,
+  storeKeys,
+  useRedisServer,
+} from '../support/redisTestKit.js';
+import { randomPrefix, single, waitUntil } from '../support/testKit.js';
 
-let server: RedisServer;
+const server = useRedisServer();
 let admin: Redis;
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 beforeEach(() => {
   admin = resources.client(server);
 });

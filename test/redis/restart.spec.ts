@@ -1,18 +1,12 @@
 import { firstValueFrom } from 'rxjs';
 import { keyValue, leadership, lock, type Item } from '../../src/index.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { leaseKeys, randomPrefix, ready, Resources, single, storeKeys, type Redis } from './support/redisTestKit.js';
+import { leaseKeys, ready, type Redis, Resources, storeKeys, useRedisServer } from '../support/redisTestKit.js';
+import { randomPrefix, single } from '../support/testKit.js';
 
-let server: RedisServer;
+const server = useRedisServer();
 let admin: Redis;
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 beforeEach(() => {
   admin = resources.client(server);
 });

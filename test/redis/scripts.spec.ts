@@ -20,9 +20,9 @@ import { peekTasks } from '../../src/backends/redis/tasks/scripts/peekTasks.js';
 import { readTask } from '../../src/backends/redis/tasks/scripts/readTask.js';
 import { renewTaskClaim } from '../../src/backends/redis/tasks/scripts/renewTaskClaim.js';
 import { reportTaskProgress } from '../../src/backends/redis/tasks/scripts/reportTaskProgress.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { luaModules } from '../support/redisScriptFiles.js';
-import { leaseKeys, randomPrefix, Resources, single, storeKeys, type Redis } from './support/redisTestKit.js';
+import { leaseKeys, type Redis, Resources, storeKeys, useRedisServer } from '../support/redisTestKit.js';
+import { randomPrefix, single } from '../support/testKit.js';
 
 /** Every script module of src/backends/redis, by path from there (the helpers hold no script). */
 const SCRIPTS: Record<string, RedisScript<readonly string[], readonly (string | number)[], unknown>> = {
@@ -50,16 +50,10 @@ const SCRIPTS: Record<string, RedisScript<readonly string[], readonly (string | 
 const HELPERS = ['luaHelpers.ts', 'store/scripts/luaStoreHelpers.ts', 'tasks/scripts/luaTaskHelpers.ts'];
 const WEEK = 7 * 24 * 60 * 60 * 1000;
 
-let server: RedisServer;
+const server = useRedisServer();
 const resources = new Resources();
 let client: Redis;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 beforeEach(() => {
   client = resources.client(server);
 });

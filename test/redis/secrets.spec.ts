@@ -4,8 +4,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { firstValueFrom, lastValueFrom, take, timeout, toArray, type Observable } from 'rxjs';
 import { changes, keyValue, leader, leadership, lock, submit, worker, type TaskRequest } from 'rx-sync';
 import type { RedisBackend } from '../../src/backends/redis/index.js';
-import { adminClient, freePort, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { leaseKeys, randomPrefix, Resources, waitUntil } from './support/redisTestKit.js';
+import { adminClient, freePort, startRedisServer, stopRedisServers } from '../support/redisServer.js';
+import { leaseKeys, Resources, useRedisServer } from '../support/redisTestKit.js';
+import { randomPrefix, waitUntil } from '../support/testKit.js';
 
 /**
  * What rx-sync must never give away. Owner ids (the secret that proves a lease is yours) are
@@ -16,19 +17,15 @@ import { leaseKeys, randomPrefix, Resources, waitUntil } from './support/redisTe
  * console, after a wrong password, a password revoked while connected and a refused connection
  * to a URL that holds the password.
  */
-let server: RedisServer;
+const server = useRedisServer();
 let admin: Redis;
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
+beforeAll(() => {
   admin = adminClient(server);
 });
 
-afterAll(async () => {
-  admin.disconnect();
-  await stopRedisServers(server);
-});
+afterAll(() => admin.disconnect());
 
 afterEach(() => resources.release());
 

@@ -11,22 +11,19 @@ import type { Redis as RedisConnection } from 'ioredis';
 import { submit, worker, type TaskEvent } from '../../src/index.js';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { RedisSubscriber, type ChannelSignal } from '../../src/backends/redis/pubsub/redisSubscriber.js';
-import { adminClient, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { randomName, randomPrefix, Resources, waitUntil, type Redis } from './support/redisTestKit.js';
+import { adminClient } from '../support/redisServer.js';
+import { type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
+import { randomName, randomPrefix, waitUntil } from '../support/testKit.js';
 
-let server: RedisServer;
+const server = useRedisServer();
 let admin: Redis;
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
+beforeAll(() => {
   admin = adminClient(server);
 });
 afterEach(() => resources.release());
-afterAll(async () => {
-  admin.disconnect();
-  await stopRedisServers(server);
-});
+afterAll(() => admin.disconnect());
 
 /** Subscribers of each channel on the server. */
 async function subscribersOf(channels: readonly string[]): Promise<number[]> {

@@ -1,9 +1,9 @@
 import { from } from 'rxjs';
 import { submit, task, type TaskEvent } from '../../src/index.js';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { kill, killWorkers, line, startWorker, type Worker } from './support/childProcesses.js';
-import { randomPrefix, Resources, single, waitUntil, type Recorder } from './support/redisTestKit.js';
+import { Resources, useRedisServer } from '../support/redisTestKit.js';
+import { randomPrefix, type Recorder, single, waitUntil } from '../support/testKit.js';
 
 /**
  * Crash recovery with real worker processes: three `worker()` processes (test/redis/fixtures/taskWorker.ts)
@@ -59,15 +59,9 @@ interface Kill {
   readonly ended: number;
 }
 
-let server: RedisServer;
+const server = useRedisServer();
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 afterEach(async () => {
   await killWorkers();
   await resources.release();

@@ -24,29 +24,13 @@ import {
 } from '../../src/index.js';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { decodeTaskEvent } from '../../src/backends/redis/tasks/taskEventMessage.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  commandCalls,
-  listening,
-  randomName,
-  randomPrefix,
-  ready,
-  Resources,
-  single,
-  waitUntil,
-  type Redis,
-} from './support/redisTestKit.js';
+import { commandCalls, listening, ready, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
+import { randomName, randomPrefix, single, waitUntil } from '../support/testKit.js';
 
-let server: RedisServer;
+const server = useRedisServer();
 let admin: Redis;
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 beforeEach(() => {
   admin = resources.client(server);
 });
@@ -424,13 +408,7 @@ describe('stalled claims', () => {
 
 describe('after a kill -9 and restart of a non-persistent redis-server', () => {
   /** A server of its own, so that the other tests never see it restart. */
-  let own: RedisServer;
-  beforeAll(async () => {
-    own = await startRedisServer();
-  });
-  afterAll(async () => {
-    await stopRedisServers(own);
-  });
+  const own = useRedisServer();
 
   /** kill -9 and start again, empty; waits until `clients` are connected again. */
   async function crashAndRestart(...clients: Redis[]): Promise<void> {

@@ -5,17 +5,13 @@
  * `started`.
  */
 import { submit, type TaskEvent } from '../../src/index.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
 import { killWorkers, line, startWorker } from './support/childProcesses.js';
-import { randomPrefix, Resources } from './support/redisTestKit.js';
+import { Resources, useRedisServer } from '../support/redisTestKit.js';
+import { randomPrefix } from '../support/testKit.js';
 
-let server: RedisServer;
+const server = useRedisServer();
 const resources = new Resources();
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(() => stopRedisServers(server));
 afterEach(async () => {
   await killWorkers();
   await resources.release();

@@ -1,22 +1,18 @@
 import { Redis } from 'ioredis';
 import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { closeClient, randomPrefix } from './support/redisTestKit.js';
+import { closeClient, useRedisServer } from '../support/redisTestKit.js';
+import { randomPrefix } from '../support/testKit.js';
 
 /** The task contract suite, the one the memory backend passes, on a real redis-server. */
-let server: RedisServer;
 let client: Redis;
 
+// Declared before useRedisServer(): afterAll hooks run in declaration order, so this one runs while the server is up.
+afterAll(() => closeClient(client));
+const server = useRedisServer();
 beforeAll(async () => {
-  server = await startRedisServer();
   client = new Redis(server.url, { enableOfflineQueue: false, lazyConnect: true });
   await client.connect();
-});
-
-afterAll(async () => {
-  await closeClient(client);
-  await stopRedisServers(server);
 });
 
 describeTaskBackendContract('redis (standalone)', () => createRedisBackend({ client, prefix: randomPrefix('tasks') }), {

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
+import { useRedisServer } from '../support/redisTestKit.js';
 import { TcpProxy } from '../support/tcpProxy.js';
 
 /** The fault proxy of the fault suite, checked against a real redis-server. */
-let server: RedisServer;
+const server = useRedisServer();
 let proxy: TcpProxy;
 const clients: Redis[] = [];
 
@@ -14,12 +14,6 @@ function client(): Redis {
   return made;
 }
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await stopRedisServers(server);
-});
 beforeEach(async () => {
   proxy = await TcpProxy.start(server.port);
 });

@@ -10,8 +10,9 @@ import { BackendUnavailableError, lock } from 'rx-sync';
 import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
 import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
-import { freePort, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import { closeClient, randomPrefix, waitUntil } from './support/redisTestKit.js';
+import { freePort } from '../support/redisServer.js';
+import { closeClient, useRedisServer } from '../support/redisTestKit.js';
+import { randomPrefix, waitUntil } from '../support/testKit.js';
 
 /**
  * rx-sync over TLS with certificate checking on: a CA and a server certificate (for `localhost`
@@ -93,7 +94,6 @@ function makeCertificates(): Certificates {
 }
 
 let certificates: Certificates;
-let server: RedisServer;
 let client: Redis;
 
 /** ioredis options for the TLS server: trust only `ca`, check the name `localhost`. */
@@ -101,10 +101,12 @@ function tlsOptions(tls: ConnectionOptions, options: RedisOptions = {}): RedisOp
   return { host: '127.0.0.1', port: server.port, tls, ...options };
 }
 
-beforeAll(async () => {
+// Declared before useRedisServer(): afterAll hooks run in declaration order, so this one runs while the server is up.
+afterAll(() => closeClient(client));
+const server = useRedisServer(async () => {
   certificates = makeCertificates();
   const port = await freePort();
-  server = await startRedisServer({
+  return {
     port,
     args: [
       '--port',
@@ -120,7 +122,10 @@ beforeAll(async () => {
       '--tls-auth-clients',
       'no',
     ],
-  });
+  };
+});
+afterAll(() => rmSync(certificates.directory, { recursive: true, force: true }));
+beforeAll(async () => {
   client = new Redis(
     tlsOptions(
       { ca: readFileSync(certificates.ca), servername: 'localhost', rejectUnauthorized: true },
@@ -128,12 +133,6 @@ beforeAll(async () => {
     ),
   );
   await client.connect();
-});
-
-afterAll(async () => {
-  await closeClient(client);
-  await stopRedisServers(server);
-  rmSync(certificates.directory, { recursive: true, force: true });
 });
 
 describe('over TLS, certificate checked', () => {

@@ -1,6 +1,6 @@
-import { firstValueFrom, map, timer } from 'rxjs';
 import { hashSlot } from '../../src/backends/redis/hashSlot.js';
 import { adminClient, freePort, startRedisServer, stopRedisServers, type RedisServer } from './redisServer.js';
+import { waitUntil } from './testKit.js';
 
 /** One node of a test cluster: its server, its cluster node id and its role at start. */
 export interface ClusterNode {
@@ -102,13 +102,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       (_, index) => [index * width, index === masters - 1 ? 16_383 : (index + 1) * width - 1] as const,
     );
     await Promise.all(slotRanges.map(([first, last], index) => admins[index]!.cluster('ADDSLOTSRANGE', first, last)));
-    await until(
+    await waitUntil(
       async () => {
         const views = await Promise.all(admins.map((admin) => admin.cluster('NODES') as Promise<string>));
         return views.every((view) => view.trim().split('\n').length === count && !view.includes('handshake'));
       },
       10_000,
       'the cluster nodes to know each other',
+      50,
     );
     await Promise.all(
       nodes.flatMap((node, index) =>
@@ -131,13 +132,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         await node.server.restart();
         const admin = adminClient(node.server);
         try {
-          await until(
+          await waitUntil(
             async () => {
               const info = String(await admin.info('replication'));
               return info.includes('role:slave') && info.includes('master_link_status:up');
             },
             20_000,
             `node ${node.server.port} to be a replica in sync again`,
+            50,
           );
         } finally {
           admin.disconnect();
@@ -184,7 +186,7 @@ async function masterAddress(nodes: readonly ClusterNode[], slot: number): Promi
 async function waitUntilWritable(nodes: readonly ClusterNode[], replicated: boolean, within: number): Promise<void> {
   const masters = nodes.filter((node) => node.replicaOf === undefined).length;
   const width = Math.floor(16_384 / masters);
-  await until(
+  await waitUntil(
     async () => {
       for (let index = 0; index < masters; index++) {
         const slot = index * width;
@@ -201,6 +203,7 @@ async function waitUntilWritable(nodes: readonly ClusterNode[], replicated: bool
     },
     within,
     'every master of the cluster to take writes (and replicate them)',
+    50,
   );
 }
 
@@ -224,21 +227,4 @@ function pairs(list: unknown[]): Map<string, unknown> {
   const map = new Map<string, unknown>();
   for (let index = 0; index + 1 < list.length; index += 2) map.set(String(list[index]), list[index + 1]);
   return map;
-}
-
-async function until(check: () => Promise<boolean>, within: number, what: string): Promise<void> {
-  const deadline = performance.now() + within;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (performance.now() > deadline)
-      throw new Error(
-        `timed out after ${within} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
-      );
-    await firstValueFrom(timer(50).pipe(map(() => undefined)));
-  }
 }

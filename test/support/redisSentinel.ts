@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstValueFrom, map, timer } from 'rxjs';
 import { adminClient, freePort, startRedisServer, stopRedisServers, type RedisServer } from './redisServer.js';
+import { waitUntil } from './testKit.js';
 
 /** A Sentinel-managed Redis on 127.0.0.1: one master, its replicas and the sentinels watching them. */
 export interface RedisSentinelGroup {
@@ -84,7 +84,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
     started.push(...replicaServers);
     const admin = adminClient(master);
     try {
-      await until(
+      await waitUntil(
         async () => {
           await admin.set('rx-sync-ready', '1');
           return Number(await admin.wait(replicas, 1_000)) >= replicas;
@@ -154,7 +154,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
         try {
           await replica.replicaof(master.host, master.port);
           const others = servers.length - 1;
-          await until(
+          await waitUntil(
             async () => {
               await admin.set('rx-sync-ready', '1');
               return Number(await admin.wait(others, 1_000)) >= others;
@@ -170,7 +170,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
           sentinels.map(async (sentinel) => {
             const client = adminClient(sentinel);
             try {
-              await until(
+              await waitUntil(
                 async () => {
                   const replicas = (await client.call('SENTINEL', 'REPLICAS', NAME)) as string[][];
                   return replicas.some((fields) => {
@@ -202,7 +202,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
       sentinels.map(async (sentinel) => {
         const client = adminClient(sentinel);
         try {
-          await until(
+          await waitUntil(
             async () => String(await client.call('SENTINEL', 'CKQUORUM', NAME)).startsWith('OK'),
             10_000,
             `sentinel ${sentinel.port} to see a quorum`,
@@ -240,7 +240,7 @@ async function settledMaster(
   let views: string[] = [];
   let settled: RedisServer | undefined;
   try {
-    await until(
+    await waitUntil(
       async () => {
         const infos = await Promise.all(
           sentinels.map(async (sentinel) => {
@@ -268,21 +268,4 @@ async function settledMaster(
     throw new Error(`${(error as Error).message}; last seen: ${views.join('; ')}`);
   }
   return settled!;
-}
-
-async function until(check: () => Promise<boolean>, within: number, what: string): Promise<void> {
-  const deadline = performance.now() + within;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (performance.now() > deadline)
-      throw new Error(
-        `timed out after ${within} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
-      );
-    await firstValueFrom(timer(20).pipe(map(() => undefined)));
-  }
 }

@@ -2,32 +2,31 @@ import { Redis } from 'ioredis';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { backendClock, BackendUnavailableError, clock, ClockSourceError, createClock } from 'rx-sync';
 import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
-import { summarize, toReadingData } from '../support/clockHelpers';
-import { freePort, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer';
+import { summarize, toReadingData } from '../support/clockHelpers.js';
+import { freePort } from '../support/redisServer.js';
+import { useRedisServer } from '../support/redisTestKit.js';
 
 /**
  * backendClock on the Redis backend: Redis TIME, against a redis-server that the test starts on
  * 127.0.0.1. Redis and Date.now() read the same clock here, so the true offset is 0.
  */
 describe('backendClock on Redis (TIME)', () => {
-  let server: RedisServer | undefined;
   let client: Redis | undefined;
   let backend: RedisBackend | undefined;
   const measurements: string[] = [];
 
+  // Declared before useRedisServer(): afterAll hooks run in declaration order, so this one runs while the server is up.
+  afterAll(async () => {
+    await backend?.close();
+    client?.disconnect();
+  });
+  const server = useRedisServer();
   beforeAll(async () => {
-    server = await startRedisServer();
     client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
     await client.connect();
     backend = createRedisBackend({ client, prefix: 'rxs-time', requestTimeout: 500 });
   });
-
-  afterAll(async () => {
-    await backend?.close();
-    client?.disconnect();
-    await stopRedisServers(server);
-    console.log(`Redis TIME measurements (true offset 0):\n${measurements.join('\n')}`);
-  });
+  afterAll(() => console.log(`Redis TIME measurements (true offset 0):\n${measurements.join('\n')}`));
 
   it('measures an offset of 0 within the reading uncertainty', async () => {
     const list = await firstValueFrom(

@@ -1,8 +1,9 @@
 import { Cluster } from 'ioredis';
 import { firstValueFrom } from 'rxjs';
-import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
+import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { startRedisCluster, type RedisCluster } from '../support/redisCluster.js';
 import { adminClient } from '../support/redisServer.js';
+import { waitUntil } from '../support/testKit.js';
 import { leaseNameIn, taskNameIn } from './support/slotNames.js';
 
 /**
@@ -41,7 +42,12 @@ it('acknowledged requests follow a slot to its new master after a failover', asy
   const admin = adminClient(replica.server);
   try {
     await admin.cluster('FAILOVER'); // a manual failover: the replica takes over, nothing is lost
-    await until(async () => String(await admin.info('replication')).includes('role:master'));
+    await waitUntil(
+      async () => String(await admin.info('replication')).includes('role:master'),
+      20_000,
+      'the replica to be promoted',
+      50,
+    );
   } finally {
     admin.disconnect();
   }
@@ -57,12 +63,4 @@ it('acknowledged requests follow a slot to its new master after a failover', asy
 function request(name: string) {
   const policy = { attempts: 1, retryDelay: 100, maxRetryDelay: 100, retryJitter: 0, timeout: Infinity };
   return { name, input: 'null', policy, retention: 60_000 };
-}
-
-async function until(condition: () => Promise<boolean>, within = 20_000): Promise<void> {
-  const deadline = performance.now() + within;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -22,15 +22,8 @@ import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { startRedisCluster, type RedisCluster } from '../support/redisCluster.js';
 import { adminClient, startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  commandCalls,
-  randomName,
-  randomPrefix,
-  ready,
-  Recorder,
-  single,
-  waitUntil,
-} from '../redis/support/redisTestKit.js';
+import { commandCalls, ready } from '../support/redisTestKit.js';
+import { randomName, randomPrefix, Recorder, single, waitUntil } from '../support/testKit.js';
 import { runAcknowledgementHazard } from './support/acknowledgementHazard.js';
 import { checkBackendClock } from './support/clockCheck.js';
 import { runFailoverScenario } from './support/failoverScenario.js';

@@ -3,16 +3,9 @@ import { firstValueFrom } from 'rxjs';
 import { BackendUnavailableError, leadership, lock, type Lease, type Term } from '../../src/index.js';
 import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
 import { describeBackendContract } from '../contract/backendContract.js';
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redisServer.js';
-import {
-  closeClient,
-  leaseKeys,
-  now,
-  randomName,
-  randomPrefix,
-  ready,
-  Recorder,
-} from '../redis/support/redisTestKit.js';
+import type { RedisServer } from '../support/redisServer.js';
+import { closeClient, leaseKeys, ready, useRedisServers } from '../support/redisTestKit.js';
+import { now, randomName, randomPrefix, Recorder } from '../support/testKit.js';
 
 /**
  * Locks and leadership by the Redlock quorum over five independent masters (the store on a sixth
@@ -21,8 +14,9 @@ import {
  * a held lease is given up by its validity deadline, and acquiring fails cleanly with
  * `BackendUnavailableError` whose cause says the quorum was not reached.
  */
-let store: RedisServer;
-let masters: RedisServer[];
+const servers = useRedisServers(6, {}, 30_000);
+const store = servers[0]!;
+const masters = servers.slice(1);
 const down = new Set<number>();
 const clients: Redis[] = [];
 
@@ -49,18 +43,8 @@ async function kill(...indexes: number[]): Promise<void> {
   for (const index of indexes) down.add(index);
 }
 
-beforeAll(async () => {
-  const servers = await Promise.all([0, 1, 2, 3, 4, 5].map(() => startRedisServer()));
-  store = servers[0]!;
-  masters = servers.slice(1);
-}, 30_000);
-
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((made) => closeClient(made)));
-});
-
-afterAll(async () => {
-  await stopRedisServers(store, ...masters);
 });
 
 const contract = { teardown: (backend: RedisBackend) => backend.close(), announcesLeaseExpiry: false } as const;

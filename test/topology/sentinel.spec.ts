@@ -4,7 +4,7 @@ import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { startRedisSentinel, type RedisSentinelGroup } from '../support/redisSentinel.js';
 import type { RedisServer } from '../support/redisServer.js';
-import { randomName, randomPrefix, waitUntil } from '../redis/support/redisTestKit.js';
+import { randomName, randomPrefix, waitUntil } from '../support/testKit.js';
 import { runAcknowledgementHazard } from './support/acknowledgementHazard.js';
 import { checkBackendClock } from './support/clockCheck.js';
 import { runFailoverScenario } from './support/failoverScenario.js';

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
-import { waitUntil } from './redisTestKit.js';
+import { waitUntil } from '../../support/testKit.js';
 
 /**
  * Separate Node processes running the fixtures of test/redis/fixtures with tsx, for the specs that

@@ -3,7 +3,7 @@ import { BackendUnavailableError, lock, type Lease } from '../../../src/index.js
 import type { RedisBackend } from '../../../src/backends/redis/index.js';
 import { ReplicaAcknowledgementError } from '../../../src/backends/redis/replicaAcknowledgement.js';
 import { lockLeaseKey } from '../../../src/internal/leaseKeys.js';
-import { Recorder, single, waitUntil } from '../../redis/support/redisTestKit.js';
+import { Recorder, single, waitUntil } from '../../support/testKit.js';
 import { adminClient } from '../../support/redisServer.js';
 
 /** What the replica acknowledgement hazard scenario needs from a topology. */

@@ -13,7 +13,7 @@ import {
 } from '../../../src/index.js';
 import type { RedisBackend } from '../../../src/backends/redis/index.js';
 import { leadershipLeaseKey } from '../../../src/internal/leaseKeys.js';
-import { now, pause, Recorder, show, single, waitUntil } from '../../redis/support/redisTestKit.js';
+import { now, pause, Recorder, show, single, waitUntil } from '../../support/testKit.js';
 
 /** What the failover scenario needs from a topology. */
 export interface FailoverSetup {

@@ -9,7 +9,7 @@ import {
 } from '../../../src/index.js';
 import type { RedisBackend } from '../../../src/backends/redis/index.js';
 import { RedisKeys } from '../../../src/backends/redis/redisKeys.js';
-import { now, pause, show, single, waitUntil } from '../../redis/support/redisTestKit.js';
+import { now, pause, show, single, waitUntil } from '../../support/testKit.js';
 import { adminClient, type RedisServer } from '../../support/redisServer.js';
 
 /** What the task failover scenario needs from a topology. */

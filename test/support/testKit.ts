@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import {
   concat,
-  concatMap,
   defer,
   finalize,
   first,
@@ -18,11 +18,13 @@ import type { LeaseAttempt, LeaseClaim, SyncBackend } from 'rx-sync';
 import { show } from './recorder.js';
 
 export { Recorder, show } from './recorder.js';
+export type { RecorderOptions, Stamped } from './recorder.js';
 
 /**
- * Helpers of the backend contract suite: event-driven waits in real time (never a fixed sleep),
- * recorders of streams, and a spy on lease attempts. Every wait is bounded by an rxjs `timeout`
- * whose error says what was awaited and what was seen instead.
+ * The test kit of every jest project: random names, the single value of a request, event-driven
+ * waits with deadlines (never a fixed sleep that a slow machine could break), recorders of streams,
+ * and a spy on lease attempts. It needs no Redis: what needs ioredis or a redis-server is in
+ * redisTestKit.ts, which only the specs that use Redis import.
  */
 
 /** A short random id, safe in key names of every backend (no braces, no control characters). */
@@ -30,11 +32,26 @@ export function randomId(): string {
   return randomBytes(6).toString('hex');
 }
 
+/** A random key prefix for one test: letters and 8 hex digits, no braces. */
+export function randomPrefix(label = 't'): string {
+  return `rxs-${label}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A short random name. */
+export function randomName(label = 'k'): string {
+  return `${label}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Milliseconds on the monotonic clock (tests only: the library reads time through RxJS). */
+export function now(): number {
+  return performance.now();
+}
+
 /**
  * Subscribes `request` and resolves with its single value, checking the request contract: exactly
  * one value, then completion, within `within` ms. Rejects with the request's error.
  */
-export async function once<T>(request: Observable<T>, within: number, what = 'request'): Promise<T> {
+export async function single<T>(request: Observable<T>, within = 10_000, what = 'request'): Promise<T> {
   const values = await firstValueFrom(
     request.pipe(
       toArray(),
@@ -49,35 +66,37 @@ export async function once<T>(request: Observable<T>, within: number, what = 're
   return values[0] as T;
 }
 
-/** Polls `read` every `every` ms until `done` accepts its value; resolves with that value. */
-export function pollUntil<T>(
-  read: () => Observable<T>,
-  done: (value: T) => boolean,
+/**
+ * Resolves once `check` holds, asking every `every` ms; rejects after `within` ms with `what` and
+ * the last failure. A `check` that throws counts as not yet (a server restarting refuses requests).
+ */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
   within: number,
   what: string,
-  every = 10,
-): Promise<T> {
-  let last: { value: T } | undefined;
-  return firstValueFrom(
-    timer(0, every).pipe(
-      concatMap(() => read()),
-      map((value) => {
-        last = { value };
-        return value;
-      }),
-      first((value) => done(value)),
-      timeout({
-        first: within,
-        with: () =>
-          throwError(
-            () =>
-              new Error(
-                `timed out after ${within} ms waiting for ${what}; last read: ${last ? show(last.value) : 'none'}`,
-              ),
-          ),
-      }),
-    ),
-  );
+  every = 20,
+): Promise<void> {
+  const deadline = now() + within;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    if (now() > deadline) {
+      throw new Error(
+        `timed out after ${within} ms waiting for ${what}${lastError === undefined ? '' : `: ${show(lastError instanceof Error ? lastError.message : lastError)}`}`,
+      );
+    }
+    await firstValueFrom(timer(every));
+  }
+}
+
+/** Waits `duration` ms of real time (for a scenario that needs time to pass, never for something to happen). */
+export function pause(duration: number): Promise<void> {
+  return firstValueFrom(timer(duration).pipe(map(() => undefined)));
 }
 
 /** One lease attempt seen by {@link spyOnAttempts}. */
@@ -102,11 +121,14 @@ export interface AttemptSpy {
    * will hear of a release.
    */
   refusedFor(holder: string, within: number, options?: { readonly watching?: boolean }): Promise<SeenAttempt>;
+  /** How many attempts made through `backend` have been refused so far. */
+  refusals(): number;
 }
 
 /**
- * Wraps a backend so that the replies to `tryAcquire` can be awaited (to know that a contender
- * has tried and been refused before the test goes on). Every other method goes straight through.
+ * Wraps a backend so that the replies to `tryAcquire` can be awaited or counted (to know that a
+ * contender has tried and been refused before the test goes on). Every other method of the
+ * contract goes straight through.
  */
 export function spyOnAttempts(backend: SyncBackend): AttemptSpy {
   const seen: SeenAttempt[] = [];
@@ -173,5 +195,6 @@ export function spyOnAttempts(backend: SyncBackend): AttemptSpy {
         }),
       ),
     );
-  return { backend: spied, attempts: attempts.asObservable(), refusedFor };
+  const refusals = (): number => seen.filter((attempt) => !attempt.reply.granted).length;
+  return { backend: spied, attempts: attempts.asObservable(), refusedFor, refusals };
 }

@@ -1,29 +1,81 @@
-import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { Redis, type RedisOptions } from 'ioredis';
-import { firstValueFrom, from, map, race, throwError, timeout, timer, type Observable } from 'rxjs';
-import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from '../../../src/backends/redis/index.js';
-import { RedisKeys } from '../../../src/backends/redis/redisKeys.js';
-import { Recorder, show } from '../../support/recorder.js';
-import type { RedisServer } from '../../support/redisServer.js';
-
-export { Recorder, show };
-export type { Stamped } from '../../support/recorder.js';
+import { firstValueFrom, from, map, race, timer, type Observable } from 'rxjs';
+import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from 'rx-sync/redis';
+import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
+import { startRedisServer, stopRedisServers, type RedisServer, type RedisServerOptions } from './redisServer.js';
+import { Recorder, waitUntil } from './testKit.js';
 
 /**
- * Helpers of the Redis integration specs: random namespaces, clients and backends that are always
- * closed, recorders of streams and event-driven waits with deadlines (never a fixed sleep that a
- * slow machine could break).
+ * The Redis part of the test kit (testKit.ts has the rest): redis-server processes for the specs
+ * of a file, clients and backends that are always closed, the Redis key names of leases and store
+ * items, and reads of what the server saw (commands, subscribers, clients).
  */
 
-/** A random key prefix for one test: letters and 8 hex digits, no braces. */
-export function randomPrefix(label = 't'): string {
-  return `rxs-${label}-${randomBytes(4).toString('hex')}`;
+/** The options of {@link useRedisServer}, or a function that makes them in `beforeAll` (a free port, certificates). */
+export type UseRedisServerOptions = RedisServerOptions | (() => RedisServerOptions | Promise<RedisServerOptions>);
+
+/**
+ * A redis-server on a free port of 127.0.0.1 for the tests of the enclosing `describe` block (or of
+ * the file, at top level): started in `beforeAll`, stopped by PID and its directory removed in
+ * `afterAll`. The server it returns stands for the running one; reading its port before
+ * `beforeAll` or after `afterAll` throws.
+ *
+ * Jest runs the `afterAll` hooks of a block in the order they are declared: a hook that must close
+ * clients while the server still runs is declared before this call.
+ */
+export function useRedisServer(options: UseRedisServerOptions = {}): RedisServer {
+  const [server] = useRedisServers(1, options);
+  return server!;
 }
 
-/** A short random name. */
-export function randomName(label = 'k'): string {
-  return `${label}-${randomBytes(3).toString('hex')}`;
+/**
+ * `count` servers as {@link useRedisServer} starts one, started side by side, all with the same
+ * options; `startTimeout` bounds their start (the `beforeAll` timeout, jest's test timeout by default).
+ */
+export function useRedisServers(
+  count: number,
+  options: UseRedisServerOptions = {},
+  startTimeout?: number,
+): RedisServer[] {
+  const running: (RedisServer | undefined)[] = Array.from({ length: count }, () => undefined);
+  beforeAll(async () => {
+    const resolved = typeof options === 'function' ? await options() : options;
+    const started = await Promise.allSettled(running.map(() => startRedisServer(resolved)));
+    started.forEach((result, index) => (running[index] = result.status === 'fulfilled' ? result.value : undefined));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }, startTimeout);
+  afterAll(async () => {
+    const servers = [...running];
+    running.fill(undefined);
+    await stopRedisServers(...servers);
+  });
+  return running.map((_, index) => standIn(() => running[index]));
+}
+
+/** A RedisServer that forwards to the one `current` returns, failing clearly when none runs. */
+function standIn(current: () => RedisServer | undefined): RedisServer {
+  const server = (): RedisServer => {
+    const running = current();
+    if (!running) throw new Error('useRedisServer: the server was used outside the tests of its describe block');
+    return running;
+  };
+  return {
+    host: '127.0.0.1',
+    get port() {
+      return server().port;
+    },
+    get url() {
+      return server().url;
+    },
+    get directory() {
+      return server().directory;
+    },
+    stop: (signal) => server().stop(signal),
+    restart: () => server().restart(),
+    running: () => server().running(),
+    signal: (signal) => server().signal(signal),
+  };
 }
 
 /** Names of the Redis keys of a lease (see src/backends/redis/redisKeys.ts). */
@@ -51,50 +103,6 @@ export function storeKeys(
     channel: keys.storeChannel(),
     shardChannel: keys.storeShardChannel(key),
   };
-}
-
-/** Milliseconds on the monotonic clock (tests only: the library reads time through RxJS). */
-export function now(): number {
-  return performance.now();
-}
-
-/** Resolves once `check` holds, polling every `every` ms; rejects after `within` ms with `what` and the last failure. */
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  within: number,
-  what: string,
-  every = 20,
-): Promise<void> {
-  const deadline = now() + within;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    if (now() > deadline) {
-      throw new Error(
-        `timed out after ${within} ms waiting for ${what}${lastError === undefined ? '' : `: ${show(lastError instanceof Error ? lastError.message : lastError)}`}`,
-      );
-    }
-    await firstValueFrom(timer(every));
-  }
-}
-
-/** Waits `duration` ms of real time (for a scenario that needs time to pass, never for something to happen). */
-export function pause(duration: number): Promise<void> {
-  return firstValueFrom(timer(duration).pipe(map(() => undefined)));
-}
-
-/** The single value of a request Observable, bounded by `within` ms. */
-export function single<T>(request: Observable<T>, within = 10_000, what = 'request'): Promise<T> {
-  return firstValueFrom(
-    request.pipe(
-      timeout({ first: within, with: () => throwError(() => new Error(`${what} did not answer within ${within} ms`)) }),
-    ),
-  );
 }
 
 /** Resolves once the client is connected and ready. */
