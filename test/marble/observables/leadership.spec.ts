@@ -1,4 +1,4 @@
-import { concatMap, map, of, repeat, tap, type Observable } from 'rxjs';
+import { concatMap, map, of, repeat, tap, type Observable, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { BackendUnavailableError, leader, leadership, LockTimeoutError, type Leader, type Term } from 'rx-sync';
 import { createTestBackend, type TestBackend } from 'rx-sync/testing';
@@ -195,6 +195,29 @@ describe('leadership', () => {
         );
         expectObservable(inspectAt(backend, 3)).toBe('3ms (c|)', { c: CLEAN });
       });
+    });
+
+    // Once a bug in src/engine/leaseEngine.ts, acquire(): a waiting contender reacted to vacancy events
+    // only while it waited (`onVacancy` set in wait(), cleared by attempt()), and an attempt had no
+    // deadline of its own. A lost tryAcquire request (a partition; with Redis, a reply lost on a dropped
+    // connection without a command timeout) left it waiting for that reply for ever, deaf to the
+    // leader's resignation: with the default acquireTimeout (Infinity), stuck although nobody led.
+    it('elects a candidate whose campaign request was lost once the partition heals and the group is free', () => {
+      let electedAt: number | undefined;
+      scheduler.run(({ expectObservable }) => {
+        scheduler.maxFrames = 1_000; // the stuck campaign keeps no timer; the leader's renewals end at 12
+        const backend = createTestBackend();
+        const a = leadership(backend, 'g', { ...TIMING, candidate: 'A' }).pipe(map((won) => won.term));
+        const b = leadership(backend, 'g', { ...TIMING, candidate: 'B' });
+        expectObservable(a, '^-----------!').toBe('1', { 1: 1 }); // A resigns at 12
+        atFrame(1, () => {
+          const campaign: Subscription = b.subscribe(() => (electedAt = scheduler.now()));
+          atFrame(200, () => campaign.unsubscribe());
+        });
+        atFrame(3, () => backend.partition('B')); // B's poll at 5 is lost
+        atFrame(8, () => backend.heal('B'));
+      });
+      expect(electedAt).toBeGreaterThanOrEqual(12);
     });
   });
 

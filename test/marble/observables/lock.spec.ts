@@ -17,6 +17,9 @@ import { atFrame, CLEAN, inspectAt, TIMING, toLeaseData, type LeaseData } from '
 
 const lease = (holder: string, token: number): LeaseData => ({ key: 'k', holder, token });
 
+/** Longest delay a Node.js timer accepts: longer ones fire after 1 ms (TimeoutOverflowWarning). */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 describe('lock', () => {
   let scheduler: TestScheduler;
 
@@ -377,6 +380,20 @@ describe('lock', () => {
     it('throws TypeError at call time for something that is not a backend', () => {
       expect(() => lock({} as SyncBackend, 'k')).toThrow(TypeError);
       expect(() => lock(null as unknown as SyncBackend, 'k')).toThrow(/`backend`/);
+    });
+
+    // Node caps timer delays at 2^31 − 1 ms (about 24.8 days): a longer one fires after 1 ms
+    // (TimeoutOverflowWarning), so a 30-day lease or acquire timeout would once end at once.
+    it('refuses at call time a leaseDuration longer than a Node.js timer can wait (2^31 − 1 ms)', () => {
+      expect(() => lock(createTestBackend(), 'k', { leaseDuration: MAX_TIMER_DELAY + 10_000 })).toThrow(
+        /`leaseDuration`.*up to 2147483647/,
+      );
+    });
+
+    it('refuses at call time an acquireTimeout longer than a Node.js timer can wait, and allows Infinity', () => {
+      const backend = createTestBackend();
+      expect(() => lock(backend, 'k', { acquireTimeout: MAX_TIMER_DELAY + 1 })).toThrow(/`acquireTimeout`/);
+      expect(() => lock(backend, 'k', { acquireTimeout: Infinity })).not.toThrow();
     });
   });
 });

@@ -74,6 +74,22 @@ describe('whileHeld', () => {
       });
     });
 
+    // Once a bug: `from(project(value))` ran inside ownership's `next` without a try/catch, so RxJS
+    // reported the exception as unhandled and the lease stayed held until ownership ended on its own.
+    // switchMap and mergeMap catch an exception from their project the same way.
+    it('errors with the exception of a project that throws, and unsubscribes ownership at once', () => {
+      scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const ownership = hot('-h-----|');
+        const result = ownership.pipe(
+          whileHeld((): string[] => {
+            throw new Error('project failed');
+          }),
+        );
+        expectObservable(result).toBe('-#', undefined, new Error('project failed'));
+        expectSubscriptions(ownership.subscriptions).toBe('^!');
+      });
+    });
+
     it('allows early unsubscription, and does not break unsubscription chains', () => {
       scheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
         const ownership = hot('-h--------|');

@@ -201,6 +201,16 @@ describe('lease bounds', () => {
   });
 });
 
+describe('time to live', () => {
+  // Node caps timer delays at 2^31 − 1 ms (about 24.8 days): a longer one fires after 1 ms, so the
+  // memory store once dropped an item with a 30-day time to live at once.
+  it('of the memory store is refused at call time above 2^31 − 1 ms, the longest a Node.js timer waits', () => {
+    const backend = createMemoryBackend();
+    expect(() => backend.put('session', 'token', { timeToLive: 2 ** 31 })).toThrow(RangeError);
+    expect(() => backend.put('session', 'token', { timeToLive: 2 ** 31 - 1 })).not.toThrow();
+  });
+});
+
 describe('glob characters in names', () => {
   it('are plain characters: list("a*") does not return "ab", changes("a*") does not see it', () => {
     const backend = createTestBackend();
