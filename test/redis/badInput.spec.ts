@@ -5,12 +5,13 @@ import { changes, keyValue, leadership, lock, schedule, submit, worker, type Cha
 import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { BACKEND_SITES, expectMisuse, globName } from '../support/badInput.js';
 import { closeClient, listening, useRedisServer } from '../support/redisTestKit.js';
-import { randomPrefix, waitUntil } from '../support/testKit.js';
+import { randomPrefix, single, waitUntil } from '../support/testKit.js';
 
 /**
  * Bad input against a real redis-server: every backend method refuses it at call time and no key
  * is written; glob characters in keys, prefixes and backend prefixes cannot widen a SCAN; a lone
- * surrogate (which Redis would turn into U+FFFD) is refused; the limits hold on Redis too. The
+ * surrogate (which Redis would turn into U+FFFD) is refused; the limits hold on Redis too, and
+ * fractional durations are accepted as on the memory backend. The
  * property tests in test/unit/badInput cover the rest on the memory backend, which shares every
  * check.
  */
@@ -183,5 +184,18 @@ describe('limits', () => {
     await firstValueFrom(store.put('k', 'v'.repeat(2_048)));
     expectMisuse(() => store.put('k', 'v'.repeat(2_049)), 'value', RangeError);
     expectMisuse(() => submit(store, 'resize', 'v'.repeat(2_047)), 'input', RangeError);
+  });
+});
+
+describe('durations', () => {
+  // Once a bug in src/backends/redis/{leases,store}/scripts/{acquireLease,renewLease,putItem}.ts:
+  // durations went to PEXPIRE as they came, so a fractional `leaseDuration` or `timeToLive` (say
+  // `base * 1.5`), valid on the memory backend, failed on Redis with "ERR value is not an integer or
+  // out of range".
+  it('may be fractional on Redis as on the memory backend: leaseDuration and timeToLive', async () => {
+    const store = backend({ prefix: randomPrefix('frac') });
+    const lease = await firstValueFrom(lock(store, 'jobs', { leaseDuration: 1_000.5 }));
+    expect(lease.token).toBeGreaterThan(0);
+    expect((await single(store.put('cfg/a', 'x', { timeToLive: 10_000.5 }))).value).toBe('x');
   });
 });

@@ -110,6 +110,25 @@ describe('close()', () => {
     }
   });
 
+  // Once a bug in src/backends/redis/pubsub/redisSubscriber.ts, close(): it sent `connection.quit()` on
+  // the pub/sub connection while Redis was unreachable. Unsubscribing the last watcher of a channel had
+  // queued an UNSUBSCRIBE in ioredis's offline queue, so QUIT waited behind it for ioredis's retry
+  // budget (maxRetriesPerRequest: 20, about 10 s; for ever with `null`), and so did `close()`, e.g. in
+  // a shutdown hook.
+  it('settles promptly while Redis is down, also when its last watcher has just unsubscribed', async () => {
+    const down = await startRedisServer();
+    try {
+      const backend = resources.backend({ client: resources.client(down), prefix: randomPrefix('close') });
+      const watcher = resources.record(keyValue(backend, 'cfg/a'), 'keyValue');
+      await watcher.nth(0);
+      await down.stop();
+      watcher.stop(); // the app shuts down: watchers first, then the backend
+      expect(await settlesWithin(backend.close(), 3_000)).toBe('settled');
+    } finally {
+      await stopRedisServers(down);
+    }
+  });
+
   it('with quitClients sends QUIT to clients that are connected', async () => {
     const client: Redis = resources.client(server);
     await ready(client);

@@ -124,6 +124,28 @@ describe('watchers after a lost pub/sub connection (CLIENT KILL TYPE pubsub)', (
     await events.until((r) => r.values.some((event) => event.version === live.version), 'see a live put');
   });
 
+  // Once a bug in src/backends/redis/store/watchChanges.ts: the catch-up after a gap reported a
+  // `deleted` only for keys the watcher had got an *event* for. keyValue() reads the initial item
+  // with `get`, so an item that existed before the watcher subscribed and was deleted during the gap
+  // was never reported: the watcher kept the stale value although GET said undefined.
+  it('keyValue() reports undefined for an item that existed before it subscribed and was deleted during the gap', async () => {
+    const prefix = randomPrefix('gapdel');
+    const { watching, writer } = setup(prefix);
+    await single(writer.put('cfg/old', 'before the watcher'));
+    const value = resources.record(keyValue(watching, 'cfg/old'), 'keyValue(cfg/old)');
+    expect(await value.nth(0)).toMatchObject({ value: 'before the watcher' });
+    const channel = storeKeys(prefix, 'cfg/old').channel;
+    await listening(admin, channel);
+
+    await duringGap(channel, async () => {
+      await single(writer.delete('cfg/old'));
+    });
+    await listening(admin, channel); // the watcher is back
+
+    expect(await single(writer.get('cfg/old'))).toBeUndefined();
+    await value.until((r) => r.last === undefined, 'report the delete made during the gap', 3_000);
+  });
+
   it('survives several gaps in a row', async () => {
     const prefix = randomPrefix('gaps');
     const { watching, writer } = setup(prefix);

@@ -1,7 +1,7 @@
-import { defer, finalize, repeat, retry, tap, type Observable } from 'rxjs';
+import { defer, finalize, firstValueFrom, repeat, retry, tap, type Observable } from 'rxjs';
 import { leader, leadership, type Leader, type SyncBackend, type Term } from '../../src/index.js';
 import type { RedisServer } from '../support/redisServer.js';
-import { leaseKeys, listening, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
+import { leaseKeys, listening, ready, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
 import { now, pause, randomPrefix, single, spyOnAttempts, waitUntil } from '../support/testKit.js';
 
 const server = useRedisServer();
@@ -90,6 +90,40 @@ describe('leadership on Redis', () => {
     for (const watcher of [early, late, fresh]) {
       const terms = watcher.values.flatMap((current) => (current ? [current.term] : []));
       for (let index = 1; index < terms.length; index++) expect(terms[index]).toBeGreaterThanOrEqual(terms[index - 1]!);
+    }
+  });
+
+  // Once a bug in src/observables/leader.ts: `merge(of(undefined), backend.leaseEvents(key))` sent the
+  // first readLease synchronously, before the lease channel was subscribed, so the backend's "read
+  // after pending subscriptions" ordering (RedisSubscriber.settled) found nothing pending yet. A leader
+  // elected between that read and the SUBSCRIBE acknowledgement was missed: the watcher reported "no
+  // leader" for the whole term (renewals publish nothing).
+  it('leader() subscribes to the lease events before its first read: a leader elected right after it subscribed is seen', async () => {
+    const prefix = randomPrefix('race');
+    // The campaigner is connected and has its scripts loaded: its acquire takes one round trip.
+    const campaigner = backendOn(server, prefix);
+    await firstValueFrom(leadership(campaigner, 'warm-up', { leaseDuration: 60_000 })); // resigns at once
+    // Fresh watcher backends whose command connections are up, but whose pub/sub connection will be
+    // opened by the leader() subscription itself (so its SUBSCRIBE is acknowledged a connect later).
+    const backends = [0, 1, 2, 3, 4].map(() => {
+      const client = resources.client(server);
+      return { client, backend: resources.backend({ client, prefix }) };
+    });
+    for (const { client } of backends) await ready(client);
+    const watchers = backends.map(({ backend }, index) => {
+      const watcher = resources.record(leader(backend, `group-${index}`), `leader(group-${index})`);
+      resources.record(
+        leadership(campaigner, `group-${index}`, { candidate: `c-${index}`, leaseDuration: 60_000 }),
+        `campaign ${index}`,
+      );
+      return watcher;
+    });
+    for (const [index, watcher] of watchers.entries()) {
+      await watcher.until(
+        (r) => r.values.length > 0 && r.last?.candidate === `c-${index}`,
+        'see the elected leader',
+        3_000,
+      );
     }
   });
 

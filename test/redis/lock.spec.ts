@@ -313,6 +313,38 @@ describe('lock on Redis', () => {
       }
       for (let index = 1; index < tokens.length; index++) expect(tokens[index]).toBeGreaterThan(tokens[index - 1]!);
     });
+    // Once a bug in src/backends/redis/leases/watchLeaseEvents.ts: after a pub/sub gap it read the lease
+    // and emitted "the event that explains the difference from what it last saw", but what it saw was
+    // known only from messages. A waiter starts listening after it was refused, i.e. after the holder's
+    // `acquired` message, so it knew nothing; when the release message was lost in a gap, the read
+    // found the lease vacant, explained nothing, and the waiter slept until its retry timer: min(backoff,
+    // the old lease's time left), up to a whole lease although the lock was free.
+    it('a contender woken by a vacancy learned after a pub/sub gap acquires the lock', async () => {
+      const prefix = randomPrefix('wakegap');
+      const slow = {
+        leaseDuration: 60_000,
+        retryDelay: 60_000,
+        maxRetryDelay: 60_000,
+        retryJitter: 0,
+        acquireTimeout: 120_000,
+      };
+      const holder = resources.record(lock(backendOn(prefix), 'jobs', slow), 'holder');
+      await holder.nth(0);
+      const waiterClient = resources.client(server, { retryStrategy: () => 1_000 });
+      const waiter = resources.record(
+        lock(resources.backend({ client: waiterClient, prefix }), 'jobs', slow),
+        'waiter',
+      );
+      const keys = leaseKeys(prefix, 'lock', 'jobs');
+      await listening(admin, keys.channel);
+
+      await admin.client('KILL', 'TYPE', 'pubsub');
+      holder.stop();
+      await waitUntil(async () => (await admin.exists(keys.lease)) === 0, 5_000, 'the release');
+      // The lock is free; the waiter's subscriber reconnects, reads the lease, finds it vacant and
+      // tries at once (without that, it would sleep for the old lease's ~60 s).
+      await waiter.nth(0, 4_000);
+    });
   });
 
   describe('one waiter woken per release', () => {

@@ -32,11 +32,23 @@ beforeEach(async () => {
 });
 afterEach(() => resources.release());
 
-/** A quorum backend on the three masters (clients of its own), events and store on `store`. */
-async function quorumBackend(prefix: string, options: RedisOptions = FAIL_FAST): Promise<SyncBackend> {
+/**
+ * A quorum backend on the three masters (clients of its own, made with `options`), events and store
+ * on `store`; `requestTimeout` is the backend's, its default when left out.
+ */
+async function quorumBackend(
+  prefix: string,
+  options: RedisOptions = FAIL_FAST,
+  requestTimeout?: number,
+): Promise<SyncBackend> {
   const quorum = masters.map((master) => resources.client(master, options));
   for (const [index, client] of quorum.entries()) if (!down.has(index)) await ready(client);
-  return resources.backend({ client: resources.client(store), quorum, prefix });
+  return resources.backend({
+    client: resources.client(store),
+    quorum,
+    prefix,
+    ...(requestTimeout !== undefined && { requestTimeout }),
+  });
 }
 
 /** Stops masters for the duration of `body`, then starts them again (empty: no persistence). */
@@ -194,6 +206,52 @@ describe('Redlock quorum over three independent masters', () => {
         expect(await admin.hget(keys.lease, 'token')).toBe(String(lease.token));
         expect(await admin.pttl(keys.lease)).toBeGreaterThan(0);
       }
+    });
+  });
+
+  describe('with ordinary ioredis clients (offline queue on, the default)', () => {
+    // Once a bug in src/backends/redis/leases/quorumLeases.ts: a failed acquire gave its partial grants
+    // back with `releaseEverywhere`, bounded per master by `requestTimeout`, not by the short master
+    // timeout. A stopped master's request waits in ioredis's offline queue, so that release took the
+    // whole `requestTimeout`, and the backend's own `requestTimeout` bound on the whole tryAcquire fired
+    // first: the cause was "no reply within … ms", not "quorum not reached", and it came only then.
+    it('fails an acquire with two of three masters down for want of a quorum, not by the request timeout', async () => {
+      const prefix = randomPrefix('qdown');
+      const backend = await quorumBackend(prefix, {}, 2_000);
+      await withStopped([0, 1], async () => {
+        const attempt = resources.record(
+          lock(backend, 'jobs', { leaseDuration: 3_000, acquireTimeout: 20_000 }),
+          'two masters down',
+          15_000,
+        );
+        const error = await attempt.failure();
+        expect(error).toBeInstanceOf(BackendUnavailableError);
+        expect(String(((error as Error).cause as Error | undefined)?.message)).toMatch(/quorum not reached/);
+      });
+    });
+
+    // Once a bug in src/backends/redis/leases/quorumLeases.ts: `read` (and `update`, proclaim) polled
+    // every master bounded by `requestTimeout`, the same bound as the backend's request timeout around
+    // them. With one master of three down, its request hung in the offline queue, the outer timeout
+    // fired, and leader() errored with BackendUnavailableError although a majority had answered.
+    it('tolerates one master of three down in leader() and proclaim, as in acquire and renew', async () => {
+      const prefix = randomPrefix('qread');
+      const backend = await quorumBackend(prefix, {}, 2_000);
+      const campaign = resources.record(
+        leadership(backend, 'billing', { candidate: 'a', leaseDuration: 5_000 }),
+        'campaign',
+      );
+      const term = await campaign.nth(0);
+      await withStopped([0], async () => {
+        const watcher = resources.record(leader(backend, 'billing'), 'leader() with a master down', 10_000);
+        await watcher.until(
+          (r) => r.ended || (r.values.length > 0 && r.last?.term === term.term),
+          'see the leader',
+          8_000,
+        );
+        expect(watcher.errored ? String(watcher.error) : 'no error').toBe('no error');
+        expect(await single(term.proclaim('addr'), 8_000)).toBe(true);
+      });
     });
   });
 });
