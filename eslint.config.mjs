@@ -129,4 +129,28 @@ export default defineConfig([
       '@typescript-eslint/no-unsafe-assignment': 'off', // { at: expect.any(Number) }
     },
   },
+
+  // Specs import the public API by the package names (jest and test/tsconfig.json map them to src/),
+  // and only internals by relative src/ paths. Files run by tsx as processes of their own cannot
+  // resolve the package names, and keep relative paths.
+  {
+    files: ['test/**/*.ts'],
+    ignores: ['test/faults/**', 'test/bench/**', 'test/redis/fixtures/**'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['rxjs/internal', 'rxjs/internal/*'], message: 'import from the public rxjs entry points only' },
+            {
+              regex: '^(\\.\\./)+src/(index|backends/[^/]+/index|testing/index|time/ntp/index)(\\.[jt]s)?$',
+              message:
+                "import the public API by its package name ('rx-sync', 'rx-sync/memory', 'rx-sync/redis', 'rx-sync/testing', 'rx-sync/ntp'), not by a relative src/ path",
+            },
+          ],
+        },
+      ],
+    },
+  },
 ]);

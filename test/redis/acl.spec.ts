@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import { BackendReplyError, lock } from 'rx-sync';
-import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
+import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { adminClient } from '../support/redisServer.js';

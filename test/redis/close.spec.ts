@@ -17,7 +17,7 @@ import {
   type ChangeEvent,
   type Item,
   type Leader,
-} from '../../src/index.js';
+} from 'rx-sync';
 import { startRedisServer, stopRedisServers } from '../support/redisServer.js';
 import { ready, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
 import { randomPrefix } from '../support/testKit.js';

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
+import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { describeBackendContract } from '../contract/backendContract.js';
 import type { RedisServer } from '../support/redisServer.js';
 import { closeClient, useRedisServers } from '../support/redisTestKit.js';

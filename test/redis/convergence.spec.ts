@@ -1,4 +1,4 @@
-import { changes, keyValue, type ChangeEvent, type Item, type SyncBackend } from '../../src/index.js';
+import { changes, keyValue, type ChangeEvent, type Item, type SyncBackend } from 'rx-sync';
 import { listening, type Redis, Resources, storeKeys, useRedisServer } from '../support/redisTestKit.js';
 import { now, randomPrefix, type Recorder, single, waitUntil } from '../support/testKit.js';
 

@@ -1,5 +1,5 @@
 import { defer, finalize, firstValueFrom, repeat, retry, tap, type Observable } from 'rxjs';
-import { leader, leadership, type Leader, type SyncBackend, type Term } from '../../src/index.js';
+import { leader, leadership, type Leader, type SyncBackend, type Term } from 'rx-sync';
 import type { RedisServer } from '../support/redisServer.js';
 import { leaseKeys, listening, ready, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
 import { now, pause, randomPrefix, single, spyOnAttempts, waitUntil } from '../support/testKit.js';

@@ -6,8 +6,8 @@ import {
   BackendUnavailableError,
   LockBusyError,
   LockTimeoutError,
-} from '../../src/index.js';
-import type { SyncBackend } from '../../src/index.js';
+  type SyncBackend,
+} from 'rx-sync';
 import { startRedisServer, stopRedisServers } from '../support/redisServer.js';
 import {
   clientsNamed,

@@ -1,5 +1,5 @@
 import { firstValueFrom, from, map, race, timer } from 'rxjs';
-import { leadership, type SyncBackend } from '../../src/index.js';
+import { leadership, type SyncBackend } from 'rx-sync';
 import { kill, killWorkers, line, startWorker, type Worker } from './support/childProcesses.js';
 import { leaseKeys, listening, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
 import { now, randomPrefix } from '../support/testKit.js';

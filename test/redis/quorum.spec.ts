@@ -1,13 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import {
-  BackendUnavailableError,
-  leader,
-  leadership,
-  lock,
-  LockBusyError,
-  whileHeld,
-  type SyncBackend,
-} from '../../src/index.js';
+import { BackendUnavailableError, leader, leadership, lock, LockBusyError, whileHeld, type SyncBackend } from 'rx-sync';
 import type { RedisOptions } from 'ioredis';
 import { leaseKeys, listening, ready, type Redis, Resources, useRedisServers } from '../support/redisTestKit.js';
 import { now, pause, randomPrefix, single, waitUntil } from '../support/testKit.js';

@@ -4,7 +4,7 @@
  * taken by another while a leftover of it stayed on a minority (a master where it lapsed later),
  * got `true` because one master deleted that leftover (seen 1 run in 4 on five masters).
  */
-import type { SyncBackend } from '../../src/index.js';
+import type { SyncBackend } from 'rx-sync';
 import { leaseKeys, ready, type Redis, Resources, useRedisServers } from '../support/redisTestKit.js';
 import { randomPrefix, single } from '../support/testKit.js';
 

@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { keyValue, leadership, lock, type Item } from '../../src/index.js';
+import { keyValue, leadership, lock, type Item } from 'rx-sync';
 import { leaseKeys, ready, type Redis, Resources, storeKeys, useRedisServer } from '../support/redisTestKit.js';
 import { randomPrefix, single } from '../support/testKit.js';
 

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { Redis, type RedisOptions } from 'ioredis';
 import { firstValueFrom, lastValueFrom, take, timeout, toArray, type Observable } from 'rxjs';
 import { changes, keyValue, leader, leadership, lock, submit, worker, type TaskRequest } from 'rx-sync';
-import type { RedisBackend } from '../../src/backends/redis/index.js';
+import type { RedisBackend } from 'rx-sync/redis';
 import { adminClient, freePort, startRedisServer, stopRedisServers } from '../support/redisServer.js';
 import { leaseKeys, Resources, useRedisServer } from '../support/redisTestKit.js';
 import { randomPrefix, waitUntil } from '../support/testKit.js';

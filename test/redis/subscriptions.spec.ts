@@ -8,7 +8,7 @@
  * nowhere, so a task's submitter waited for ever for events that had long been published.
  */
 import type { Redis as RedisConnection } from 'ioredis';
-import { submit, worker, type TaskEvent } from '../../src/index.js';
+import { submit, worker, type TaskEvent } from 'rx-sync';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { RedisSubscriber, type ChannelSignal } from '../../src/backends/redis/pubsub/redisSubscriber.js';
 import { adminClient } from '../support/redisServer.js';

@@ -1,5 +1,5 @@
 import { from } from 'rxjs';
-import { submit, task, type TaskEvent } from '../../src/index.js';
+import { submit, task, type TaskEvent } from 'rx-sync';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { kill, killWorkers, line, startWorker, type Worker } from './support/childProcesses.js';
 import { Resources, useRedisServer } from '../support/redisTestKit.js';

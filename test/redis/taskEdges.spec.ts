@@ -21,7 +21,7 @@ import {
   type TaskRequest,
   type WorkerEvent,
   type WorkerOptions,
-} from '../../src/index.js';
+} from 'rx-sync';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { decodeTaskEvent } from '../../src/backends/redis/tasks/taskEventMessage.js';
 import { commandCalls, listening, ready, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';

@@ -4,7 +4,7 @@
  * could claim the task first, and 1 to 4 submits in 5 saw `queued`, then `succeeded`, without
  * `started`.
  */
-import { submit, type TaskEvent } from '../../src/index.js';
+import { submit, type TaskEvent } from 'rx-sync';
 import { killWorkers, line, startWorker } from './support/childProcesses.js';
 import { Resources, useRedisServer } from '../support/redisTestKit.js';
 import { randomPrefix } from '../support/testKit.js';

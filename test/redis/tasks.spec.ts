@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
+import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { closeClient, useRedisServer } from '../support/redisTestKit.js';
 import { randomPrefix } from '../support/testKit.js';

@@ -7,7 +7,7 @@ import { TLSSocket, type ConnectionOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { firstValueFrom } from 'rxjs';
 import { BackendUnavailableError, lock } from 'rx-sync';
-import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
+import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { freePort } from '../support/redisServer.js';

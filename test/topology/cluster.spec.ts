@@ -12,8 +12,8 @@ import {
   type Leader,
   type Lease,
   type Term,
-} from '../../src/index.js';
-import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from '../../src/backends/redis/index.js';
+} from 'rx-sync';
+import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from 'rx-sync/redis';
 import { RedisKeys } from '../../src/backends/redis/redisKeys.js';
 import { ReplicaAcknowledgementError } from '../../src/backends/redis/replicaAcknowledgement.js';
 import { putItem } from '../../src/backends/redis/store/scripts/putItem.js';

@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
 import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { changes, lock, submit, worker } from '../../src/index.js';
-import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
+import { changes, lock, submit, worker } from 'rx-sync';
+import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { startRedisCluster, type RedisCluster } from '../support/redisCluster.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { firstValueFrom } from 'rxjs';
-import { BackendUnavailableError, leadership, lock, type Lease, type Term } from '../../src/index.js';
-import { createRedisBackend, type RedisBackend } from '../../src/backends/redis/index.js';
+import { BackendUnavailableError, leadership, lock, type Lease, type Term } from 'rx-sync';
+import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
 import { describeBackendContract } from '../contract/backendContract.js';
 import type { RedisServer } from '../support/redisServer.js';
 import { closeClient, leaseKeys, ready, useRedisServers } from '../support/redisTestKit.js';

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from '../../src/backends/redis/index.js';
+import { createRedisBackend, type RedisBackend, type RedisBackendOptions } from 'rx-sync/redis';
 import { describeBackendContract } from '../contract/backendContract.js';
 import { describeTaskBackendContract } from '../contract/taskBackendContract.js';
 import { startRedisSentinel, type RedisSentinelGroup } from '../support/redisSentinel.js';

@@ -1,6 +1,6 @@
 import { firstValueFrom } from 'rxjs';
-import { BackendUnavailableError, lock, type Lease } from '../../../src/index.js';
-import type { RedisBackend } from '../../../src/backends/redis/index.js';
+import { BackendUnavailableError, lock, type Lease } from 'rx-sync';
+import type { RedisBackend } from 'rx-sync/redis';
 import { ReplicaAcknowledgementError } from '../../../src/backends/redis/replicaAcknowledgement.js';
 import { lockLeaseKey } from '../../../src/internal/leaseKeys.js';
 import { Recorder, single, waitUntil } from '../../support/testKit.js';

@@ -1,6 +1,6 @@
 import { firstValueFrom, take, timeout, toArray } from 'rxjs';
-import { backendClock, clock } from '../../../src/index.js';
-import type { RedisBackend } from '../../../src/backends/redis/index.js';
+import { backendClock, clock } from 'rx-sync';
+import type { RedisBackend } from 'rx-sync/redis';
 import { summarize, toReadingData } from '../../support/clockHelpers.js';
 
 /** The largest uncertainty taken as plausible for a clock read over 127.0.0.1 (a round trip of ~200 ms). */

@@ -10,8 +10,8 @@ import {
   type Lease,
   type Leader,
   type Term,
-} from '../../../src/index.js';
-import type { RedisBackend } from '../../../src/backends/redis/index.js';
+} from 'rx-sync';
+import type { RedisBackend } from 'rx-sync/redis';
 import { leadershipLeaseKey } from '../../../src/internal/leaseKeys.js';
 import { now, pause, Recorder, show, single, waitUntil } from '../../support/testKit.js';
 

@@ -1,13 +1,6 @@
 import type { Subscription } from 'rxjs';
-import {
-  BackendUnavailableError,
-  submit,
-  worker,
-  type TaskContext,
-  type TaskEvent,
-  type WorkerEvent,
-} from '../../../src/index.js';
-import type { RedisBackend } from '../../../src/backends/redis/index.js';
+import { BackendUnavailableError, submit, worker, type TaskContext, type TaskEvent, type WorkerEvent } from 'rx-sync';
+import type { RedisBackend } from 'rx-sync/redis';
 import { RedisKeys } from '../../../src/backends/redis/redisKeys.js';
 import { now, pause, show, single, waitUntil } from '../../support/testKit.js';
 import { adminClient, type RedisServer } from '../../support/redisServer.js';

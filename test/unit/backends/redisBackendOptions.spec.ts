@@ -1,8 +1,5 @@
-import {
-  DEFAULT_REPLICA_ACKNOWLEDGEMENT_OPTIONS,
-  resolveRedisBackendOptions,
-  type RedisBackendOptions,
-} from '../../../src/backends/redis/redisBackendOptions';
+import { DEFAULT_REPLICA_ACKNOWLEDGEMENT_OPTIONS, type RedisBackendOptions } from 'rx-sync/redis';
+import { resolveRedisBackendOptions } from '../../../src/backends/redis/redisBackendOptions';
 
 /** Just enough of an ioredis client for the option checks. */
 function fakeClient(): RedisBackendOptions['client'] {

@@ -1,5 +1,5 @@
 import { decodeTaskEvent, errorInfo } from '../../../src/backends/redis/tasks/taskEventMessage.js';
-import type { TaskBackendEvent } from '../../../src/taskBackend.js';
+import type { TaskBackendEvent } from 'rx-sync';
 
 /** The text a task script publishes for `event` (the Lua side encodes the same fields with cjson). */
 const encode = (event: object): string => JSON.stringify(event);

@@ -1,5 +1,5 @@
-import { DEFAULT_LEADERSHIP_OPTIONS } from 'rx-sync';
-import { resolveLeadershipOptions, type LeadershipOptions } from '../../../src/observables/leadershipOptions';
+import { DEFAULT_LEADERSHIP_OPTIONS, type LeadershipOptions } from 'rx-sync';
+import { resolveLeadershipOptions } from '../../../src/observables/leadershipOptions';
 
 describe('resolveLeadershipOptions', () => {
   it('applies the leadership defaults: a campaign waits for ever', () => {

@@ -1,5 +1,5 @@
-import { DEFAULT_LEASE_OPTIONS } from 'rx-sync';
-import { resolveLeaseOptions, type LeaseOptions } from '../../../src/observables/leaseOptions';
+import { DEFAULT_LEASE_OPTIONS, type LeaseOptions } from 'rx-sync';
+import { resolveLeaseOptions } from '../../../src/observables/leaseOptions';
 
 const resolve = (options?: LeaseOptions) => resolveLeaseOptions(options, 10_000);
 

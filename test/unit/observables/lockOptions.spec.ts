@@ -1,6 +1,6 @@
-import { DEFAULT_LOCK_OPTIONS } from 'rx-sync';
+import { DEFAULT_LOCK_OPTIONS, type LockOptions } from 'rx-sync';
 import { resolveLeadershipOptions } from '../../../src/observables/leadershipOptions';
-import { resolveLockOptions, type LockOptions } from '../../../src/observables/lockOptions';
+import { resolveLockOptions } from '../../../src/observables/lockOptions';
 
 describe('resolveLockOptions', () => {
   it('applies the lock defaults: acquireTimeout 10 s, wait, no holder name', () => {
