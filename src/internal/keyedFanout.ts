@@ -30,18 +30,8 @@ interface Entry<T> {
  * first observer and close it with its last, and ending a key (an error, a completion) forgets it
  * before its observers hear of it, so that one resubscribing at once opens the key afresh.
  *
- * Observers get values in the order they subscribed; each value goes to the observers attached
- * when it was sent.
- *
- * @example
- * ```ts
- * const channels = new KeyedFanout<string>({
- *   open: (name) => void connection.subscribe(name),
- *   close: (name) => void connection.unsubscribe(name),
- * });
- * connection.on('message', (name, message) => channels.send(name, message));
- * channels.observe('news').subscribe(console.log);
- * ```
+ * Each value goes to the observers attached when it was sent, in the order they joined the key
+ * ({@link KeyedFanout.sendInTurn} moves the one it served to the back).
  */
 export class KeyedFanout<T> {
   private readonly byKey = new Map<string, Set<Entry<T>>>();

@@ -7,11 +7,6 @@ export type MethodChecks<M> = {
  * `methods`, each of those that `checks` names running its check on the arguments first, so that a
  * wrong argument throws at call time and the method never runs. Methods without a check, and checks
  * of methods that `methods` lacks (an optional one), are left as they are.
- *
- * @example
- * ```ts
- * const checked = withChecks(store, { get: (key) => assertKeyArgument(key, limits) });
- * ```
  */
 export function withChecks<M extends object>(methods: M, checks: MethodChecks<M>): M {
   const checked: Record<string, unknown> = { ...(methods as Record<string, unknown>) };
