@@ -1,13 +1,23 @@
-import { defer, Observable, Subscription, throwError } from 'rxjs';
+import {
+  concat,
+  defer,
+  filter,
+  finalize,
+  of,
+  share,
+  switchMap,
+  take,
+  tap,
+  throwError,
+  throwIfEmpty,
+  type Observable,
+} from 'rxjs';
 import { BackendClosedError } from '../errors/BackendClosedError.js';
-import { TaskCancelledError } from '../errors/TaskCancelledError.js';
-import { TaskFailedError } from '../errors/TaskFailedError.js';
 import { UnknownTaskError } from '../errors/UnknownTaskError.js';
-import { fromJson } from '../internal/json.js';
-import { eventOfRecord, taskGone } from '../internal/taskRecordEvent.js';
 import { assertNameWithin, limitsOf, toJsonWithin } from '../internal/limits.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
-import type { TaskBackend, TaskBackendEvent, TaskRecord, TaskRequest } from '../taskBackend.js';
+import type { TaskBackend, TaskRequest, TaskSubmission } from '../taskBackend.js';
+import { followTask } from './followTask.js';
 import type { TaskEvent } from './TaskEvent.js';
 import { resolveSubmitOptions, type SubmitOptions, type SubmitSettings } from './submitOptions.js';
 
@@ -102,96 +112,36 @@ export function submitWith<Result>(
  * Enqueues and follows the task. A task this call created is followed from its first event (the
  * backend listens before the task can be claimed), so every event arrives. An existing task (its
  * idempotency key) is caught up from its record first: `queued`, then the state it is in (the
- * current attempt's `started`, or its outcome), then its events from there on; events are ordered
- * by `seq`, so one that the record already reflects is skipped.
+ * current attempt's `started`, or its outcome), then its events from there on (see
+ * {@link followTask}). Unsubscribing before the end cancels a task this call created, unless
+ * `cancelOnUnsubscribe` is false; a backend error ends the following, not the task.
  */
 function followSubmission<Result>(
   backend: TaskBackend,
   request: TaskRequest,
   cancelOnUnsubscribe: boolean,
 ): Observable<TaskEvent<Result>> {
-  const { name } = request;
-  return new Observable<TaskEvent<Result>>((subscriber) => {
-    let id = '';
-    let created = false;
-    let lastSeq: number | undefined; // undefined while catching up on the record of an existing task
-    let startedAttempt = 0; // `started` is told once per attempt, whether from an event or the record
-    let finished = false;
-    // A backend error ends the following, not the task: only an unsubscribe cancels it.
-    let failed = false;
-    const fail = (error: unknown): void => {
-      failed = true;
-      subscriber.error(error);
-    };
-    const queue: TaskBackendEvent[] = []; // events heard while the record is read
-    const reading = new Subscription();
-
-    const handle = (event: TaskBackendEvent): void => {
-      if (lastSeq === undefined) {
-        queue.push(event);
-        return;
-      }
-      if (event.seq <= lastSeq || finished) return;
-      lastSeq = event.seq;
-      switch (event.type) {
-        case 'queued':
-          return; // emitted with the reply
-        case 'started':
-          if (event.attempt <= startedAttempt) return;
-          startedAttempt = event.attempt;
-          return subscriber.next({ type: 'started', id, attempt: event.attempt, worker: event.worker });
-        case 'progress':
-          return subscriber.next({ type: 'progress', id, attempt: event.attempt, value: fromJson(event.value) });
-        case 'retrying':
-          return subscriber.next({
-            type: 'retrying',
-            id,
-            attempt: event.attempt,
-            error: event.error,
-            delay: event.delay,
-          });
-        case 'succeeded':
-          finished = true;
-          subscriber.next({ type: 'succeeded', id, result: fromJson(event.result) as Result });
-          return subscriber.complete();
-        case 'failed':
-          finished = true;
-          return subscriber.error(new TaskFailedError(id, name, event.attempt, event.error));
-        case 'cancelled':
-          finished = true;
-          return subscriber.error(new TaskCancelledError(id, name));
-      }
-    };
-
-    // A late follower starts from the record: the event that tells its state (a task queued again
-    // after a failed attempt is told as queued, as it is: its retry comes as the next `started`).
-    const catchUp = (record: TaskRecord | undefined): void => {
-      const event = record ? eventOfRecord(record) : taskGone(id, 0);
-      lastSeq = event.seq - 1;
-      if (event.type === 'retrying') lastSeq = event.seq;
-      else handle(event);
-      for (const pending of queue.splice(0)) handle(pending);
-    };
-
-    const following = backend.enqueueAndFollow(request).subscribe({
-      next: (signal) => {
-        if (signal.type !== 'enqueued') return handle(signal);
-        ({ id, created } = signal);
-        subscriber.next({ type: 'queued', id });
-        if (created) lastSeq = 0;
-        else reading.add(backend.readTask(id).subscribe({ next: catchUp, error: fail }));
-      },
-      error: fail,
-      // The backend stopped telling (it was closed) before the task ended.
-      complete: () => finished || fail(new BackendClosedError(backend.name, 'submit')),
-    });
-    return () => {
-      following.unsubscribe();
-      reading.unsubscribe();
-      if (created && cancelOnUnsubscribe && !finished && !failed) {
-        backend.cancelTask(id).subscribe({ error: ignore });
-      }
-    };
+  return defer(() => {
+    let created: string | undefined; // the id of the task this subscription enqueued
+    let ended = false; // the stream completed or errored: nothing to cancel
+    const submission = backend.enqueueAndFollow(request).pipe(share());
+    return submission.pipe(
+      filter((signal): signal is Extract<TaskSubmission, { type: 'enqueued' }> => signal.type === 'enqueued'),
+      take(1),
+      // The backend stopped telling (it was closed) before it replied.
+      throwIfEmpty(() => new BackendClosedError(backend.name, 'submit')),
+      switchMap(({ id, created: isNew }) => {
+        if (isNew) created = id;
+        const queued: TaskEvent<Result> = { type: 'queued', id };
+        return concat(of(queued), followTask<Result>(backend, id, request.name, submission, isNew));
+      }),
+      tap({ complete: () => (ended = true), error: () => (ended = true) }),
+      finalize(() => {
+        if (created !== undefined && cancelOnUnsubscribe && !ended) {
+          backend.cancelTask(created).subscribe({ error: ignore });
+        }
+      }),
+    );
   });
 }
 

@@ -211,6 +211,41 @@ describe('submit', () => {
     });
   });
 
+  it('catches a late follower up from the record: a task waiting for its retry is told as queued, its retry as the next started', () => {
+    const backend = createTestBackend();
+    scheduler.run(({ cold, expectObservable }) => {
+      const handlers = {
+        flaky: (_: null, context: TaskContext) =>
+          context.attempt === 1 ? cold('-#', undefined, new Error('boom')) : cold('------a|', { a: 'ok' }),
+      };
+      const options = { ...RETRY_TIMING, attempts: 2, idempotencyKey: 'k' };
+      expectObservable(worker(backend, handlers, W), '--^ 20ms !').toBe('--sf---t------d', {
+        s: { type: 'started', id: 'task-1', name: 'flaky', attempt: 1 },
+        t: { type: 'started', id: 'task-1', name: 'flaky', attempt: 2 },
+        f: { type: 'failed', id: 'task-1', name: 'flaky', attempt: 1, error: boom, retry: true },
+        d: { type: 'succeeded', id: 'task-1', name: 'flaky', attempt: 2 },
+      });
+      expectObservable(submit(backend, 'flaky', null, options)).toBe('q-sr---t------(v|)', {
+        q: queued(),
+        s: started(1),
+        r: { type: 'retrying', id: 'task-1', attempt: 1, error: boom, delay: 4 },
+        t: started(2),
+        v: succeeded('ok'),
+      });
+      // At 5 the task waits for its retry: no `retrying` (it is queued, as the record says).
+      expectObservable(at(5, submit(backend, 'flaky', null, options))).toBe('-----q-t------(v|)', {
+        q: queued(),
+        t: started(2),
+        v: succeeded('ok'),
+      });
+      expectObservable(at(9, submit(backend, 'flaky', null, options))).toBe('---------(qt)-(v|)', {
+        q: queued(),
+        t: started(2),
+        v: succeeded('ok'),
+      });
+    });
+  });
+
   it('errors with UnknownTaskError, enqueueing nothing, when knownTasks lacks the name', () => {
     const backend = createTestBackend();
     scheduler.run(({ expectObservable }) => {
