@@ -19,8 +19,8 @@ const ABOVE_ENGINE = [
 const BACKENDS = [folder('backends', 'only a backend (and testing/) may import a backend')];
 const TESTING = [folder('testing', 'testing/ is for users’ tests: nothing in src/ imports it')];
 
-/** Restricts the imports of the files in `files` to what `patterns` leaves. */
-const layer = (files, patterns, allowTypeImports = false) => ({
+/** Restricts the imports of the files in `files` to what `patterns` leaves (and no rxjs internals). */
+export const layer = (files, patterns, allowTypeImports = false) => ({
   files,
   rules: {
     'no-restricted-imports': 'off',

@@ -6,7 +6,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
-import { boundaries } from './eslint.boundaries.mjs';
+import { boundaries, layer } from './eslint.boundaries.mjs';
 
 const nodeGlobals = Object.fromEntries(
   [
@@ -134,23 +134,16 @@ export default defineConfig([
   // and only internals by relative src/ paths. Files run by tsx as processes of their own cannot
   // resolve the package names, and keep relative paths.
   {
-    files: ['test/**/*.ts'],
-    ignores: ['test/faults/**', 'test/bench/**', 'test/redis/fixtures/**'],
-    rules: {
-      'no-restricted-imports': 'off',
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
+    ...layer(
+      ['test/**/*.ts'],
+      [
         {
-          patterns: [
-            { group: ['rxjs/internal', 'rxjs/internal/*'], message: 'import from the public rxjs entry points only' },
-            {
-              regex: '^(\\.\\./)+src/(index|backends/[^/]+/index|testing/index|time/ntp/index)(\\.[jt]s)?$',
-              message:
-                "import the public API by its package name ('rx-sync', 'rx-sync/memory', 'rx-sync/redis', 'rx-sync/testing', 'rx-sync/ntp'), not by a relative src/ path",
-            },
-          ],
+          regex: '^(\\.\\./)+src/(index|backends/[^/]+/index|testing/index|time/ntp/index)(\\.[jt]s)?$',
+          message:
+            "import the public API by its package name ('rx-sync', 'rx-sync/memory', 'rx-sync/redis', 'rx-sync/testing', 'rx-sync/ntp'), not by a relative src/ path",
         },
       ],
-    },
+    ),
+    ignores: ['test/faults/**', 'test/bench/**', 'test/redis/fixtures/**'],
   },
 ]);

@@ -43,6 +43,15 @@ function connectedBackend(prefix: string): { backend: SyncBackend; client: Redis
   return { backend: resources.backend({ client, prefix }), client };
 }
 
+/** Lock options under which a waiter polls only once a minute: what wakes it sooner is a release message. */
+const SLOW = {
+  leaseDuration: 60_000,
+  retryDelay: 60_000,
+  maxRetryDelay: 60_000,
+  retryJitter: 0,
+  acquireTimeout: 120_000,
+};
+
 describe('lock on Redis', () => {
   describe('loss completes the stream', () => {
     it('completes at the next renewal when the lease hash is deleted', async () => {
@@ -250,17 +259,10 @@ describe('lock on Redis', () => {
       const holderBackend = backendOn(prefix);
       const spied = spyOnAttempts(backendOn(prefix));
       const keys = leaseKeys(prefix, 'lock', 'jobs');
-      const slow = {
-        leaseDuration: 60_000,
-        retryDelay: 60_000,
-        maxRetryDelay: 60_000,
-        retryJitter: 0,
-        acquireTimeout: 120_000,
-      };
 
-      const held = resources.record(lock(holderBackend, 'jobs', slow), 'holder');
+      const held = resources.record(lock(holderBackend, 'jobs', SLOW), 'holder');
       const first = await held.nth(0);
-      const waiter = resources.record(lock(spied.backend, 'jobs', slow), 'waiter', 20_000);
+      const waiter = resources.record(lock(spied.backend, 'jobs', SLOW), 'waiter', 20_000);
       // Refused once, then (listening for releases) refused again: now it sleeps until min(60 s, the lease's time left).
       await waitUntil(() => spied.refusals() >= 2, 10_000, 'two refusals of the waiter');
       await listening(admin, keys.channel);
@@ -281,18 +283,11 @@ describe('lock on Redis', () => {
 
     it('wakes a chain of waiters, each at the release of the previous one', async () => {
       const prefix = randomPrefix('chain');
-      const slow = {
-        leaseDuration: 60_000,
-        retryDelay: 60_000,
-        maxRetryDelay: 60_000,
-        retryJitter: 0,
-        acquireTimeout: 120_000,
-      };
-      const holder = resources.record(lock(backendOn(prefix), 'jobs', slow), 'holder');
+      const holder = resources.record(lock(backendOn(prefix), 'jobs', SLOW), 'holder');
       const tokens = [(await holder.nth(0)).token];
       const spies = [0, 1, 2].map(() => spyOnAttempts(backendOn(prefix)));
       const waiters = spies.map((spy, index) =>
-        resources.record(lock(spy.backend, 'jobs', slow), `waiter ${index}`, 20_000),
+        resources.record(lock(spy.backend, 'jobs', SLOW), `waiter ${index}`, 20_000),
       );
       await waitUntil(() => spies.every((spy) => spy.refusals() >= 2), 10_000, 'every waiter refused twice');
 
@@ -321,18 +316,11 @@ describe('lock on Redis', () => {
     // the old lease's time left), up to a whole lease although the lock was free.
     it('a contender woken by a vacancy learned after a pub/sub gap acquires the lock', async () => {
       const prefix = randomPrefix('wakegap');
-      const slow = {
-        leaseDuration: 60_000,
-        retryDelay: 60_000,
-        maxRetryDelay: 60_000,
-        retryJitter: 0,
-        acquireTimeout: 120_000,
-      };
-      const holder = resources.record(lock(backendOn(prefix), 'jobs', slow), 'holder');
+      const holder = resources.record(lock(backendOn(prefix), 'jobs', SLOW), 'holder');
       await holder.nth(0);
       const waiterClient = resources.client(server, { retryStrategy: () => 1_000 });
       const waiter = resources.record(
-        lock(resources.backend({ client: waiterClient, prefix }), 'jobs', slow),
+        lock(resources.backend({ client: waiterClient, prefix }), 'jobs', SLOW),
         'waiter',
       );
       const keys = leaseKeys(prefix, 'lock', 'jobs');
@@ -350,18 +338,11 @@ describe('lock on Redis', () => {
   describe('one waiter woken per release', () => {
     it('10 waiters of one process on one backend: each release costs about one attempt, not ten', async () => {
       const prefix = randomPrefix('wakeone');
-      const slow = {
-        leaseDuration: 60_000,
-        retryDelay: 60_000,
-        maxRetryDelay: 60_000,
-        retryJitter: 0,
-        acquireTimeout: 120_000,
-      };
       const spied = spyOnAttempts(backendOn(prefix));
-      const holder = resources.record(lock(spied.backend, 'jobs', slow), 'holder');
+      const holder = resources.record(lock(spied.backend, 'jobs', SLOW), 'holder');
       const tokens = [(await holder.nth(0)).token];
       const waiters = Array.from({ length: 10 }, (_, index) =>
-        resources.record(lock(spied.backend, 'jobs', slow), `waiter ${index}`, 30_000),
+        resources.record(lock(spied.backend, 'jobs', SLOW), `waiter ${index}`, 30_000),
       );
       // Each waiter is refused twice (before and after it starts listening), then sleeps for 60 s.
       await waitUntil(() => spied.refusals() >= 20, 10_000, 'every waiter refused twice');
