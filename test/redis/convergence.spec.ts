@@ -187,4 +187,24 @@ describe('time to live', () => {
     expect(await single(writer.get('cfg/session'))).toBeUndefined();
     expect(events.values.filter((event) => event.type === 'expired')).toHaveLength(1);
   });
+
+  it('announces the expiry of an item whose put timed out on the writer while Redis was paused (SIGSTOP)', async () => {
+    const prefix = randomPrefix('ttlpause');
+    const { watching } = setup(prefix, 1_000);
+    const writer = resources.backend({ client: resources.client(server), prefix, requestTimeout: 300 });
+    const events = resources.record(changes(watching, 'cfg/'), 'changes');
+    await listening(admin, storeKeys(prefix, 'cfg/late').channel);
+
+    server.signal('SIGSTOP');
+    try {
+      // The put is sent, and its request times out: the writer does not know what became of it.
+      await expect(single(writer.put('cfg/late', 'v', { timeToLive: 300 }))).rejects.toThrow(/no reply within 300 ms/);
+    } finally {
+      server.signal('SIGCONT');
+    }
+    // Redis then runs it: the watchers hear the put, and its expiry like any other.
+    await events.until((r) => r.values.some((event) => event.type === 'put'), 'see the put');
+    await events.until((r) => r.values.some((event) => event.type === 'expired'), 'see the expiry', 10_000);
+    expect(events.values.map((event) => event.type)).toEqual(['put', 'expired']);
+  });
 });

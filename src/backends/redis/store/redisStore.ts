@@ -123,29 +123,33 @@ export function redisStore(
       return request('get', () => readItem(key), true);
     },
     put(key: string, value: string, options: PutOptions = {}) {
-      return request('put', () =>
-        runScript(
-          client,
-          putItem,
-          [keys.item(key), keys.itemVersion(key)],
-          [
-            key,
-            value,
-            options.ifVersion ?? -1,
-            Math.ceil(options.timeToLive ?? 0),
-            storeChannel(key),
-            publishCommand,
-            counterLifetime,
-            GC_GRACE,
-          ],
-        ).pipe(
-          concatMap(async (reply): Promise<Item> => {
-            if (!reply.written) throw new VersionConflictError(key, options.ifVersion ?? 0, reply.actualVersion);
-            if (reply.expiresAt !== undefined) await client.zadd(keys.expiring(), reply.expiresAt, key);
-            return { key, value, version: reply.version };
-          }),
-        ),
-      );
+      // Once sent, a put runs to its end whatever becomes of the request: the item's entry in the
+      // expiry index (another slot, so not in the script) is written when the reply comes, also
+      // after the request timed out or was unsubscribed, or the item would never be announced as
+      // expired (watchers would keep it for ever).
+      const written = (): Promise<Item> =>
+        firstValueFrom(
+          runScript(
+            client,
+            putItem,
+            [keys.item(key), keys.itemVersion(key)],
+            [
+              key,
+              value,
+              options.ifVersion ?? -1,
+              Math.ceil(options.timeToLive ?? 0),
+              storeChannel(key),
+              publishCommand,
+              counterLifetime,
+              GC_GRACE,
+            ],
+          ),
+        ).then(async (reply) => {
+          if (!reply.written) throw new VersionConflictError(key, options.ifVersion ?? 0, reply.actualVersion);
+          if (reply.expiresAt !== undefined) await client.zadd(keys.expiring(), reply.expiresAt, key);
+          return { key, value, version: reply.version };
+        });
+      return request('put', () => defer(written));
     },
     delete(key: string, options: DeleteOptions = {}) {
       return request('delete', () =>
