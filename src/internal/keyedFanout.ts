@@ -82,13 +82,19 @@ export class KeyedFanout<T> {
    * unsubscribed in between gets nothing.
    */
   audience(keys: string | ((key: string) => boolean)): ((value: T) => void) | undefined {
-    const entries =
-      typeof keys === 'string'
-        ? [...(this.byKey.get(keys) ?? [])]
-        : [...this.byKey].flatMap(([key, set]) => (keys(key) ? [...set] : []));
-    if (entries.length === 0) return undefined;
+    // Loops, not spreads: the memory backend asks for an audience on every event it publishes.
+    const subscribers: Subscriber<T>[] = [];
+    if (typeof keys === 'string') {
+      const entries = this.byKey.get(keys);
+      if (entries) for (const entry of entries) subscribers.push(entry.subscriber);
+    } else {
+      for (const [key, entries] of this.byKey) {
+        if (keys(key)) for (const entry of entries) subscribers.push(entry.subscriber);
+      }
+    }
+    if (subscribers.length === 0) return undefined;
     return (value) => {
-      for (const entry of entries) entry.subscriber.next(value);
+      for (const subscriber of subscribers) subscriber.next(value);
     };
   }
 
