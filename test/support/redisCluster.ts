@@ -1,5 +1,5 @@
 import { hashSlot } from '../../src/backends/redis/hashSlot.js';
-import { adminClient, freePort, startRedisServer, stopRedisServers, type RedisServer } from './redisServer.js';
+import { adminClient, startRedisServer, stopRedisServers, type RedisServer } from './redisServer.js';
 import { waitUntil } from './testKit.js';
 
 /** One node of a test cluster: its server, its cluster node id and its role at start. */
@@ -60,10 +60,10 @@ export interface RedisClusterOptions {
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const { masters = 3, replicasPerMaster = 1, nodeTimeout = 1_000 } = options;
   const count = masters * (1 + replicasPerMaster);
-  const busPorts = await Promise.all(Array.from({ length: count }, () => freePort()));
   const servers = await Promise.all(
-    busPorts.map((busPort) =>
+    Array.from({ length: count }, () =>
       startRedisServer({
+        clusterBus: true,
         args: [
           '--cluster-enabled',
           'yes',
@@ -71,8 +71,6 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
           'nodes.conf',
           '--cluster-node-timeout',
           String(nodeTimeout),
-          '--cluster-port',
-          String(busPort),
           // A replica may always stand in for its master, however long it was cut off.
           '--cluster-replica-validity-factor',
           '0',
@@ -92,9 +90,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       replicaOf: index < masters ? undefined : (index - masters) % masters,
     }));
     await Promise.all(
-      servers
-        .slice(1)
-        .map((server, index) => admins[0]!.call('CLUSTER', 'MEET', '127.0.0.1', server.port, busPorts[index + 1]!)),
+      servers.slice(1).map((server) => admins[0]!.call('CLUSTER', 'MEET', '127.0.0.1', server.port, server.busPort!)),
     );
     const width = Math.floor(16_384 / masters);
     const slotRanges = Array.from(

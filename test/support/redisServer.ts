@@ -20,6 +20,8 @@ export interface RedisServer {
   running(): boolean;
   /** Sends a signal to the process (`SIGSTOP` / `SIGCONT` to pause and resume it). */
   signal(signal: NodeJS.Signals): void;
+  /** The cluster bus port (`--cluster-port`), when started with `clusterBus`. */
+  readonly busPort?: number;
 }
 
 /** How to start a server: extra arguments, and for topologies a fixed port, a config file or Sentinel mode. */
@@ -37,7 +39,12 @@ export interface RedisServerOptions {
   readonly sentinel?: boolean;
   /** Uses this directory (created by the caller, removed by `stopRedisServers`) instead of a fresh one. */
   readonly directory?: string;
+  /** Gives the server a cluster bus port of its own (`--cluster-port`, a free one), for a Cluster node. */
+  readonly clusterBus?: boolean;
 }
+
+/** How many times a server whose free port was taken before it could bind is started again on other ports. */
+const PORT_ATTEMPTS = 5;
 
 const INSTALL_HINT =
   'redis-server was not found on PATH. Install it (Debian/Ubuntu: `apt-get install -y redis-server`; macOS: `brew install redis`); `.ci/run` installs it in CI.';
@@ -63,18 +70,34 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a redis-server on a free port of 127.0.0.1, without persistence unless `args` asks for it. */
+/**
+ * Starts a redis-server on a free port of 127.0.0.1, without persistence unless `args` asks for it.
+ * A port found free can be taken before the server binds it (by another process, or as the local
+ * end of any outgoing connection): then the server is started again on other free ports.
+ */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   assertRedisServerInstalled();
-  const port = options.port ?? (await freePort());
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'rx-sync-redis-'));
   const configFile = options.config === undefined ? undefined : join(directory, 'redis.conf');
   if (configFile !== undefined) writeFileSync(configFile, options.config ?? '');
+  let port = 0;
+  let busPort: number | undefined;
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
-    child = await spawnRedis(port, directory, options.args ?? [], configFile, options.sentinel ?? false);
+    const args = [...(options.args ?? []), ...(busPort === undefined ? [] : ['--cluster-port', String(busPort)])];
+    child = await spawnRedis(port, directory, args, configFile, options.sentinel ?? false);
   };
-  await launch();
+  for (let attempt = 1; ; attempt++) {
+    port = options.port ?? (await freePort());
+    busPort = options.clusterBus ? await freePort() : undefined;
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      const taken = error instanceof Error && error.message.includes('Address already in use');
+      if (!taken || options.port !== undefined || attempt === PORT_ATTEMPTS) throw error;
+    }
+  }
   const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
     const running = child;
     child = undefined;
@@ -89,6 +112,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     port,
     url: `redis://127.0.0.1:${port}`,
     directory,
+    ...(busPort !== undefined && { busPort }),
     stop: async (signal) => {
       await stop(signal);
     },
