@@ -60,7 +60,8 @@ export interface RedisClusterOptions {
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const { masters = 3, replicasPerMaster = 1, nodeTimeout = 1_000 } = options;
   const count = masters * (1 + replicasPerMaster);
-  const servers = await Promise.all(
+  // Every node is stopped again when one cannot start: none is left running behind the error.
+  const started = await Promise.allSettled(
     Array.from({ length: count }, () =>
       startRedisServer({
         clusterBus: true,
@@ -81,6 +82,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       }),
     ),
   );
+  const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await stopRedisServers(...servers);
+    throw failed.reason;
+  }
   const admins = servers.map((server) => adminClient(server));
   try {
     const ids = await Promise.all(admins.map(async (admin) => String(await admin.cluster('MYID'))));
