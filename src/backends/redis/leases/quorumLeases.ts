@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import { catchError, concat, concatMap, defer, forkJoin, map, of, timeout, type Observable } from 'rxjs';
+import { catchError, concat, concatMap, defer, forkJoin, map, of, type Observable } from 'rxjs';
 import type { LeaseAttempt, LeaseClaim, LeaseEvent, LeaseHolder } from '../../../backend.js';
 import { BackendUnavailableError } from '../../../errors/BackendUnavailableError.js';
 import { withConnectionError, type ConnectionState } from '../connectionState.js';
+import { timeoutAfterPendingIo } from '../../../internal/timeoutAfterPendingIo.js';
 import { encodeLeaseEvent } from './leaseEventMessage.js';
 import type { LeaseOperations } from './leaseOperations.js';
 import type { RedisBackendSettings } from '../redisBackendOptions.js';
@@ -55,7 +56,8 @@ export function quorumLeases(
     Math.min(shortestWait, Math.max(MIN_MASTER_TIMEOUT, leaseDuration / 10));
 
   /**
-   * Runs one request on every master (once its client was first ready), each bounded by `limit`,
+   * Runs one request on every master (once its client was first ready), each bounded by `limit`
+   * (a reply that arrived by then counts, even when this process was too busy to read it in time),
    * and collects the votes; a master's failure carries its client's last connection error.
    */
   const poll = <T>(limit: number, ask: (master: Redis) => Observable<T>): Observable<Vote<T>[]> =>
@@ -66,7 +68,7 @@ export function quorumLeases(
           connection.firstReady,
           defer(() => ask(master)),
         ).pipe(
-          timeout(limit),
+          timeoutAfterPendingIo(limit),
           map((reply): Vote<T> => ({ ok: true, reply })),
           catchError((error: unknown) =>
             of<Vote<T>>({ ok: false, error: withConnectionError(error, connection.lastError()) }),
