@@ -999,7 +999,8 @@ export function describeBackendContract<B extends SyncBackend>(
 
       test('createLock: acquire waits for release; releasing a lock not held rejects with NotHeldError', async () => {
         const id = ctx.lockName('facade-lock');
-        const locker = createLock(backend, TIMING);
+        // A long lease: the test never waits one out, and a busy machine must not end the first early.
+        const locker = createLock(backend, { ...TIMING, leaseDuration: LONG });
         const first = await within(locker.acquire(id), WAIT, 'first acquire');
         expect(first).toMatchObject({ key: id, token: expect.any(Number) });
         expect(first.isValid()).toBe(true);
