@@ -30,4 +30,4 @@ it('shows 100 submitters, one after the other, queued, started and succeeded fro
     });
     expect(submitter.last).toMatchObject({ type: 'succeeded', result: n * n });
   }
-});
+}, 120_000); // a bound, not a measure: starting the worker may take 30 s on a busy machine, and 100 tasks follow
