@@ -1,5 +1,6 @@
-import type { Observable } from 'rxjs';
+import { filter, map, type Observable } from 'rxjs';
 import type { LeaseEvent, SyncBackend } from '../../../backend.js';
+import { leaseEventOf, type LeaseSignal } from './leaseEventMessage.js';
 import type { RedisSubscriber } from '../pubsub/redisSubscriber.js';
 import type { RedisKeys } from '../redisKeys.js';
 import type { RedisRequest } from '../redisRequest.js';
@@ -24,7 +25,7 @@ export function redisLeases(
   keys: RedisKeys,
   request: RedisRequest,
 ): RedisLeaseMethods {
-  const watchLease = (key: string): Observable<LeaseEvent> =>
+  const watchLease = (key: string): Observable<LeaseSignal> =>
     watchLeaseEvents(subscriber, keys.leaseChannel(key), key, () => request('readLease', () => leases.read(key), true));
   const vacancies = new VacancySignals(watchLease);
 
@@ -45,7 +46,10 @@ export function redisLeases(
       return request('readLease', () => leases.read(key), true);
     },
     leaseEvents(key) {
-      return watchLease(key);
+      return watchLease(key).pipe(
+        map(leaseEventOf),
+        filter((event): event is LeaseEvent => event !== undefined),
+      );
     },
     vacancies(key) {
       return vacancies.vacancies(key);
