@@ -63,6 +63,12 @@ export type LeaseAttempt =
       readonly retryIn: number;
       /** The contender's place in line, as {@link Vacancy.next} names it; absent when it took none. */
       readonly place?: string;
+      /**
+       * `true` when this process was already hearing the key's vacancies when the attempt ran: a
+       * `vacancies()` subscription made at once, on this reply, misses no later vacancy, so there
+       * is no need to ask again after subscribing. Absent: subscribe, then ask again.
+       */
+      readonly listening?: boolean;
     };
 
 /**

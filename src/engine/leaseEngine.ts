@@ -194,16 +194,14 @@ function acquire(
                     ? request.refuse(reply.current)
                     : new BackendReplyError(backend.name, 'tryAcquire', 'a refusal without the current holder'),
                 );
-              } else if (!events) {
+              } else if (!events && !reply.listening) {
                 watchVacancies();
                 attempt(); // now that releases wake us, ask once more: one may have come before we listened
               } else if (signalled) {
                 attempt(); // the lease was given up while we asked: try again at once
-              } else if (inLine) {
-                // Woken by the release before our turn; asking again keeps the place and catches a lapse.
-                wait(Math.max(1, Math.min(reply.retryIn, place / 3)));
               } else {
-                wait(Math.min(backoff(settings, retries++), reply.retryIn));
+                if (!events) watchVacancies(); // the backend was listening already: nothing was missed
+                waitAfterRefusal(reply.retryIn);
               }
             },
             error: (error: unknown) => {
@@ -230,6 +228,11 @@ function acquire(
       backend.release(key, owner).subscribe({ error: ignore });
       wait(backoff(settings, retries++));
     };
+
+    // In line: woken by the release before our turn, asking again only to keep the place and to
+    // catch a lapse. Without a place: polling with backoff, never later than the lease may lapse.
+    const waitAfterRefusal = (retryIn: number): void =>
+      wait(inLine ? Math.max(1, Math.min(retryIn, place / 3)) : Math.min(backoff(settings, retries++), retryIn));
 
     const wait = (delay: number): void => {
       step.start(() => timer(Math.max(0, delay)).subscribe(attempt));

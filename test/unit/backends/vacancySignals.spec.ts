@@ -92,6 +92,23 @@ describe('VacancySignals', () => {
     });
   });
 
+  it('counts the signals heard on the current watch of a key, lingering included, and nothing unwatched', () => {
+    virtualTime().run(({ flush }) => {
+      const fake = fakeWatch();
+      const vacancies = new VacancySignals(fake.watch);
+      expect(vacancies.heard('k')).toBeUndefined();
+      const waiter = vacancies.vacancies('k').subscribe();
+      expect(vacancies.heard('k')).toBe(0);
+      fake.signals.next({ type: 'acquired', key: 'k', holder: 'h', token: 1 });
+      fake.signals.next({ type: 'released', key: 'k', token: 1 });
+      expect(vacancies.heard('k')).toBe(2);
+      waiter.unsubscribe();
+      expect(vacancies.heard('k')).toBe(2); // lingering
+      flush();
+      expect(vacancies.heard('k')).toBeUndefined();
+    });
+  });
+
   it('forgets a watch that ended while lingering: the next waiter watches afresh', () => {
     virtualTime().run(({ flush }) => {
       const fake = fakeWatch();

@@ -1,5 +1,5 @@
 import { filter, map, type Observable } from 'rxjs';
-import type { LeaseEvent, SyncBackend } from '../../../backend.js';
+import type { LeaseAttempt, LeaseEvent, SyncBackend } from '../../../backend.js';
 import { leaseEventOf, type LeaseSignal } from './leaseEventMessage.js';
 import type { RedisSubscriber } from '../pubsub/redisSubscriber.js';
 import type { RedisKeys } from '../redisKeys.js';
@@ -31,7 +31,22 @@ export function redisLeases(
 
   return {
     tryAcquire(key, claim) {
-      return request('tryAcquire', () => leases.tryAcquire(key, claim), true);
+      return request(
+        'tryAcquire',
+        () => {
+          // Sent after every SUBSCRIBE so far was acknowledged: a watch of the key now hears every
+          // signal published after this attempt runs, and a waiter subscribing on the reply shares
+          // it; unless a signal came before the reply (it went to the waiters there were then).
+          const heard = subscriber.settling ? undefined : vacancies.heard(key);
+          return leases.tryAcquire(key, claim).pipe(
+            map((reply): LeaseAttempt => {
+              const listening = heard !== undefined && vacancies.heard(key) === heard;
+              return reply.granted || !listening ? reply : { ...reply, listening };
+            }),
+          );
+        },
+        true,
+      );
     },
     renew(key, owner, leaseDuration) {
       return request('renew', () => leases.renew(key, owner, leaseDuration));

@@ -52,8 +52,18 @@ export class VacancySignals {
   });
   private readonly watches = new Map<string, Subscription>();
   private readonly lingering = new Map<string, Subscription>();
+  private readonly signalsHeard = new Map<string, number>();
 
   constructor(private readonly watch: (key: string) => Observable<LeaseSignal>) {}
+
+  /**
+   * How many signals of `key` this process has heard on its current watch, or `undefined` when it
+   * does not watch `key` now: the same count before and after a request means no signal came in
+   * between.
+   */
+  heard(key: string): number | undefined {
+    return this.watches.has(key) ? (this.signalsHeard.get(key) ?? 0) : undefined;
+  }
 
   /** Signals for one waiter of `key`, from subscription on. */
   vacancies(key: string): Observable<Vacancy> {
@@ -63,11 +73,13 @@ export class VacancySignals {
   /** Drops what this keeps for `key`'s watch (not the watch itself). */
   private forget(key: string): void {
     this.watches.delete(key);
+    this.signalsHeard.delete(key);
     this.lingering.get(key)?.unsubscribe();
     this.lingering.delete(key);
   }
 
   private wakeUp(key: string, signal: LeaseSignal): void {
+    this.signalsHeard.set(key, (this.signalsHeard.get(key) ?? 0) + 1);
     const next = signal.type === 'acquired' || signal.type === 'updated' ? undefined : signal.next;
     if (next !== undefined) this.waiters.send(key, { next });
     else if (signal.type === 'expired') this.waiters.send(key, {});
