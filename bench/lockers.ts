@@ -1,16 +1,19 @@
 /**
  * One interface over every lock the benchmarks compare: rx-sync, the raw ioredis floor, redlock,
- * @sesamecare-oss/redlock and redis-semaphore, on one Redis or on a quorum of three.
+ * @sesamecare-oss/redlock and redis-semaphore, on one Redis, on a quorum of three or on a Cluster.
  */
 import { randomUUID } from 'node:crypto';
 import { Redlock as SesameRedlock } from '@sesamecare-oss/redlock';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { Mutex, RedlockMutex } from 'redis-semaphore';
 import NodeRedlock from 'redlock';
 import type { Subscription } from 'rxjs';
 import { lock, type LockOptions } from 'rx-sync';
 import type { RedisBackend } from 'rx-sync/redis';
 import { sleep } from './harness.js';
+
+/** A connection a peer's lock runs on: one Redis, or a Cluster (the lock's key lives on one master). */
+export type Client = Redis | Cluster;
 
 /** Releases a held lock; resolves once the release has been applied by Redis. */
 export type Release = () => Promise<void>;
@@ -56,9 +59,9 @@ export function rxSyncLocker(backend: RedisBackend, releasedVia: readonly Redis[
 /** Deletes KEYS[1] if it still holds ARGV[1]: the compare-and-delete every Redis lock releases with. */
 const COMPARE_AND_DELETE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-type FloorClient = Redis & { benchCompareAndDelete(key: string, token: string): Promise<number> };
+type FloorClient = Client & { benchCompareAndDelete(key: string, token: string): Promise<number> };
 
-function floorClient(client: Redis): FloorClient {
+function floorClient(client: Client): FloorClient {
   if (!('benchCompareAndDelete' in client)) {
     client.defineCommand('benchCompareAndDelete', { numberOfKeys: 1, lua: COMPARE_AND_DELETE });
   }
@@ -74,7 +77,7 @@ function retryPause(): Promise<void> {
  * The floor on one Redis: `SET key token NX PX lease`, polled every `PEER_RETRY_DELAY` while busy,
  * and a Lua compare-and-delete (EVALSHA) to release. No renewal, no fencing token, no wake-up.
  */
-export function floorLocker(client: Redis, prefix: string): Locker {
+export function floorLocker(client: Client, prefix: string): Locker {
   const redis = floorClient(client);
   return {
     acquire: async (key) => {
@@ -121,7 +124,7 @@ export function floorQuorumLocker(clients: readonly Redis[], prefix: string): Lo
 }
 
 /** `redlock` 5.0.0-beta.2 over `clients` (one Redis, or three for a quorum). */
-export function redlockLocker(clients: readonly Redis[], prefix: string): Locker {
+export function redlockLocker(clients: readonly Client[], prefix: string): Locker {
   const redlock = new NodeRedlock(clients, {
     retryCount: -1,
     retryDelay: PEER_RETRY_DELAY,
@@ -141,7 +144,7 @@ export function redlockLocker(clients: readonly Redis[], prefix: string): Locker
 }
 
 /** `@sesamecare-oss/redlock` (the maintained fork of redlock 5) over `clients`. */
-export function sesameRedlockLocker(clients: readonly Redis[], prefix: string): Locker {
+export function sesameRedlockLocker(clients: readonly Client[], prefix: string): Locker {
   const redlock = new SesameRedlock(clients, {
     retryCount: -1,
     retryDelay: PEER_RETRY_DELAY,
@@ -164,7 +167,7 @@ export function sesameRedlockLocker(clients: readonly Redis[], prefix: string): 
  * `redis-semaphore`'s `Mutex` on one Redis, or its `RedlockMutex` on a quorum: a new mutex object
  * per acquisition, as its docs show. It polls every `retryInterval` and refreshes on an interval.
  */
-export function redisSemaphoreLocker(clients: readonly Redis[], prefix: string): Locker {
+export function redisSemaphoreLocker(clients: readonly Client[], prefix: string): Locker {
   const options = { lockTimeout: LEASE_DURATION, acquireTimeout: 60_000, retryInterval: PEER_RETRY_DELAY };
   return {
     acquire: async (key) => {

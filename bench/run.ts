@@ -2,7 +2,8 @@
  * The benchmark runner: `npm run bench` (every scenario, full size) or `npm run bench -- --quick`
  * (a reduced set, under a minute). `--only=tasks,changes` runs some scenarios only (names below).
  * Starts its own redis-server processes on free ports of 127.0.0.1 (one, and three for the quorum
- * figures), runs the scenarios, prints the table and writes bench/results.json.
+ * figures; contended-processes starts a Cluster of its own), runs the scenarios, prints the table
+ * and writes bench/results.json.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { startRedisServer, stopRedisServers, type RedisServer } from '../test/support/redisServer.js';
 import { changeStream } from './changeStream.js';
 import { contendedLock } from './contendedLock.js';
+import { contendedProcesses } from './contendedProcesses.js';
 import { closeClients, toResult, type BenchSettings, type RedisTargets, type Row } from './harness.js';
 import { leadershipHandoff } from './leadershipHandoff.js';
 import { memoryBackend } from './memoryBackend.js';
@@ -23,6 +25,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   uncontended: (settings, targets) => uncontendedLock(settings, targets, 'single'),
   'uncontended-quorum': (settings, targets) => uncontendedLock(settings, targets, 'quorum'),
   contended: contendedLock,
+  'contended-processes': contendedProcesses,
   leadership: leadershipHandoff,
   changes: changeStream,
   tasks,

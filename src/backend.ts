@@ -18,6 +18,15 @@ export interface LeaseClaim {
   readonly value?: string;
   /** How long the backend keeps the lease without a renewal, in milliseconds. */
   readonly leaseDuration: number;
+  /**
+   * Wait in line, keeping a place for this many milliseconds from this attempt. When the lease is
+   * taken, or free but kept for the waiter first in line, the contender takes a place at the back
+   * of the key's line of waiters (or keeps the one it has, refreshed); a free lease is granted to
+   * the first in line only. A place not refreshed in time lapses, so a waiter that died never
+   * holds the line up for longer than this. Absent: the contender takes no place, and is granted
+   * a free lease even when others wait in line (as `tryLock` on a fair lock barges).
+   */
+  readonly placeDuration?: number;
 }
 
 /**
@@ -39,11 +48,41 @@ export interface LeaseHolder {
  *
  * @remarks
  * When granted, `token` is the fencing token, minted atomically with the grant. When refused,
- * `current` tells who holds the lease and for how much longer, so a waiter can aim its next try at
- * the moment the lease lapses.
+ * `current` tells who holds the lease (absent when the lease is free but kept for the waiter first
+ * in line, which only a contender in line is told), `retryIn` when asking again may succeed (the
+ * holder's lease lapses, or the first waiter's place does), and `place` the contender's place in
+ * line when it asked for one (see {@link LeaseClaim.placeDuration}).
  */
 export type LeaseAttempt =
-  { readonly granted: true; readonly token: number } | { readonly granted: false; readonly current: LeaseHolder };
+  | { readonly granted: true; readonly token: number }
+  | {
+      readonly granted: false;
+      /** Who holds the lease; absent when it is free but kept for the waiter first in line. */
+      readonly current?: LeaseHolder;
+      /** Milliseconds after which asking again may succeed unless a vacancy comes first. */
+      readonly retryIn: number;
+      /** The contender's place in line, as {@link Vacancy.next} names it; absent when it took none. */
+      readonly place?: string;
+      /**
+       * `true` when this process was already hearing the key's vacancies when the attempt ran: a
+       * `vacancies()` subscription made at once, on this reply, misses no later vacancy, so there
+       * is no need to ask again after subscribing. Absent: subscribe, then ask again.
+       */
+      readonly listening?: boolean;
+    };
+
+/**
+ * A signal to the contenders waiting for a lease that it may be theirs now.
+ *
+ * @remarks
+ * `next` names the place whose turn it is: only the waiter in that place should ask (the others
+ * would be refused). Without `next`, the lease may be free for whoever asks first (nobody waits in
+ * line, or the backend cannot tell: after a pub/sub gap, say).
+ */
+export interface Vacancy {
+  /** The place in line whose turn it is, if the backend knows it. */
+  readonly next?: string;
+}
 
 /**
  * Something that happened to a lease, pushed to everyone watching its key.
@@ -153,7 +192,8 @@ export interface SyncBackend {
    * Gives the lease up if `owner` holds it: `true` exactly when `owner` held it (on a quorum of
    * masters: on a majority of them), `false` when it did not (a stale owner whose lease lapsed,
    * even if leftovers of it remained somewhere; they are removed). Errors when too few masters
-   * answered to tell.
+   * answered to tell. Gives up `owner`'s place in line too, if it has one; the waiter first in line
+   * after it is signalled when the lease is free.
    */
   release(key: string, owner: string): Observable<boolean>;
   /** Replaces the holder's public value if `owner` holds the lease; `false` when it does not. */
@@ -164,10 +204,12 @@ export interface SyncBackend {
   leaseEvents(key: string): Observable<LeaseEvent>;
   /**
    * Signals, from subscription on, that the lease on `key` may have become free, for contenders
-   * waiting for it. A backend may signal one waiter of this process per release (the next release
-   * signals the next), to spare the others a request they would lose; waiters poll as well.
+   * waiting for it: a release, a lapse, or a new waiter first in line while the lease is free. A
+   * signal naming a place ({@link Vacancy.next}) goes to every waiter (only the one in that place
+   * asks); one without may go to one waiter of this process per release (the next release signals
+   * the next), to spare the others a request they would lose. Waiters poll as well.
    */
-  vacancies(key: string): Observable<void>;
+  vacancies(key: string): Observable<Vacancy>;
 
   /** The item at `key`, or `undefined`. */
   get(key: string): Observable<Item | undefined>;

@@ -9,6 +9,7 @@ export type {
   LeaseHolder,
   PutOptions,
   SyncBackend,
+  Vacancy,
 } from './backend.js';
 export { DEFAULT_BACKEND_LIMITS } from './limits.js';
 export type { BackendLimits, BackendLimitsOptions } from './limits.js';

@@ -11,6 +11,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { LeaseClaim, LeaseHolder, SyncBackend } from '../backend.js';
+import { BackendReplyError } from '../errors/BackendReplyError.js';
 import { LockTimeoutError } from '../errors/LockTimeoutError.js';
 import { SyncError } from '../errors/SyncError.js';
 import { backoff, type Backoff } from './backoff.js';
@@ -24,6 +25,17 @@ import { ValidityGuard } from './validityGuard.js';
 export interface LeaseSettings extends LeaseTiming, Backoff {
   /** How long to wait for the lease at most, in ms; `Infinity` for ever. */
   readonly acquireTimeout: number;
+  /** Whether a contender that waits takes a place in the key's line of waiters. */
+  readonly fair: boolean;
+}
+
+/**
+ * How long a waiter's place in line lasts without a refresh (it refreshes three times as often):
+ * as long as the lease at most, and at most three of the longest retry delays, so that a waiter
+ * that died holds the line up briefly.
+ */
+export function placeDuration(settings: LeaseSettings): number {
+  return Math.ceil(Math.min(settings.leaseDuration, 3 * settings.maxRetryDelay));
 }
 
 /** What the engine needs to campaign for one lease. */
@@ -58,8 +70,11 @@ export interface Tenure {
  * @remarks
  * Acquiring: each attempt is one atomic `tryAcquire`. A refused contender starts listening for the
  * key's vacancies (so an uncontended acquire costs one request), asks once more, then waits for
- * the first of a vacancy signal (push) or a retry timer (poll: jittered exponential
- * backoff, never later than the moment the current holder's lease lapses). `acquireTimeout` bounds the
+ * the first of a vacancy signal (push) or a retry timer (poll). With `fair` (the default), a
+ * waiting contender takes a place in the key's line ({@link placeDuration}): it asks again only
+ * when a vacancy names its place, when the lease or the first waiter's place may have lapsed, or
+ * a third of its place's duration after it last asked, to keep the place. Without it, it polls
+ * with jittered exponential backoff, never later than the moment the current holder's lease lapses. `acquireTimeout` bounds the
  * whole wait (its `LockTimeoutError` has the last backend failure a poll met as its `cause`). An
  * attempt without a reply within the validity period is abandoned and asked again. A backend error
  * on the first attempt ends the stream with that error; once waiting, a transient one (a failover,
@@ -131,24 +146,29 @@ function acquire(
   onMissedPoll: (error: SyncError) => void,
 ): Observable<number> {
   const { key, settings } = request;
+  // A contender that waits in line keeps its place by asking again at least this often.
+  const inLine = settings.fair && !request.refuse;
+  const place = inLine ? placeDuration(settings) : 0;
   const claim: LeaseClaim = {
     owner,
     holder: request.holder,
     leaseDuration: settings.leaseDuration,
     ...(request.value !== undefined && { value: request.value }),
+    ...(inLine && { placeDuration: place }),
   };
   // A reply later than this could not grant a usable lease (see ValidityGuard): stop waiting for it.
   const attemptTimeout = settings.leaseDuration - settings.driftMargin;
   return new Observable<number>((subscriber) => {
     const step = new SerialStep();
-    let vacancies = 0;
+    let myPlace: string | undefined;
+    let signalled = false; // a vacancy for this contender came while it asked
     let retries = 0;
     let onVacancy: (() => void) | undefined;
     let events: Subscription | undefined;
 
     const attempt = (): void => {
       onVacancy = undefined;
-      const vacanciesBefore = vacancies;
+      signalled = false;
       const pending = guard.begin();
       onAttempt();
       step.start(() =>
@@ -167,15 +187,21 @@ function acquire(
                 return;
               }
               guard.discard(pending);
+              myPlace = reply.place;
               if (request.refuse) {
-                subscriber.error(request.refuse(reply.current));
-              } else if (!events) {
+                subscriber.error(
+                  reply.current
+                    ? request.refuse(reply.current)
+                    : new BackendReplyError(backend.name, 'tryAcquire', 'a refusal without the current holder'),
+                );
+              } else if (!events && !reply.listening) {
                 watchVacancies();
                 attempt(); // now that releases wake us, ask once more: one may have come before we listened
-              } else if (vacancies !== vacanciesBefore) {
+              } else if (signalled) {
                 attempt(); // the lease was given up while we asked: try again at once
               } else {
-                wait(Math.min(backoff(settings, retries++), reply.current.expiresIn));
+                if (!events) watchVacancies(); // the backend was listening already: nothing was missed
+                waitAfterRefusal(reply.retryIn);
               }
             },
             error: (error: unknown) => {
@@ -203,6 +229,11 @@ function acquire(
       wait(backoff(settings, retries++));
     };
 
+    // In line: woken by the release before our turn, asking again only to keep the place and to
+    // catch a lapse. Without a place: polling with backoff, never later than the lease may lapse.
+    const waitAfterRefusal = (retryIn: number): void =>
+      wait(inLine ? Math.max(1, Math.min(retryIn, place / 3)) : Math.min(backoff(settings, retries++), retryIn));
+
     const wait = (delay: number): void => {
       step.start(() => timer(Math.max(0, delay)).subscribe(attempt));
       onVacancy = attempt;
@@ -211,8 +242,9 @@ function acquire(
     // Listened to only once the lease turns out to be taken, so an uncontended acquire costs one request.
     const watchVacancies = (): void => {
       events = backend.vacancies(key).subscribe({
-        next: () => {
-          vacancies++;
+        next: (vacancy) => {
+          if (vacancy.next !== undefined && vacancy.next !== myPlace) return; // another waiter's turn
+          signalled = true;
           onVacancy?.();
         },
         error: (error: unknown) => subscriber.error(error),

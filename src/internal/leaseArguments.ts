@@ -1,10 +1,16 @@
 import type { LeaseClaim } from '../backend.js';
 import { assertLeaseDurationWithin, assertLongNameWithin, assertNameWithin, assertValueWithin } from './limits.js';
 import { type BackendLimits } from '../limits.js';
-import { assertKnownOptions, optionNames } from './validate.js';
+import { assertKnownOptions, assertPositiveDuration, optionNames } from './validate.js';
 
 /** The names of {@link LeaseClaim}: `tryAcquire` refuses any other key. */
-const LEASE_CLAIM_NAMES = optionNames<LeaseClaim>({ owner: true, holder: true, value: true, leaseDuration: true });
+const LEASE_CLAIM_NAMES = optionNames<LeaseClaim>({
+  owner: true,
+  holder: true,
+  value: true,
+  leaseDuration: true,
+  placeDuration: true,
+});
 
 /**
  * Call-time checks of the lease methods of `SyncBackend`, shared by every backend, within the
@@ -18,13 +24,16 @@ export function leaseArgumentChecks(limits: BackendLimits) {
     tryAcquire(leaseKey: unknown, claim: LeaseClaim): void {
       key(leaseKey);
       if (typeof claim !== 'object' || claim === null) {
-        throw new TypeError('Expected `claim` to be an object ({ owner, holder, leaseDuration, value? }).');
+        throw new TypeError(
+          'Expected `claim` to be an object ({ owner, holder, leaseDuration, value?, placeDuration? }).',
+        );
       }
       assertKnownOptions(claim, { names: LEASE_CLAIM_NAMES, caller: 'tryAcquire', path: 'claim' });
       assertNameWithin(limits, claim.owner, 'claim.owner');
       assertNameWithin(limits, claim.holder, 'claim.holder');
       assertLeaseDurationWithin(limits, claim.leaseDuration, 'claim.leaseDuration');
       if (claim.value !== undefined) assertValueWithin(limits, claim.value, 'claim.value');
+      if (claim.placeDuration !== undefined) assertPositiveDuration(claim.placeDuration, 'claim.placeDuration');
     },
     renew(leaseKey: unknown, leaseOwner: unknown, leaseDuration: unknown): void {
       key(leaseKey);

@@ -17,7 +17,8 @@ import type { Term } from './Term.js';
  * leadership(b, 'g'):   ----t------|      t: elected;  |: leadership lost
  * with repeat():        ----t------|--t--  campaigns again after each loss
  * ```
- * Candidates wait for the leader to resign (woken at once) or for its lease to lapse; a leader
+ * Candidates wait in line (unless `fair: false`) for the leader to resign (the next in line is
+ * woken at once) or for its lease to lapse; a leader
  * renews every `renewInterval` and completes its stream as soon as a renewal is refused, or at
  * the validity deadline when renewals cannot be confirmed, before another candidate can be
  * elected. The term number is the lease's fencing token: it grows strictly from term to term.

@@ -1,7 +1,13 @@
 import type { LeaseSettings } from '../engine/leaseEngine.js';
 import { resolveLeaseTiming } from '../engine/leaseTiming.js';
 import type { BackendLimits } from '../limits.js';
-import { assertFraction, assertPositiveDuration, assertTimeout, optionNames } from '../internal/validate.js';
+import {
+  assertBoolean,
+  assertFraction,
+  assertPositiveDuration,
+  assertTimeout,
+  optionNames,
+} from '../internal/validate.js';
 
 /**
  * Timing of a lease, shared by {@link lock} and {@link leadership}. Every duration is in
@@ -32,6 +38,13 @@ export interface LeaseOptions {
    * deterministic (marble tests). @defaultValue 0.5
    */
   readonly retryJitter?: number;
+  /**
+   * Wait in line: contenders that wait get the lease in the order they first asked for it, in
+   * every process, each woken by the release before it (a waiter that dies loses its place within
+   * `min(leaseDuration, 3 × maxRetryDelay)`). `false` polls and takes the lease when it finds it
+   * free, even when others wait in line. @defaultValue true
+   */
+  readonly fair?: boolean;
 }
 
 /** The names of {@link LeaseOptions}, which lock and leadership options extend. */
@@ -43,6 +56,7 @@ export const LEASE_OPTION_NAMES = optionNames<LeaseOptions>({
   retryDelay: true,
   maxRetryDelay: true,
   retryJitter: true,
+  fair: true,
 });
 
 /** Lease options with every default applied and every rule checked (the engine's {@link LeaseSettings}). */
@@ -54,6 +68,7 @@ export const DEFAULT_LEASE_OPTIONS = Object.freeze({
   retryDelay: 50,
   maxRetryDelay: 1_000,
   retryJitter: 0.5,
+  fair: true,
 });
 
 /**
@@ -72,16 +87,18 @@ export function resolveLeaseOptions(
     retryDelay = DEFAULT_LEASE_OPTIONS.retryDelay,
     maxRetryDelay = DEFAULT_LEASE_OPTIONS.maxRetryDelay,
     retryJitter = DEFAULT_LEASE_OPTIONS.retryJitter,
+    fair = DEFAULT_LEASE_OPTIONS.fair,
   } = options ?? {};
   const timing = resolveLeaseTiming(options, DEFAULT_LEASE_OPTIONS.leaseDuration, limits);
   assertTimeout(acquireTimeout, 'acquireTimeout');
   assertPositiveDuration(retryDelay, 'retryDelay');
   assertPositiveDuration(maxRetryDelay, 'maxRetryDelay');
   assertFraction(retryJitter, 'retryJitter');
+  assertBoolean(fair, 'fair');
   if (maxRetryDelay < retryDelay) {
     throw new RangeError(
       `Expected \`maxRetryDelay\` (${maxRetryDelay}) to be at least \`retryDelay\` (${retryDelay}).`,
     );
   }
-  return Object.freeze({ ...timing, acquireTimeout, retryDelay, maxRetryDelay, retryJitter });
+  return Object.freeze({ ...timing, acquireTimeout, retryDelay, maxRetryDelay, retryJitter, fair });
 }

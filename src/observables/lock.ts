@@ -19,7 +19,9 @@ import { resolveLockOptions, type LockOptions, type LockSettings } from './lockO
  * lock(...):     --L-----|      L: acquired when the other releases at R
  *                                |: lost (renewal refused or unconfirmed by the validity deadline)
  * ```
- * Each subscription is a separate contender with its own secret owner id. While waiting, it is
+ * Each subscription is a separate contender with its own secret owner id. While waiting, it holds
+ * a place in the lock's line on the backend (`fair`, the default): waiters in every process get
+ * the lock in the order they asked, each woken by the release before it. With `fair: false` it is
  * woken by the backend's release and expiry events and otherwise retries with jittered backoff.
  * While holding, it renews every `renewInterval`; it completes as soon as a renewal is refused, or
  * at the validity deadline (start of the last confirmed request + `leaseDuration` −

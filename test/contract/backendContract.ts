@@ -1,11 +1,13 @@
 import {
   defer,
+  EMPTY,
   finalize,
   firstValueFrom,
   forkJoin,
   interval,
   map,
   of,
+  repeat,
   Subject,
   switchMap,
   take,
@@ -174,6 +176,7 @@ export function describeBackendContract<B extends SyncBackend>(
         expect(refused).toEqual({
           granted: false,
           current: { holder: 'node-a', token, value: 'addr-a', expiresIn: expect.any(Number) },
+          retryIn: expect.any(Number),
         });
         if (!refused.granted) expectExpiresIn(refused.current, LONG);
         // A holder without a public value: `current` has no value either.
@@ -183,9 +186,9 @@ export function describeBackendContract<B extends SyncBackend>(
         const refusedD = await single(backend.tryAcquire(key, claim('node-d', LONG)), WAIT);
         expect(refusedD.granted).toBe(false);
         if (!refusedD.granted) {
-          expect(refusedD.current.holder).toBe('node-c');
-          expect(refusedD.current.token).toBe(tokenC);
-          expect(refusedD.current.value).toBeUndefined();
+          expect(refusedD.current?.holder).toBe('node-c');
+          expect(refusedD.current?.token).toBe(tokenC);
+          expect(refusedD.current?.value).toBeUndefined();
         }
         expect(await single(backend.release(key, c.owner), WAIT)).toBe(true);
       });
@@ -343,6 +346,103 @@ export function describeBackendContract<B extends SyncBackend>(
         // An event published before the watch may still reach it (pub/sub trails the replies), but
         // nothing published after the answered request may be missed.
         expect(afterAttempt.values).toContainEqual({ type: 'released', key, token });
+      });
+
+      test('a contender in line takes a place; a free lease goes to the first in line, whom the release names', async () => {
+        const key = ctx.leaseKey('line');
+        const a = claim('node-a', LONG);
+        const b = { ...claim('node-b', LONG), placeDuration: LONG };
+        const c = { ...claim('node-c', LONG), placeDuration: LONG };
+        const vacancies = record(backend.vacancies(key), 'vacancies');
+        const tokenA = granted(await single(backend.tryAcquire(key, a), WAIT));
+        const refusedB = await single(backend.tryAcquire(key, b), WAIT);
+        const refusedC = await single(backend.tryAcquire(key, c), WAIT);
+        expect(refusedB).toMatchObject({
+          granted: false,
+          current: { holder: 'node-a', token: tokenA },
+          place: expect.any(String),
+        });
+        expect(refusedC).toMatchObject({ granted: false, current: { holder: 'node-a' }, place: expect.any(String) });
+        const placeB = (refusedB as { place: string }).place;
+        const placeC = (refusedC as { place: string }).place;
+        expect(placeC).not.toBe(placeB);
+        // Asking again keeps the place.
+        expect(await single(backend.tryAcquire(key, b), WAIT)).toMatchObject({ place: placeB });
+
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
+        await vacancies.until((r) => r.values.some((vacancy) => vacancy.next === placeB), 'name the first in line');
+        // Free, but kept for the first in line: the second is refused, without a holder.
+        const kept = await single(backend.tryAcquire(key, c), WAIT);
+        expect(kept).toMatchObject({ granted: false, place: placeC });
+        expect(kept).not.toHaveProperty('current');
+        if (!kept.granted) expect(kept.retryIn).toBeGreaterThan(0);
+        const tokenB = granted(await single(backend.tryAcquire(key, b), WAIT), 'the first in line');
+        expect(tokenB).toBeGreaterThan(tokenA);
+
+        expect(await single(backend.release(key, b.owner), WAIT)).toBe(true);
+        await vacancies.until((r) => r.values.some((vacancy) => vacancy.next === placeC), 'name the next in line');
+        expect(granted(await single(backend.tryAcquire(key, c), WAIT), 'the next in line')).toBeGreaterThan(tokenB);
+        expect(await single(backend.release(key, c.owner), WAIT)).toBe(true);
+        // Nobody in line: the release names nobody.
+        await vacancies.until((r) => r.values.some((vacancy) => vacancy.next === undefined), 'a vacancy for anyone');
+      });
+
+      test('a contender without a place takes a free lease even when others wait in line', async () => {
+        const key = ctx.leaseKey('barge');
+        const a = claim('node-a', LONG);
+        const b = { ...claim('node-b', LONG), placeDuration: LONG };
+        const barger = claim('node-x', LONG);
+        granted(await single(backend.tryAcquire(key, a), WAIT));
+        expect(await single(backend.tryAcquire(key, b), WAIT)).toMatchObject({ granted: false });
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
+        granted(await single(backend.tryAcquire(key, barger), WAIT), 'a contender without a place');
+        expect(await single(backend.tryAcquire(key, b), WAIT)).toMatchObject({
+          granted: false,
+          current: { holder: 'node-x' },
+        });
+        expect(await single(backend.release(key, barger.owner), WAIT)).toBe(true);
+        granted(await single(backend.tryAcquire(key, b), WAIT), 'the waiter, at last');
+        expect(await single(backend.release(key, b.owner), WAIT)).toBe(true);
+      });
+
+      test('a place not refreshed in time lapses, and the lease goes to the next in line', async () => {
+        const key = ctx.leaseKey('place-lapses');
+        const a = claim('node-a', LONG);
+        const gone = { ...claim('node-gone', LONG), placeDuration: SHORT };
+        const next = { ...claim('node-next', LONG), placeDuration: LONG };
+        granted(await single(backend.tryAcquire(key, a), WAIT));
+        expect(await single(backend.tryAcquire(key, gone), WAIT)).toMatchObject({ granted: false });
+        expect(await single(backend.tryAcquire(key, next), WAIT)).toMatchObject({ granted: false });
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
+        // The first in line never asks again (it died): once its place lapsed, the next one is served.
+        const refused = await single(backend.tryAcquire(key, next), WAIT);
+        if (!refused.granted) {
+          expect(refused.current).toBeUndefined();
+          expect(refused.retryIn).toBeLessThanOrEqual(SHORT);
+          await waitUntil(
+            async () => (await single(backend.tryAcquire(key, next), WAIT)).granted,
+            WAIT,
+            'the next in line is granted once the dead waiter lost its place',
+          );
+        }
+        expect(await single(backend.release(key, next.owner), WAIT)).toBe(true);
+      });
+
+      test('a waiter that gives up leaves the line, and the next in line is named', async () => {
+        const key = ctx.leaseKey('leave-line');
+        const a = claim('node-a', LONG);
+        const b = { ...claim('node-b', LONG), placeDuration: LONG };
+        const c = { ...claim('node-c', LONG), placeDuration: LONG };
+        const vacancies = record(backend.vacancies(key), 'vacancies');
+        granted(await single(backend.tryAcquire(key, a), WAIT));
+        expect(await single(backend.tryAcquire(key, b), WAIT)).toMatchObject({ granted: false });
+        const refusedC = await single(backend.tryAcquire(key, c), WAIT);
+        const placeC = (refusedC as { place: string }).place;
+        expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
+        expect(await single(backend.release(key, b.owner), WAIT)).toBe(false); // b held nothing; it leaves the line
+        await vacancies.until((r) => r.values.some((vacancy) => vacancy.next === placeC), 'name the next in line');
+        granted(await single(backend.tryAcquire(key, c), WAIT), 'the next in line');
+        expect(await single(backend.release(key, c.owner), WAIT)).toBe(true);
       });
 
       test('leaseEvents of one key does not report other keys', async () => {
@@ -643,6 +743,55 @@ export function describeBackendContract<B extends SyncBackend>(
         for (let i = 1; i < order.length; i++) expect(order[i]).toBeGreaterThan(order[i - 1] as number);
         expect(new Set(log.map((entry) => entry.who)).size).toBe(contenders);
         expect([...tokens].sort((x, y) => x - y)).toEqual(order);
+      });
+
+      test('lock: waiters get the lock in the order they asked for it, each woken by the release before it', async () => {
+        const key = ctx.lockName('fifo');
+        const spy = spyOnAttempts(backend);
+        const holder = record(lock(spy.backend, key, { ...TIMING, leaseDuration: LONG, holder: 'holder' }), 'holder');
+        await holder.nth(0);
+        const served: string[] = [];
+        const waiters = Array.from({ length: 5 }, (_, index) => `waiter-${index}`);
+        const ends: Promise<void>[] = [];
+        for (const name of waiters) {
+          const waiter = record(
+            lock(spy.backend, key, { ...TIMING, leaseDuration: LONG, holder: name, acquireTimeout: WAIT * 2 }).pipe(
+              take(1),
+              map((lease) => served.push(lease.holder)),
+            ),
+            name,
+          );
+          ends.push(waiter.completion(WAIT * 2));
+          await spy.refusedFor(name, WAIT); // in line before the next one asks
+        }
+        holder.stop();
+        await Promise.all(ends);
+        expect(served).toEqual(waiters);
+      });
+
+      test('lock: contenders that ask again at once all get their turns (no starvation)', async () => {
+        const key = ctx.lockName('no-starvation');
+        const contenders = 4;
+        const total = 120;
+        const counts = Array.from({ length: contenders }, () => 0);
+        let served = 0;
+        const loop = (who: number): Observable<unknown> =>
+          defer(
+            () =>
+              lock(backend, key, { ...TIMING, holder: `contender-${who}`, acquireTimeout: WAIT * 2 }).pipe(
+                take(1),
+                map(() => {
+                  counts[who]!++;
+                  served++;
+                }),
+              ),
+            // On the next turn of the event loop (a synchronous backend would otherwise serve one
+            // contender all its turns before the others subscribed).
+          ).pipe(repeat({ delay: () => (served < total ? timer(0) : EMPTY) }));
+        await firstValueFrom(
+          forkJoin(Array.from({ length: contenders }, (_, who) => loop(who))).pipe(timeout(WAIT * 6)),
+        );
+        expect(Math.max(...counts) / Math.min(...counts)).toBeLessThanOrEqual(1.5);
       });
 
       test('lock: a waiter is woken by the release and acquires with a greater token', async () => {

@@ -367,6 +367,28 @@ describe('lock on Redis', () => {
     });
   });
 
+  describe('waiters of a key this process already watches', () => {
+    it('ask once, not twice: the backend tells them it was listening when they were refused', async () => {
+      const prefix = randomPrefix('listening');
+      const spied = spyOnAttempts(backendOn(prefix));
+      const holder = resources.record(lock(spied.backend, 'jobs', { ...SLOW, holder: 'holder' }), 'holder');
+      await holder.nth(0);
+      const first = resources.record(lock(spied.backend, 'jobs', { ...SLOW, holder: 'first' }), 'first', 30_000);
+      // Refused, then (listening now) refused again.
+      await waitUntil(() => spied.refusals() >= 2, 10_000, 'two refusals of the first waiter');
+      const second = resources.record(lock(spied.backend, 'jobs', { ...SLOW, holder: 'second' }), 'second', 30_000);
+      const refusal = await spied.refusedFor('second', 10_000);
+      expect(refusal.reply).toMatchObject({ granted: false, listening: true });
+
+      holder.stop();
+      await first.nth(0, 15_000); // first in line
+      first.stop();
+      await second.nth(0, 15_000);
+      second.stop();
+      expect(spied.refusals()).toBe(3); // the first waiter's two, the second's one
+    });
+  });
+
   describe('owner ids stay secret', () => {
     it('never publishes an owner id on any channel during lock, leadership and store activity', async () => {
       const prefix = randomPrefix('spy');

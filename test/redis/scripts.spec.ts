@@ -47,7 +47,12 @@ const SCRIPTS: Record<string, RedisScript<readonly string[], readonly (string | 
   'tasks/scripts/renewTaskClaim.ts': renewTaskClaim,
   'tasks/scripts/reportTaskProgress.ts': reportTaskProgress,
 };
-const HELPERS = ['luaHelpers.ts', 'store/scripts/luaStoreHelpers.ts', 'tasks/scripts/luaTaskHelpers.ts'];
+const HELPERS = [
+  'luaHelpers.ts',
+  'leases/scripts/luaLineHelpers.ts',
+  'store/scripts/luaStoreHelpers.ts',
+  'tasks/scripts/luaTaskHelpers.ts',
+];
 const WEEK = 7 * 24 * 60 * 60 * 1000;
 
 const server = useRedisServer();
@@ -84,7 +89,7 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token],
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
           acquireLeaseArgs({ owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 }, keys.channel, 'PUBLISH', WEEK),
         ),
       );
@@ -99,7 +104,7 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token],
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
           acquireLeaseArgs({ owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 }, keys.channel, 'PUBLISH', WEEK),
         ),
       );
@@ -109,7 +114,7 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token],
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
           acquireLeaseArgs(
             { owner: 'owner-2', holder: 'node-2', leaseDuration: 5_000, value: 'v' },
             keys.channel,
@@ -118,10 +123,10 @@ describe('Lua scripts on a real redis-server', () => {
           ),
         ),
       );
-      expect(refused).toEqual({ granted: false, holder: 'node-1', token, expiresIn: expect.any(Number) });
-      const { expiresIn } = refused as { expiresIn: number };
-      expect(expiresIn).toBeGreaterThan(0);
-      expect(expiresIn).toBeLessThanOrEqual(5_000);
+      expect(refused).toEqual({ granted: false, current: { holder: 'node-1', token }, retryIn: expect.any(Number) });
+      const { retryIn } = refused as { retryIn: number };
+      expect(retryIn).toBeGreaterThan(0);
+      expect(retryIn).toBeLessThanOrEqual(5_000);
     });
 
     it('acquire continues from the token counter when it is ahead of the clock, and keeps the value', async () => {
@@ -132,7 +137,7 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token],
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
           acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 5_000, value: 'addr' }, '', 'PUBLISH', WEEK),
         ),
       );
@@ -152,13 +157,22 @@ describe('Lua scripts on a real redis-server', () => {
       expect(
         await single(runScript(client, updateLease, [keys.lease], ['o', 'x', keys.channel, 'PUBLISH'])),
       ).toBeUndefined();
-      expect(await single(runScript(client, releaseLease, [keys.lease], ['o', keys.channel, 'PUBLISH']))).toBe(0);
+      expect(
+        await single(
+          runScript(
+            client,
+            releaseLease,
+            [keys.lease, keys.line, keys.lineDeadlines],
+            ['o', keys.channel, 'PUBLISH', '0'],
+          ),
+        ),
+      ).toEqual({ token: 0 });
 
       const granted = await single(
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token],
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
           acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 1_000 }, keys.channel, 'PUBLISH', WEEK),
         ),
       );
@@ -180,8 +194,26 @@ describe('Lua scripts on a real redis-server', () => {
       });
       expect(await single(runScript(client, readLease, [keys.lease], []))).toMatchObject({ value: 'x' });
 
-      expect(await single(runScript(client, releaseLease, [keys.lease], ['other', keys.channel, 'PUBLISH']))).toBe(0);
-      expect(await single(runScript(client, releaseLease, [keys.lease], ['o', keys.channel, 'PUBLISH']))).toBe(token);
+      expect(
+        await single(
+          runScript(
+            client,
+            releaseLease,
+            [keys.lease, keys.line, keys.lineDeadlines],
+            ['other', keys.channel, 'PUBLISH', '0'],
+          ),
+        ),
+      ).toEqual({ token: 0 });
+      expect(
+        await single(
+          runScript(
+            client,
+            releaseLease,
+            [keys.lease, keys.line, keys.lineDeadlines],
+            ['o', keys.channel, 'PUBLISH', '0'],
+          ),
+        ),
+      ).toEqual({ token });
       expect(await client.exists(keys.lease)).toBe(0);
       expect(Number(await client.get(keys.token))).toBe(token); // the counter outlives the lease
     });
@@ -192,7 +224,7 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token],
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
           acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 5_000 }, '', 'PUBLISH', WEEK),
         ),
       );

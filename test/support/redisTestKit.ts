@@ -83,9 +83,15 @@ export function leaseKeys(
   prefix: string,
   kind: 'lock' | 'leader',
   name: string,
-): { lease: string; token: string; channel: string } {
+): { lease: string; token: string; line: string; lineDeadlines: string; channel: string } {
   const tag = `${prefix}:{${kind}:${name}}`;
-  return { lease: `${tag}:lease`, token: `${tag}:token`, channel: `${tag}:events` };
+  return {
+    lease: `${tag}:lease`,
+    token: `${tag}:token`,
+    line: `${tag}:line`,
+    lineDeadlines: `${tag}:line-deadlines`,
+    channel: `${tag}:events`,
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { defer, filter, map, of, type Observable } from 'rxjs';
+import { defer, of, type Observable } from 'rxjs';
 import type { SyncBackend } from '../../backend.js';
 import { schedulerNow } from '../../internal/clock.js';
 import { withSyncArgumentChecks } from '../../internal/syncArguments.js';
@@ -83,11 +83,7 @@ export function createMemoryBackendInternals(
         readLease: (key) => reply(() => leases.read(key)),
         leaseEvents: (key) => leases.events(key),
         // Every waiter: in process, a losing attempt costs nothing, and all wake in the same instant.
-        vacancies: (key) =>
-          leases.events(key).pipe(
-            filter((event) => event.type === 'released' || event.type === 'expired'),
-            map(() => undefined),
-          ),
+        vacancies: (key) => leases.vacancies(key),
         get: (key) => reply(() => store.get(key)),
         put: (key, value, putOptions) => reply(() => store.put(key, value, putOptions)),
         delete: (key, deleteOptions) => reply(() => store.delete(key, deleteOptions)),

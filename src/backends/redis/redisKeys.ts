@@ -40,6 +40,16 @@ export class RedisKeys {
     return `${this.prefix}:{${escape(key)}}:token`;
   }
 
+  /** A lease's line of waiters: owner ids scored by arrival. */
+  leaseLine(key: string): string {
+    return `${this.prefix}:{${escape(key)}}:line`;
+  }
+
+  /** The deadlines of the places in a lease's line: owner ids scored by the server time (ms) their place lapses. */
+  leaseLineDeadlines(key: string): string {
+    return `${this.prefix}:{${escape(key)}}:line-deadlines`;
+  }
+
   /** The channel of a lease's events. */
   leaseChannel(key: string): string {
     return `${this.prefix}:{${escape(key)}}:events`;

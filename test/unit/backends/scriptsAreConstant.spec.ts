@@ -14,6 +14,7 @@ import { failTask } from '../../../src/backends/redis/tasks/scripts/failTask.js'
 import { forgetExpired } from '../../../src/backends/redis/store/scripts/forgetExpired.js';
 import { getItem } from '../../../src/backends/redis/store/scripts/getItem.js';
 import { LUA_HELPERS } from '../../../src/backends/redis/luaHelpers.js';
+import { LUA_LINE_HELPERS } from '../../../src/backends/redis/leases/scripts/luaLineHelpers.js';
 import { LUA_STORE_HELPERS } from '../../../src/backends/redis/store/scripts/luaStoreHelpers.js';
 import { LUA_TASK_HELPERS } from '../../../src/backends/redis/tasks/scripts/luaTaskHelpers.js';
 import { peekTasks } from '../../../src/backends/redis/tasks/scripts/peekTasks.js';
@@ -71,6 +72,7 @@ const SCRIPTS: Record<string, AnyScript> = {
 /** The shared Lua helpers, by file name: the only values a script's text may include. */
 const HELPERS: Record<string, { readonly name: string; readonly lua: string }> = {
   'luaHelpers.ts': { name: 'LUA_HELPERS', lua: LUA_HELPERS },
+  'leases/scripts/luaLineHelpers.ts': { name: 'LUA_LINE_HELPERS', lua: LUA_LINE_HELPERS },
   'store/scripts/luaStoreHelpers.ts': { name: 'LUA_STORE_HELPERS', lua: LUA_STORE_HELPERS },
   'tasks/scripts/luaTaskHelpers.ts': { name: 'LUA_TASK_HELPERS', lua: LUA_TASK_HELPERS },
 };

@@ -45,6 +45,7 @@ const LEASE = [
   'retryDelay',
   'maxRetryDelay',
   'retryJitter',
+  'fair',
 ];
 const LOCK = [...LEASE, 'wait', 'holder'];
 const LEADERSHIP = [...LEASE, 'candidate', 'value'];

@@ -11,6 +11,7 @@ describe('resolveLeadershipOptions', () => {
       retryDelay: 50,
       maxRetryDelay: 1_000,
       retryJitter: 0.5,
+      fair: true,
       candidate: undefined,
       value: undefined,
     });
@@ -22,6 +23,7 @@ describe('resolveLeadershipOptions', () => {
       retryDelay: 50,
       maxRetryDelay: 1_000,
       retryJitter: 0.5,
+      fair: true,
       acquireTimeout: Infinity,
     });
     expect(Object.isFrozen(DEFAULT_LEADERSHIP_OPTIONS)).toBe(true);

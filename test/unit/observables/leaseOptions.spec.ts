@@ -13,6 +13,7 @@ describe('resolveLeaseOptions', () => {
       retryDelay: 50,
       maxRetryDelay: 1_000,
       retryJitter: 0.5,
+      fair: true,
     });
     expect(resolve({})).toEqual(resolve());
   });
@@ -31,6 +32,7 @@ describe('resolveLeaseOptions', () => {
       retryDelay: 5,
       maxRetryDelay: 5,
       retryJitter: 0,
+      fair: false,
     };
     expect(resolve(options)).toEqual(options);
     expect(resolveLeaseOptions({}, Infinity).acquireTimeout).toBe(Infinity);
@@ -47,6 +49,7 @@ describe('resolveLeaseOptions', () => {
       retryDelay: 50,
       maxRetryDelay: 1_000,
       retryJitter: 0.5,
+      fair: true,
     });
     expect(Object.isFrozen(DEFAULT_LEASE_OPTIONS)).toBe(true);
   });
@@ -102,6 +105,7 @@ describe('resolveLeaseOptions', () => {
       /^Expected `retryJitter` to be a number from 0 to 1, got 1\.5\.$/,
     ],
     ['retryJitter NaN', { retryJitter: NaN }, RangeError, /`retryJitter`/],
+    ['fair 1', { fair: 1 as unknown as boolean }, TypeError, /`fair`/],
   ])('rejects %s with an error naming the option', (_case, options, errorClass, message) => {
     expect(() => resolve(options)).toThrow(errorClass);
     expect(() => resolve(options)).toThrow(message);

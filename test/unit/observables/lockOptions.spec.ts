@@ -12,6 +12,7 @@ describe('resolveLockOptions', () => {
       retryDelay: 50,
       maxRetryDelay: 1_000,
       retryJitter: 0.5,
+      fair: true,
       wait: true,
       holder: undefined,
     });
@@ -23,6 +24,7 @@ describe('resolveLockOptions', () => {
       retryDelay: 50,
       maxRetryDelay: 1_000,
       retryJitter: 0.5,
+      fair: true,
       acquireTimeout: 10_000,
       wait: true,
     });

@@ -1,19 +1,19 @@
 import type { Redis } from 'ioredis';
 import { catchError, concat, concatMap, defer, forkJoin, map, of, type Observable } from 'rxjs';
-import type { LeaseAttempt, LeaseClaim, LeaseEvent, LeaseHolder } from '../../../backend.js';
+import type { LeaseAttempt, LeaseClaim, LeaseHolder } from '../../../backend.js';
 import { BackendUnavailableError } from '../../../errors/BackendUnavailableError.js';
 import { withConnectionError, type ConnectionState } from '../connectionState.js';
 import { timeoutAfterPendingIo } from '../../../internal/timeoutAfterPendingIo.js';
-import { encodeLeaseEvent } from './leaseEventMessage.js';
+import { encodeLeaseSignal, type LeaseSignal } from './leaseEventMessage.js';
 import type { LeaseOperations } from './leaseOperations.js';
 import type { RedisBackendSettings } from '../redisBackendOptions.js';
 import type { RedisKeys } from '../redisKeys.js';
 import { refusedIfNotALease } from './refusedIfNotALease.js';
 import { isCluster, runScript, type RedisClient } from '../redisScript.js';
-import { acquireLease, acquireLeaseArgs } from './scripts/acquireLease.js';
+import { acquireLease, acquireLeaseArgs, acquireLeaseKeys } from './scripts/acquireLease.js';
 import { raiseTokenFloor } from './scripts/raiseTokenFloor.js';
 import { readLease } from './scripts/readLease.js';
-import { releaseLease } from './scripts/releaseLease.js';
+import { releaseLease, type ReleaseLeaseReply } from './scripts/releaseLease.js';
 import { renewLease } from './scripts/renewLease.js';
 import { updateLease } from './scripts/updateLease.js';
 import { toLeaseAttempt } from './singleInstanceLeases.js';
@@ -88,12 +88,12 @@ export function quorumLeases(
   };
 
   /**
-   * Publishes a lease event without waiting for it: events are advice to watchers (who read again
-   * after a gap), so the caller's reply does not wait for one more round trip. Sent on `client`'s
-   * connection, in order with everything else sent there.
+   * Publishes a lease signal without waiting for it: signals are advice to watchers and waiters (who
+   * read again after a gap, and poll), so the caller's reply does not wait for one more round trip.
+   * Sent on `client`'s connection, in order with everything else sent there.
    */
-  const announce = (key: string, event: LeaseEvent): void => {
-    const message = encodeLeaseEvent(event);
+  const announce = (key: string, signal: LeaseSignal): void => {
+    const message = encodeLeaseSignal(signal);
     const channel = keys.leaseChannel(key);
     // ioredis can throw synchronously while a Cluster's slots are unknown: a lost event, as any.
     defer(() =>
@@ -101,10 +101,32 @@ export function quorumLeases(
     ).subscribe({ error: () => undefined });
   };
 
-  /** Deletes the owner's lease on every master that has it; the votes say where it was (its token) or was not (0). */
-  const releaseEverywhere = (key: string, owner: string): Observable<Vote<number>[]> =>
+  /**
+   * Deletes the owner's lease on every master that has it, and its places in line unless
+   * `keepPlace`; the votes say where it was (its token) or was not (0), and whose turn it is there.
+   */
+  const releaseEverywhere = (key: string, owner: string, keepPlace: '1' | '0'): Observable<Vote<ReleaseLeaseReply>[]> =>
     poll(shortestWait, (master) =>
-      runScript(master, releaseLease, [keys.lease(key)], [owner, '', 'PUBLISH']).pipe(refusedIfNotALease(0)),
+      runScript(
+        master,
+        releaseLease,
+        [keys.lease(key), keys.leaseLine(key), keys.leaseLineDeadlines(key)],
+        [owner, '', 'PUBLISH', keepPlace],
+      ).pipe(refusedIfNotALease({ token: 0 })),
+    );
+
+  /**
+   * Gives back the grants of an attempt that won fewer than a majority, keeping the contender's
+   * places on the masters that refused it (where it was granted, it rejoins the line at the back
+   * when it asks again: two contenders first in line on different masters cannot block each other
+   * for ever); the waiters first in line where it was granted are told it is their turn.
+   */
+  const giveBack = (key: string, owner: string): Observable<unknown> =>
+    releaseEverywhere(key, owner, '1').pipe(
+      map((votes) => {
+        const next = mostNamed(votes);
+        if (next !== undefined) announce(key, { type: 'turn', key, next });
+      }),
     );
 
   const acquire = (key: string, claim: LeaseClaim): Observable<LeaseAttempt> =>
@@ -112,7 +134,7 @@ export function quorumLeases(
       runScript(
         master,
         acquireLease,
-        [keys.lease(key), keys.leaseToken(key)],
+        acquireLeaseKeys(keys, key),
         // Events are announced on the store client after the majority step: none from each master.
         acquireLeaseArgs(claim, '', 'PUBLISH', settings.counterLifetime),
       ).pipe(map(toLeaseAttempt)),
@@ -120,14 +142,22 @@ export function quorumLeases(
       concatMap((votes) => {
         const grants = votes.flatMap((vote) => (vote.ok && vote.reply.granted ? [vote.reply.token] : []));
         if (grants.length >= majority) return commit(key, claim, Math.max(...grants));
-        const refusals = votes.flatMap((vote) => (vote.ok && !vote.reply.granted ? [vote.reply.current] : []));
-        return releaseEverywhere(key, claim.owner).pipe(
-          map((): LeaseAttempt => {
-            if (refusals.length === 0) throw unavailable('tryAcquire', votes);
-            const soonest = refusals.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
-            return { granted: false, current: soonest };
-          }),
-        );
+        const refusals = votes.flatMap((vote) => (vote.ok && !vote.reply.granted ? [vote.reply] : []));
+        const refuse = (): LeaseAttempt => {
+          if (refusals.length === 0) throw unavailable('tryAcquire', votes);
+          const holders = refusals.flatMap((refusal) => (refusal.current ? [refusal.current] : []));
+          const current =
+            holders.length > 0 ? holders.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a)) : undefined;
+          const place = refusals.find((refusal) => refusal.place !== undefined)?.place;
+          return {
+            granted: false,
+            ...(current && { current }),
+            retryIn: Math.min(...refusals.map((refusal) => refusal.retryIn)),
+            ...(place !== undefined && { place }),
+          };
+        };
+        if (grants.length === 0) return of(refuse());
+        return giveBack(key, claim.owner).pipe(map(refuse));
       }),
     );
 
@@ -142,13 +172,13 @@ export function quorumLeases(
     ).pipe(
       concatMap((votes) => {
         if (votes.filter((vote) => vote.ok).length < majority) {
-          return releaseEverywhere(key, claim.owner).pipe(
+          return giveBack(key, claim.owner).pipe(
             map((): LeaseAttempt => {
               throw unavailable('tryAcquire', votes);
             }),
           );
         }
-        const event: LeaseEvent = {
+        const event: LeaseSignal = {
           type: 'acquired',
           key,
           holder: claim.holder,
@@ -179,14 +209,16 @@ export function quorumLeases(
     // The owner held the lease only if a majority had it: leftovers of a lapsed tenure on a few
     // masters (one that lapsed later than the others) are deleted too, but do not make it a release.
     release: (key, owner) =>
-      releaseEverywhere(key, owner).pipe(
+      releaseEverywhere(key, owner, '0').pipe(
         map((votes) => {
-          const tokens = votes.flatMap((vote) => (vote.ok && vote.reply > 0 ? [vote.reply] : []));
-          const absent = votes.filter((vote) => vote.ok && vote.reply <= 0).length;
+          const tokens = votes.flatMap((vote) => (vote.ok && vote.reply.token > 0 ? [vote.reply.token] : []));
+          const absent = votes.filter((vote) => vote.ok && vote.reply.token <= 0).length;
+          const next = mostNamed(votes);
           if (tokens.length >= majority) {
-            announce(key, { type: 'released', key, token: Math.max(...tokens) });
+            announce(key, { type: 'released', key, token: Math.max(...tokens), ...(next !== undefined && { next }) });
             return true;
           }
+          if (next !== undefined) announce(key, { type: 'turn', key, next }); // a waiter left the line
           if (absent > masters.length - majority) return false;
           throw unavailable('release', votes);
         }),
@@ -216,6 +248,16 @@ export function quorumLeases(
         }),
       ),
   };
+}
+
+/** The place in line that most masters say is next (each master keeps its own line), if any. */
+function mostNamed(votes: readonly Vote<ReleaseLeaseReply>[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const vote of votes)
+    if (vote.ok && vote.reply.next !== undefined) counts.set(vote.reply.next, (counts.get(vote.reply.next) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [next, count] of counts) if (best === undefined || count > counts.get(best)!) best = next;
+  return best;
 }
 
 /**

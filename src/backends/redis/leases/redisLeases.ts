@@ -1,5 +1,6 @@
-import type { Observable } from 'rxjs';
-import type { LeaseEvent, SyncBackend } from '../../../backend.js';
+import { filter, map, type Observable } from 'rxjs';
+import type { LeaseAttempt, LeaseEvent, SyncBackend } from '../../../backend.js';
+import { leaseEventOf, type LeaseSignal } from './leaseEventMessage.js';
 import type { RedisSubscriber } from '../pubsub/redisSubscriber.js';
 import type { RedisKeys } from '../redisKeys.js';
 import type { RedisRequest } from '../redisRequest.js';
@@ -24,13 +25,28 @@ export function redisLeases(
   keys: RedisKeys,
   request: RedisRequest,
 ): RedisLeaseMethods {
-  const watchLease = (key: string): Observable<LeaseEvent> =>
+  const watchLease = (key: string): Observable<LeaseSignal> =>
     watchLeaseEvents(subscriber, keys.leaseChannel(key), key, () => request('readLease', () => leases.read(key), true));
   const vacancies = new VacancySignals(watchLease);
 
   return {
     tryAcquire(key, claim) {
-      return request('tryAcquire', () => leases.tryAcquire(key, claim), true);
+      return request(
+        'tryAcquire',
+        () => {
+          // Sent after every SUBSCRIBE so far was acknowledged: a watch of the key now hears every
+          // signal published after this attempt runs, and a waiter subscribing on the reply shares
+          // it; unless a signal came before the reply (it went to the waiters there were then).
+          const heard = subscriber.settling ? undefined : vacancies.heard(key);
+          return leases.tryAcquire(key, claim).pipe(
+            map((reply): LeaseAttempt => {
+              const listening = heard !== undefined && vacancies.heard(key) === heard;
+              return reply.granted || !listening ? reply : { ...reply, listening };
+            }),
+          );
+        },
+        true,
+      );
     },
     renew(key, owner, leaseDuration) {
       return request('renew', () => leases.renew(key, owner, leaseDuration));
@@ -45,7 +61,10 @@ export function redisLeases(
       return request('readLease', () => leases.read(key), true);
     },
     leaseEvents(key) {
-      return watchLease(key);
+      return watchLease(key).pipe(
+        map(leaseEventOf),
+        filter((event): event is LeaseEvent => event !== undefined),
+      );
     },
     vacancies(key) {
       return vacancies.vacancies(key);

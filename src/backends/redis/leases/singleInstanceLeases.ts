@@ -9,7 +9,7 @@ import {
   runScriptAcknowledged,
   type ReplicaAcknowledgementSettings,
 } from '../replicaAcknowledgement.js';
-import { acquireLease, acquireLeaseArgs, type AcquireLeaseReply } from './scripts/acquireLease.js';
+import { acquireLease, acquireLeaseArgs, acquireLeaseKeys, type AcquireLeaseReply } from './scripts/acquireLease.js';
 import { readLease } from './scripts/readLease.js';
 import { releaseLease } from './scripts/releaseLease.js';
 import { renewLease } from './scripts/renewLease.js';
@@ -42,15 +42,15 @@ export function singleInstanceLeases(
     runScript(
       client,
       releaseLease,
-      [keys.lease(key)],
-      [owner, keys.published(keys.leaseChannel(key)), publishCommand],
+      [keys.lease(key), keys.leaseLine(key), keys.leaseLineDeadlines(key)],
+      [owner, keys.published(keys.leaseChannel(key)), publishCommand, '0'],
     ).pipe(
-      map((token) => token > 0),
+      map((reply) => reply.token > 0),
       refusedIfNotALease(false),
     );
   return {
     tryAcquire: (key, claim) => {
-      const leaseKeys: [string, string] = [keys.lease(key), keys.leaseToken(key)];
+      const leaseKeys = acquireLeaseKeys(keys, key);
       const args = acquireLeaseArgs(claim, keys.published(keys.leaseChannel(key)), publishCommand, counterLifetime);
       if (!acknowledgement) return runScript(client, acquireLease, leaseKeys, args).pipe(map(toLeaseAttempt));
       return runScriptAcknowledged(client, acquireLease, leaseKeys, args, acknowledgement).pipe(
@@ -94,6 +94,11 @@ export function singleInstanceLeases(
 /** The contract's shape of an acquire script reply. */
 export function toLeaseAttempt(reply: AcquireLeaseReply): LeaseAttempt {
   if (reply.granted) return reply;
-  const { holder, token, expiresIn, value } = reply;
-  return { granted: false, current: { holder, token, expiresIn, ...(value !== undefined && { value }) } };
+  const { current, retryIn, place } = reply;
+  return {
+    granted: false,
+    ...(current && { current: { ...current, expiresIn: retryIn } }),
+    retryIn,
+    ...(place !== undefined && { place }),
+  };
 }

@@ -1,12 +1,12 @@
 import { catchError, concatMap, EMPTY, merge, Observable, of } from 'rxjs';
 import type { LeaseEvent, LeaseHolder } from '../../../backend.js';
-import { decodeLeaseEvent } from './leaseEventMessage.js';
+import { decodeLeaseSignal, type LeaseSignal } from './leaseEventMessage.js';
 import type { RedisSubscriber } from '../pubsub/redisSubscriber.js';
 
 type Known = { readonly token: number; readonly value: string | undefined } | undefined;
 
 /**
- * The events of one lease, from its pub/sub channel. It reads the lease once on subscription (after
+ * The signals of one lease (its events, and turns for its waiters), from its pub/sub channel. It reads the lease once on subscription (after
  * the channel subscription is acknowledged) to know where it starts from; after a reconnect (a
  * `gap`, when messages may have been lost) it reads again and emits the event that explains the
  * difference from what it knew: a new holder as `acquired`, a new value as `updated`, a vacancy as
@@ -17,11 +17,12 @@ export function watchLeaseEvents(
   channel: string,
   key: string,
   read: () => Observable<LeaseHolder | undefined>,
-): Observable<LeaseEvent> {
-  return new Observable<LeaseEvent>((observer) => {
+): Observable<LeaseSignal> {
+  return new Observable<LeaseSignal>((observer) => {
     let known: Known;
     let heard = false; // a message came: it is newer than the starting read, which then changes nothing
-    const remember = (event: LeaseEvent): LeaseEvent => {
+    const remember = (event: LeaseSignal): LeaseSignal => {
+      if (event.type === 'turn') return event;
       known =
         event.type === 'acquired' || event.type === 'updated' ? { token: event.token, value: event.value } : undefined;
       return event;
@@ -36,7 +37,7 @@ export function watchLeaseEvents(
     const events = subscriber.channel(channel).pipe(
       concatMap((signal) => {
         if (signal.kind === 'message') {
-          const event = decodeLeaseEvent(key, signal.message);
+          const event = decodeLeaseSignal(key, signal.message);
           if (!event) return EMPTY;
           heard = true;
           return of(remember(event));

@@ -3,22 +3,23 @@ import {
   toArray,
   toInteger,
   toOptionalString,
-  toString,
   type PublishCommand,
   type RedisScript,
 } from '../../redisScript.js';
 import type { LeaseClaim } from '../../../../backend.js';
 import { LUA_HELPERS } from '../../luaHelpers.js';
+import type { RedisKeys } from '../../redisKeys.js';
+import { LUA_LINE_HELPERS } from './luaLineHelpers.js';
 
 /** A reply of {@link acquireLease}. */
 export type AcquireLeaseReply =
   | { readonly granted: true; readonly token: number }
   | {
       readonly granted: false;
-      readonly holder: string;
-      readonly token: number;
-      readonly expiresIn: number;
-      readonly value?: string;
+      /** The holder, when the lease is held (not when it is free but kept for the first waiter). */
+      readonly current?: { readonly holder: string; readonly token: number; readonly value?: string };
+      readonly retryIn: number;
+      readonly place?: string;
     };
 
 /** The ARGV of {@link acquireLease}. */
@@ -31,11 +32,21 @@ export type AcquireLeaseArgs = [
   channel: string,
   publishCommand: PublishCommand,
   counterLifetime: number,
+  placeDuration: number,
 ];
+
+/** The KEYS of {@link acquireLease} for the lease on `key`. */
+export function acquireLeaseKeys(
+  keys: RedisKeys,
+  key: string,
+): [lease: string, tokenCounter: string, line: string, lineDeadlines: string] {
+  return [keys.lease(key), keys.leaseToken(key), keys.leaseLine(key), keys.leaseLineDeadlines(key)];
+}
 
 /**
  * The ARGV of {@link acquireLease} for `claim`: its events go to `channel` (empty: none) by
- * `publishCommand`; the token counter outlives the lease by `counterLifetime` ms.
+ * `publishCommand`; the token counter outlives the lease by `counterLifetime` ms; a claim without
+ * a `placeDuration` takes no place in line (0).
  */
 export function acquireLeaseArgs(
   claim: LeaseClaim,
@@ -43,7 +54,7 @@ export function acquireLeaseArgs(
   publishCommand: PublishCommand,
   counterLifetime: number,
 ): AcquireLeaseArgs {
-  const { owner, holder, value, leaseDuration } = claim;
+  const { owner, holder, value, leaseDuration, placeDuration } = claim;
   return [
     owner,
     holder,
@@ -53,27 +64,39 @@ export function acquireLeaseArgs(
     channel,
     publishCommand,
     counterLifetime,
+    placeDuration === undefined ? 0 : Math.ceil(placeDuration),
   ];
 }
 
 /**
- * One attempt to take a lease, minting its fencing token atomically with the grant.
+ * One attempt to take a lease, minting its fencing token atomically with the grant, with a line of
+ * waiters kept in the same step.
  *
- * KEYS: [lease hash, token counter]. ARGV: [owner, holder, value, hasValue ('1'/'0'), leaseDuration
- * ms, events channel (empty: publish nothing), publish command ('PUBLISH' or 'SPUBLISH'), token
- * counter lifetime ms] (build them with {@link acquireLeaseArgs}). The same owner gets its own lease
- * back, extended (idempotent retry). A new token is the greater of the counter + 1 and the server's
- * clock in microseconds (so tokens keep growing after a restart that lost the counter); a quorum
- * then raises every master's counter to the highest (`raiseTokenFloor`). Publishes `acquired`.
- * Reply: `{1, token}` or `{0, holder, token, pttl, value|false}`.
+ * KEYS: [lease hash, token counter, line, line deadlines]. ARGV: [owner, holder, value, hasValue
+ * ('1'/'0'), leaseDuration ms, events channel (empty: publish nothing), publish command ('PUBLISH'
+ * or 'SPUBLISH'), token counter lifetime ms, placeDuration ms (0: take no place)] (build them with
+ * {@link acquireLeaseArgs}). The same owner gets its own lease back, extended (idempotent retry).
+ * A free lease goes to the first waiter in line, or to a contender that takes no place (it barges);
+ * any other contender with a `placeDuration` takes or keeps a place, and is refused. Places that
+ * lapsed are dropped first; when that makes another waiter first while the lease is free, a `turn`
+ * naming it is published. A new token is the greater of the counter + 1 and the server's clock in
+ * microseconds (so tokens keep growing after a restart that lost the counter); a quorum then raises
+ * every master's counter to the highest (`raiseTokenFloor`). Publishes `acquired`.
+ * Reply: `{1, token}`, or `{0, holder|false, token, retryIn ms, value|false, place|false}`.
  */
-export const acquireLease: RedisScript<[lease: string, tokenCounter: string], AcquireLeaseArgs, AcquireLeaseReply> = {
+export const acquireLease: RedisScript<
+  [lease: string, tokenCounter: string, line: string, lineDeadlines: string],
+  AcquireLeaseArgs,
+  AcquireLeaseReply
+> = {
   name: 'rxSyncAcquireLease',
-  numberOfKeys: 2,
-  numberOfArgs: 8,
-  lua: `${LUA_HELPERS}
+  numberOfKeys: 4,
+  numberOfArgs: 9,
+  lua: `${LUA_HELPERS}${LUA_LINE_HELPERS}
 local leaseKey = KEYS[1]
 local tokenKey = KEYS[2]
+local lineKey = KEYS[3]
+local deadlinesKey = KEYS[4]
 local owner = ARGV[1]
 local holder = ARGV[2]
 local value = ARGV[3]
@@ -82,14 +105,34 @@ local leaseDuration = tonumber(ARGV[5])
 local channel = ARGV[6]
 local publishCommand = ARGV[7]
 local counterLifetime = tonumber(ARGV[8])
+local placeDuration = tonumber(ARGV[9])
 local current = redis.call('HMGET', leaseKey, 'owner', 'holder', 'token', 'value')
-if current[1] then
-  if current[1] == owner then
-    redis.call('PEXPIRE', leaseKey, leaseDuration)
-    return {1, tonumber(current[3])}
-  end
-  return {0, current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4]}
+if current[1] == owner then
+  redis.call('PEXPIRE', leaseKey, leaseDuration)
+  return {1, tonumber(current[3])}
 end
+if current[1] and placeDuration == 0 then
+  return {0, current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4], false}
+end
+local lined = redis.call('EXISTS', lineKey) == 1
+if current[1] or (lined and placeDuration > 0) then
+  local now = nowMilliseconds()
+  local before = lined and firstInLine(lineKey)
+  local head = lined and lineHead(lineKey, deadlinesKey, now)
+  if current[1] then
+    local place = placeDuration > 0 and takePlace(lineKey, deadlinesKey, owner, now, placeDuration)
+    return {0, current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4], place}
+  end
+  if head and head ~= owner then
+    local place = takePlace(lineKey, deadlinesKey, owner, now, placeDuration)
+    if head ~= before then
+      publish(publishCommand, channel, cjson.encode({type = 'turn', next = placeId(head)}))
+    end
+    local retryIn = tonumber(redis.call('ZSCORE', deadlinesKey, head)) - now
+    return {0, false, 0, retryIn, false, place}
+  end
+end
+if lined then leaveLine(lineKey, deadlinesKey, owner) end
 local token = math.max(tonumber(redis.call('GET', tokenKey) or '0') + 1, nowMicroseconds())
 redis.call('SET', tokenKey, integer(token), 'PX', counterLifetime)
 redis.call('HSET', leaseKey, 'owner', owner, 'holder', holder, 'token', integer(token))
@@ -104,14 +147,17 @@ return {1, token}`,
   parse: (reply) => {
     const [granted, ...rest] = toArray(reply, 'acquire reply');
     if (toInteger(granted, 'acquire flag') === 1) return { granted: true, token: toInteger(rest[0], 'token') };
-    if (rest.length < 4) throw new ReplyShapeError('acquire reply', reply);
+    if (rest.length < 3) throw new ReplyShapeError('acquire reply', reply);
+    const holder = toOptionalString(rest[0], 'holder');
     const value = toOptionalString(rest[3], 'lease value');
+    const place = toOptionalString(rest[4], 'place');
     return {
       granted: false,
-      holder: toString(rest[0], 'holder'),
-      token: toInteger(rest[1], 'token'),
-      expiresIn: Math.max(0, toInteger(rest[2], 'lease time to live')),
-      ...(value !== undefined && { value }),
+      ...(holder !== undefined && {
+        current: { holder, token: toInteger(rest[1], 'token'), ...(value !== undefined && { value }) },
+      }),
+      retryIn: Math.max(0, toInteger(rest[2], 'time to retry')),
+      ...(place !== undefined && { place }),
     };
   },
 };
