@@ -5,11 +5,6 @@ import { concatMap, race, throwError, timer, TimeoutError, type MonoTypeOperator
  * wins: when the event loop was blocked past the deadline (a long garbage collection, a module
  * being compiled), its timer fires before the replies that arrived meanwhile are read, so the
  * error waits for one more turn of the loop, in which they are. Errors with `TimeoutError`.
- *
- * @example
- * ```ts
- * ask(master).pipe(timeoutAfterPendingIo(50)); // a master that answered in time is not counted out
- * ```
  */
 export function timeoutAfterPendingIo<T>(limit: number): MonoTypeOperatorFunction<T> {
   return (source) =>
