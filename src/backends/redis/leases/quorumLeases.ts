@@ -156,7 +156,9 @@ export function quorumLeases(
             ...(place !== undefined && { place }),
           };
         };
-        if (grants.length === 0) return of(refuse());
+        // Every master answered and none granted: nothing to give back. A master that did not answer
+        // may have granted after its deadline, so its lease is given back as well.
+        if (grants.length === 0 && votes.every((vote) => vote.ok)) return of(refuse());
         return giveBack(key, claim.owner).pipe(map(refuse));
       }),
     );
