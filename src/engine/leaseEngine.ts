@@ -74,8 +74,8 @@ export interface Tenure {
  * waiting contender takes a place in the key's line ({@link placeDuration}): it asks again only
  * when a vacancy names its place, when the lease or the first waiter's place may have lapsed, or
  * a third of its place's duration after it last asked, to keep the place. Without it, it polls
- * with jittered exponential backoff, never later than the moment the current holder's lease lapses. `acquireTimeout` bounds the
- * whole wait (its `LockTimeoutError` has the last backend failure a poll met as its `cause`). An
+ * with jittered exponential backoff, never later than the moment the current holder's lease
+ * lapses. `acquireTimeout` bounds the whole wait (its `LockTimeoutError` has the last backend failure a poll met as its `cause`). An
  * attempt without a reply within the validity period is abandoned and asked again. A backend error
  * on the first attempt ends the stream with that error; once waiting, a transient one (a failover,
  * a restart) costs that poll only, and the contender asks again after a backoff.

@@ -126,11 +126,6 @@ export class MemoryLeases {
     );
   }
 
-  /** Waiters in line for `key`, for tests. */
-  waiting(key: string): number {
-    return this.listeners.batch(() => (this.head(key) ? this.lines.get(key)!.size : 0));
-  }
-
   /** Ends the lease on `key` now, as if its time had run out (a fault control for tests). */
   expire(key: string): boolean {
     return this.listeners.batch(() => {

@@ -128,7 +128,7 @@ if current[1] or (lined and placeDuration > 0) then
     if head ~= before then
       publish(publishCommand, channel, cjson.encode({type = 'turn', next = placeId(head)}))
     end
-    local retryIn = tonumber(redis.call('ZSCORE', deadlinesKey, head)) - now
+    local retryIn = (tonumber(redis.call('ZSCORE', deadlinesKey, head)) or now) - now
     return {0, false, 0, retryIn, false, place}
   end
 end
