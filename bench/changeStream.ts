@@ -29,6 +29,7 @@ import {
   now,
   randomPrefix,
   row,
+  RUN_TSCONFIG,
   type BenchSettings,
   type Latency,
   type RedisTargets,
@@ -58,7 +59,7 @@ function startWatcher(targets: RedisTargets, prefix: string, channel: string): W
       channel,
     ],
     {
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(__dirname, 'tsconfig.json') },
+      env: { ...process.env, TSX_TSCONFIG_PATH: RUN_TSCONFIG },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );

@@ -1,6 +1,6 @@
 /**
  * One of the 20 worker processes of the contended-processes scenario (contendedProcesses.ts), run
- * with `node --import tsx` and `TSX_TSCONFIG_PATH=bench/tsconfig.json`, driven over the IPC channel:
+ * with `node --import tsx` and `TSX_TSCONFIG_PATH=bench/tsconfig.run.json` (rx-sync from dist/), driven over the IPC channel:
  *
  * - `open`: connects to one topology and makes one locker per subject, each with connections (and
  *   for rx-sync a backend) of its own, as a process of its own would; answers `opened`.

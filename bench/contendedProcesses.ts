@@ -33,6 +33,7 @@ import {
   quantile,
   randomPrefix,
   row,
+  RUN_TSCONFIG,
   type BenchSettings,
   type RedisTargets,
   type Result,
@@ -70,7 +71,7 @@ async function startPool(count: number): Promise<Pool> {
     const child: ChildProcess = fork(join(__dirname, 'contendedProcessWorker.ts'), [], {
       cwd: join(__dirname, '..'),
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(__dirname, 'tsconfig.json') },
+      env: { ...process.env, TSX_TSCONFIG_PATH: RUN_TSCONFIG },
     });
     const pending: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }[] = [];
     const started = new Promise<void>((resolve, reject) => {

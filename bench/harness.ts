@@ -3,7 +3,16 @@
  * (A B A B), Redis clients, a client-side request counter, and the rows of the results table.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
+
+/**
+ * The tsconfig that child processes of the benchmark run with (`TSX_TSCONFIG_PATH`): like the main
+ * process (`npm run bench`), they import rx-sync from the build in dist/, the code users install,
+ * not from src/ through tsx (whose transform wraps every function it names, doubling rx-sync's
+ * client CPU per lock cycle while the peers run as plain JavaScript).
+ */
+export const RUN_TSCONFIG = join(__dirname, 'tsconfig.run.json');
 
 /** How big a run is: `--quick` (under a minute) or the full run. */
 export interface BenchSettings {

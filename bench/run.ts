@@ -3,7 +3,8 @@
  * (a reduced set, under a minute). `--only=tasks,changes` runs some scenarios only (names below).
  * Starts its own redis-server processes on free ports of 127.0.0.1 (one, and three for the quorum
  * figures; contended-processes starts a Cluster of its own), runs the scenarios, prints the table
- * and writes bench/results.json.
+ * and writes bench/results.json. It measures the build in dist/ (`npm run bench` builds first, and
+ * bench/tsconfig.run.json maps `rx-sync` there), the code users install, as the peers are.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
