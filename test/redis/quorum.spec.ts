@@ -2,7 +2,7 @@ import { firstValueFrom } from 'rxjs';
 import { BackendUnavailableError, leader, leadership, lock, LockBusyError, whileHeld, type SyncBackend } from 'rx-sync';
 import type { RedisOptions } from 'ioredis';
 import { leaseKeys, listening, ready, type Redis, Resources, useRedisServers } from '../support/redisTestKit.js';
-import { now, pause, randomPrefix, single, waitUntil } from '../support/testKit.js';
+import { now, pause, randomPrefix, single, spyOnAttempts, waitUntil } from '../support/testKit.js';
 
 const servers = useRedisServers(4);
 const store = servers[0]!;
@@ -22,7 +22,10 @@ beforeEach(async () => {
   admins = masters.map((master) => resources.client(master));
   for (const admin of admins) await ready(admin, 10_000);
 });
-afterEach(() => resources.release());
+afterEach(async () => {
+  for (const master of masters) master.signal('SIGCONT'); // in case a test failed with a master paused
+  await resources.release();
+});
 
 /**
  * A quorum backend on the three masters (clients of its own, made with `options`), events and store
@@ -52,6 +55,19 @@ async function withStopped<T>(stopped: readonly number[], body: () => Promise<T>
   } finally {
     await Promise.all(stopped.map((index) => masters[index]!.restart()));
     for (const index of stopped) down.delete(index);
+  }
+}
+
+/**
+ * Pauses a master (SIGSTOP: its connections stay open, its replies stop) for the duration of `body`,
+ * then lets it carry on (SIGCONT) with every request it was sent meanwhile.
+ */
+async function withPaused<T>(index: number, body: () => Promise<T>): Promise<T> {
+  masters[index]!.signal('SIGSTOP');
+  try {
+    return await body();
+  } finally {
+    masters[index]!.signal('SIGCONT');
   }
 }
 
@@ -244,6 +260,91 @@ describe('Redlock quorum over three independent masters', () => {
         expect(watcher.errored ? String(watcher.error) : 'no error').toBe('no error');
         expect(await single(term.proclaim('addr'), 8_000)).toBe(true);
       });
+    });
+  });
+
+  // Once a bug: every step waited for each master's reply or its deadline before deciding, though a
+  // majority had decided already. With one master paused, a release announced itself (waking the
+  // waiters) only at that master's deadline, and the waiter's acquire and token write-back waited
+  // for it again (1.9 s for a hand-over that takes 8 ms with the master killed instead).
+  describe('with one master of three paused (SIGSTOP)', () => {
+    // With these, each master is given a quarter of requestTimeout (15 s) to answer: a step that
+    // waited for the paused master would outlast the test's own timeout.
+    const REQUEST_TIMEOUT = 60_000;
+    const LONG = { leaseDuration: 600_000, acquireTimeout: 60_000 } as const;
+
+    it('hands a released lock over to a waiter at once, while the master is still paused', async () => {
+      const prefix = randomPrefix('handover');
+      const first = await quorumBackend(prefix, FAIL_FAST, REQUEST_TIMEOUT);
+      const second = spyOnAttempts(await quorumBackend(prefix, FAIL_FAST, REQUEST_TIMEOUT));
+      const holder = resources.record(lock(first, 'jobs', { ...LONG, holder: 'a' }), 'holder a');
+      const held = await holder.nth(0);
+      // Only the release can wake the waiter: it retries no sooner than in a minute.
+      const waiter = resources.record(
+        lock(second.backend, 'jobs', { ...LONG, holder: 'b', retryDelay: 60_000, maxRetryDelay: 60_000 }),
+        'waiter b',
+      );
+      await second.refusedFor('b', 10_000, { watching: true });
+      await withPaused(2, async () => {
+        holder.stop(); // the release
+        const lease = await waiter.nth(0);
+        expect(lease).toMatchObject({ holder: 'b' });
+        expect(lease.isValid()).toBe(true);
+        expect(lease.token).toBeGreaterThan(held.token);
+      });
+    });
+
+    it('refuses a contender at once, and gives its attempt back on the paused master too', async () => {
+      const prefix = randomPrefix('refuse');
+      const { lease } = leaseKeys(prefix, 'lock', 'jobs');
+      const first = await quorumBackend(prefix, FAIL_FAST, REQUEST_TIMEOUT);
+      // a holds the lock on {a, b}; c comes back empty.
+      const holder = await withStopped([2], async () => {
+        const held = resources.record(lock(first, 'jobs', { ...LONG, holder: 'a' }), 'holder a');
+        await held.nth(0);
+        return held;
+      });
+      const contender = masters.map((master) => resources.client(master, FAIL_FAST));
+      for (const client of contender) await ready(client, 10_000);
+      const second = resources.backend({
+        client: resources.client(store),
+        quorum: contender,
+        prefix,
+        requestTimeout: REQUEST_TIMEOUT,
+      });
+      // One attempt, without the lock engine (which would release after it anyway).
+      const claim = { owner: 'b', holder: 'b', leaseDuration: LONG.leaseDuration };
+      await withPaused(2, async () => {
+        expect(await single(second.tryAcquire('lock:jobs', claim))).toMatchObject({
+          granted: false,
+          current: { holder: 'a' },
+        });
+      });
+      // c, carrying on, grants b's attempt (it has no lease): the give-back, sent on the same
+      // connection after it, has run there by the time a later command on it is answered.
+      await contender[2]!.ping();
+      expect(await admins[2]!.exists(lease)).toBe(0);
+      expect(await admins[0]!.hget(lease, 'holder')).toBe('a');
+      expect(holder.ended).toBe(false);
+    });
+
+    it('mints increasing tokens for holders granted while the master was paused, and after it carried on', async () => {
+      const prefix = randomPrefix('paused');
+      const backend = await quorumBackend(prefix, FAIL_FAST, REQUEST_TIMEOUT);
+      const tokens: number[] = [];
+      const take = async (): Promise<void> => {
+        tokens.push((await firstValueFrom(lock(backend, 'K', LONG))).token); // and released at once
+      };
+      // A and B are granted by {a, b}; c gets their acquires, token write-backs and releases late.
+      await withPaused(2, async () => {
+        await take();
+        await take();
+      });
+      // C, with a paused instead, is granted by {b, c}: b's counter has B's token.
+      await withPaused(0, take);
+      expect(tokens).toHaveLength(3);
+      expect(tokens[1]).toBeGreaterThan(tokens[0]!);
+      expect(tokens[2]).toBeGreaterThan(tokens[1]!);
     });
   });
 });

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import { catchError, concat, concatMap, defer, forkJoin, map, of, type Observable } from 'rxjs';
+import { catchError, concat, defer, map, of, throwError, type Observable } from 'rxjs';
 import type { LeaseAttempt, LeaseClaim, LeaseHolder } from '../../../backend.js';
 import { BackendUnavailableError } from '../../../errors/BackendUnavailableError.js';
 import { withConnectionError, type ConnectionState } from '../connectionState.js';
+import { quorumDecision, type Tally } from '../../../internal/quorumDecision.js';
 import { timeoutAfterPendingIo } from '../../../internal/timeoutAfterPendingIo.js';
 import { encodeLeaseSignal, type LeaseSignal } from './leaseEventMessage.js';
 import type { LeaseOperations } from './leaseOperations.js';
@@ -29,17 +30,25 @@ const MIN_MASTER_TIMEOUT = 50;
  * (`floor(n / 2) + 1`) of them carried it out.
  *
  * @remarks
- * Acquire runs the single-instance acquire script on every master at once, each bounded by a short
- * timeout (a tenth of the lease, at least 50 ms, at most a quarter of `requestTimeout`; other steps
- * give each master a quarter of `requestTimeout`). With a majority of
- * grants, the lease's token is the highest token any granting master minted; it is then written
- * back to every master (`raiseTokenFloor`) and the grant counts only once a majority acknowledged
- * that. Any later holder's majority shares at least one master with it, and that master mints a
- * greater token: fencing tokens increase across holders even though each master counts on its own.
- * Without a majority, the partial grants are released at once. The validity rule (the lease is
- * good for `leaseDuration − elapsed − driftMargin` from the start of the request) is the lease
- * engine's, as for every backend. Events are published on the store client's Redis, where
- * watchers listen, after the majority step succeeded (with `SPUBLISH` when that client is a Cluster).
+ * Each step sends its request to every master at once, each bounded by a short timeout (for
+ * acquire, renew and the token write-back a tenth of the lease, at least 50 ms, at most a quarter of
+ * `requestTimeout`; for release, update and read a quarter of `requestTimeout`), and decides as
+ * soon as the replies received so far settle its outcome ({@link quorumDecision}): once a majority
+ * carried it out, or once so many refused that no majority can, or once the masters yet to answer
+ * could make neither happen (it then fails with `BackendUnavailableError`: quorum not reached). It
+ * does not wait for a slow or stopped master once the others have decided: that master's request
+ * was sent, Redis carries it out when it can, and its reply is ignored. Only while the replies
+ * leave the outcome open does a step wait for the others, each until its timeout.
+ *
+ * With a majority of grants, the lease's token is the highest token those masters minted; it is
+ * then written back to every master (`raiseTokenFloor`) and the grant counts only once a majority
+ * acknowledged that. Any later holder's majority shares at least one master with it, and that
+ * master mints a greater token: fencing tokens increase across holders even though each master
+ * counts on its own. Without a majority, the attempt is given back on every master that may have
+ * granted it (every master, unless all of them refused). The validity rule (the lease is good for
+ * `leaseDuration − elapsed − driftMargin` from the start of the request) is the lease engine's, as
+ * for every backend. Events are published on the store client's Redis, where watchers listen, once
+ * the majority step succeeded (with `SPUBLISH` when that client is a Cluster).
  */
 export function quorumLeases(
   masters: readonly Redis[],
@@ -49,6 +58,8 @@ export function quorumLeases(
   settings: RedisBackendSettings,
 ): LeaseOperations {
   const majority = Math.floor(masters.length / 2) + 1;
+  /** The fewest refusals that leave no majority to carry a step out. */
+  const blocking = masters.length - majority + 1;
   // Every master gets a share of `requestTimeout`, so that a silent master (down, or queueing
   // commands until it reconnects) costs a vote, not the whole request.
   const shortestWait = settings.requestTimeout / 4;
@@ -58,10 +69,17 @@ export function quorumLeases(
   /**
    * Runs one request on every master (once its client was first ready), each bounded by `limit`
    * (a reply that arrived by then counts, even when this process was too busy to read it in time),
-   * and collects the votes; a master's failure carries its client's last connection error.
+   * and follows what `decide` makes of the votes as soon as those received settle it; a master's
+   * failure carries its client's last connection error. The masters still pending then are no
+   * longer waited for: their requests were sent (but for a client never ready yet, through which
+   * nothing was ever sent), and their replies are ignored.
    */
-  const poll = <T>(limit: number, ask: (master: Redis) => Observable<T>): Observable<Vote<T>[]> =>
-    forkJoin(
+  const poll = <T, R>(
+    limit: number,
+    ask: (master: Redis) => Observable<T>,
+    decide: (tally: Tally<Vote<T>>) => Observable<R> | undefined,
+  ): Observable<R> =>
+    quorumDecision(
       masters.map((master, index) => {
         const connection = connections[index]!;
         return concat(
@@ -75,9 +93,14 @@ export function quorumLeases(
           ),
         );
       }),
+      decide,
     );
 
-  const unavailable = (operation: string, votes: Vote<unknown>[]): BackendUnavailableError => {
+  /** How many of `votes` are replies (not failures) that `accept` accepts. */
+  const count = <T>(votes: readonly Vote<T>[], accept: (reply: T) => boolean = () => true): number =>
+    votes.filter((vote) => vote.ok && accept(vote.reply)).length;
+
+  const unavailable = (operation: string, votes: readonly Vote<unknown>[]): BackendUnavailableError => {
     const failures = votes.filter((vote): vote is Extract<Vote<unknown>, { ok: false }> => !vote.ok);
     return new BackendUnavailableError('redis', operation, {
       cause: new AggregateError(
@@ -105,44 +128,68 @@ export function quorumLeases(
    * Deletes the owner's lease on every master that has it, and its places in line unless
    * `keepPlace`; the votes say where it was (its token) or was not (0), and whose turn it is there.
    */
-  const releaseEverywhere = (key: string, owner: string, keepPlace: '1' | '0'): Observable<Vote<ReleaseLeaseReply>[]> =>
-    poll(shortestWait, (master) =>
-      runScript(
-        master,
-        releaseLease,
-        [keys.lease(key), keys.leaseLine(key), keys.leaseLineDeadlines(key)],
-        [owner, '', 'PUBLISH', keepPlace],
-      ).pipe(refusedIfNotALease({ token: 0 })),
+  const releaseEverywhere = <R>(
+    key: string,
+    owner: string,
+    keepPlace: '1' | '0',
+    decide: (tally: Tally<Vote<ReleaseLeaseReply>>) => Observable<R> | undefined,
+  ): Observable<R> =>
+    poll(
+      shortestWait,
+      (master) =>
+        runScript(
+          master,
+          releaseLease,
+          [keys.lease(key), keys.leaseLine(key), keys.leaseLineDeadlines(key)],
+          [owner, '', 'PUBLISH', keepPlace],
+        ).pipe(refusedIfNotALease({ token: 0 })),
+      decide,
     );
 
   /**
    * Gives back the grants of an attempt that won fewer than a majority, keeping the contender's
    * places on the masters that refused it (where it was granted, it rejoins the line at the back
    * when it asks again: two contenders first in line on different masters cannot block each other
-   * for ever); the waiters first in line where it was granted are told it is their turn.
+   * for ever); the waiters first in line where it was granted are told it is their turn. Done once
+   * a majority carried it out, or every master answered or timed out; a later command of this
+   * backend on a master is sent after the give-back on the same connection, so it finds it done.
    */
-  const giveBack = (key: string, owner: string): Observable<unknown> =>
-    releaseEverywhere(key, owner, '1').pipe(
-      map((votes) => {
-        const next = mostNamed(votes);
-        if (next !== undefined) announce(key, { type: 'turn', key, next });
-      }),
-    );
+  const giveBack = (key: string, owner: string): Observable<void> =>
+    releaseEverywhere(key, owner, '1', ({ votes, pending }) => {
+      if (count(votes) < majority && pending > 0) return undefined;
+      const next = mostNamed(votes);
+      if (next !== undefined) announce(key, { type: 'turn', key, next });
+      return of(undefined);
+    });
 
   const acquire = (key: string, claim: LeaseClaim): Observable<LeaseAttempt> =>
-    poll(masterTimeout(claim.leaseDuration), (master) =>
-      runScript(
-        master,
-        acquireLease,
-        acquireLeaseKeys(keys, key),
-        // Events are announced on the store client after the majority step: none from each master.
-        acquireLeaseArgs(claim, '', 'PUBLISH', settings.counterLifetime),
-      ).pipe(map(toLeaseAttempt)),
-    ).pipe(
-      concatMap((votes) => {
+    poll(
+      masterTimeout(claim.leaseDuration),
+      (master) =>
+        runScript(
+          master,
+          acquireLease,
+          acquireLeaseKeys(keys, key),
+          // Events are announced on the store client after the majority step: none from each master.
+          acquireLeaseArgs(claim, '', 'PUBLISH', settings.counterLifetime),
+        ).pipe(map(toLeaseAttempt)),
+      ({ votes, pending }) => {
         const grants = votes.flatMap((vote) => (vote.ok && vote.reply.granted ? [vote.reply.token] : []));
+        // Committed on the first majority of grants, without waiting for the other masters; the
+        // fencing rule needs no more. A holder that counted before this attempt was sent had its
+        // token written back to a majority first; every majority, this one too, shares a master
+        // with that one, whose grant here was minted above that token: so the highest of these
+        // grants exceeds it. A grant that a slow master makes later is no part of this token and
+        // breaks nothing: that master's counter only grows (what it mints next is greater still),
+        // and the write-back, sent after the acquire on that master's connection, stamps this
+        // token on the lease there too. Later holders' tokens exceed this one by the same argument,
+        // through the majority that acknowledges this write-back (`commit`).
         if (grants.length >= majority) return commit(key, claim, Math.max(...grants));
+        if (grants.length + pending >= majority) return undefined;
         const refusals = votes.flatMap((vote) => (vote.ok && !vote.reply.granted ? [vote.reply] : []));
+        // Short of a majority: refused if any master refused, else failed. Until one does, a
+        // master still pending may yet refuse.
+        if (refusals.length === 0 && pending > 0) return undefined;
         const refuse = (): LeaseAttempt => {
           if (refusals.length === 0) throw unavailable('tryAcquire', votes);
           const holders = refusals.flatMap((refusal) => (refusal.current ? [refusal.current] : []));
@@ -156,98 +203,119 @@ export function quorumLeases(
             ...(place !== undefined && { place }),
           };
         };
-        // Every master answered and none granted: nothing to give back. A master that did not answer
-        // may have granted after its deadline, so its lease is given back as well.
-        if (grants.length === 0 && votes.every((vote) => vote.ok)) return of(refuse());
+        // Every master refused: nothing to give back. A master that has not answered (yet, or by
+        // its deadline) may grant the attempt when it gets to it, so its lease is given back as well.
+        if (refusals.length === masters.length) return of(refuse());
         return giveBack(key, claim.owner).pipe(map(refuse));
-      }),
+      },
     );
 
   const commit = (key: string, claim: LeaseClaim, token: number): Observable<LeaseAttempt> =>
-    poll(masterTimeout(claim.leaseDuration), (master) =>
-      runScript(
-        master,
-        raiseTokenFloor,
-        [keys.leaseToken(key), keys.lease(key)],
-        [token, settings.counterLifetime, claim.owner],
-      ),
-    ).pipe(
-      concatMap((votes) => {
-        if (votes.filter((vote) => vote.ok).length < majority) {
-          return giveBack(key, claim.owner).pipe(
-            map((): LeaseAttempt => {
-              throw unavailable('tryAcquire', votes);
-            }),
-          );
+    poll(
+      masterTimeout(claim.leaseDuration),
+      (master) =>
+        runScript(
+          master,
+          raiseTokenFloor,
+          [keys.leaseToken(key), keys.lease(key)],
+          [token, settings.counterLifetime, claim.owner],
+        ),
+      ({ votes, pending }) => {
+        const acknowledged = count(votes);
+        if (acknowledged >= majority) {
+          const event: LeaseSignal = {
+            type: 'acquired',
+            key,
+            holder: claim.holder,
+            token,
+            ...(claim.value !== undefined && { value: claim.value }),
+          };
+          announce(key, event);
+          return of<LeaseAttempt>({ granted: true, token });
         }
-        const event: LeaseSignal = {
-          type: 'acquired',
-          key,
-          holder: claim.holder,
-          token,
-          ...(claim.value !== undefined && { value: claim.value }),
-        };
-        announce(key, event);
-        return of<LeaseAttempt>({ granted: true, token });
-      }),
+        if (acknowledged + pending >= majority) return undefined;
+        return giveBack(key, claim.owner).pipe(
+          map((): LeaseAttempt => {
+            throw unavailable('tryAcquire', votes);
+          }),
+        );
+      },
     );
 
   return {
     tryAcquire: acquire,
     renew: (key, owner, leaseDuration) =>
-      poll(masterTimeout(leaseDuration), (master) =>
-        runScript(master, renewLease, [keys.lease(key)], [owner, Math.ceil(leaseDuration)]).pipe(
-          refusedIfNotALease(false),
-        ),
-      ).pipe(
-        map((votes) => {
-          const renewed = votes.filter((vote) => vote.ok && vote.reply).length;
-          const refused = votes.filter((vote) => vote.ok && !vote.reply).length;
-          if (renewed >= majority) return true;
-          if (refused > masters.length - majority) return false;
-          throw unavailable('renew', votes);
-        }),
+      poll(
+        masterTimeout(leaseDuration),
+        (master) =>
+          runScript(master, renewLease, [keys.lease(key)], [owner, Math.ceil(leaseDuration)]).pipe(
+            refusedIfNotALease(false),
+          ),
+        ({ votes, pending }) => {
+          const renewed = count(votes, (reply) => reply);
+          const refused = count(votes, (reply) => !reply);
+          if (renewed >= majority) return of(true);
+          if (refused >= blocking) return of(false);
+          if (renewed + pending >= majority || refused + pending >= blocking) return undefined;
+          return throwError(() => unavailable('renew', votes));
+        },
       ),
     // The owner held the lease only if a majority had it: leftovers of a lapsed tenure on a few
     // masters (one that lapsed later than the others) are deleted too, but do not make it a release.
     release: (key, owner) =>
-      releaseEverywhere(key, owner, '0').pipe(
-        map((votes) => {
-          const tokens = votes.flatMap((vote) => (vote.ok && vote.reply.token > 0 ? [vote.reply.token] : []));
-          const absent = votes.filter((vote) => vote.ok && vote.reply.token <= 0).length;
+      releaseEverywhere(key, owner, '0', ({ votes, pending }) => {
+        const tokens = votes.flatMap((vote) => (vote.ok && vote.reply.token > 0 ? [vote.reply.token] : []));
+        const absent = count(votes, (reply) => reply.token <= 0);
+        if (tokens.length >= majority) {
           const next = mostNamed(votes);
-          if (tokens.length >= majority) {
-            announce(key, { type: 'released', key, token: Math.max(...tokens), ...(next !== undefined && { next }) });
-            return true;
-          }
-          if (next !== undefined) announce(key, { type: 'turn', key, next }); // a waiter left the line
-          if (absent > masters.length - majority) return false;
-          throw unavailable('release', votes);
-        }),
-      ),
-    update: (key, owner, value) =>
-      poll(shortestWait, (master) =>
-        runScript(master, updateLease, [keys.lease(key)], [owner, value, '', 'PUBLISH']).pipe(
-          refusedIfNotALease(undefined),
-        ),
-      ).pipe(
-        concatMap((votes) => {
-          const updated = votes.flatMap((vote) => (vote.ok && vote.reply ? [vote.reply] : []));
-          if (updated.length < majority) {
-            if (votes.filter((vote) => vote.ok).length >= majority) return of(false);
-            throw unavailable('updateLease', votes);
-          }
-          const { holder, token } = updated[0]!;
-          announce(key, { type: 'updated', key, holder, token, value });
+          announce(key, { type: 'released', key, token: Math.max(...tokens), ...(next !== undefined && { next }) });
           return of(true);
-        }),
+        }
+        if (absent < blocking && (tokens.length + pending >= majority || absent + pending >= blocking))
+          return undefined;
+        const next = mostNamed(votes);
+        if (next !== undefined) announce(key, { type: 'turn', key, next }); // a waiter left the line
+        return absent >= blocking ? of(false) : throwError(() => unavailable('release', votes));
+      }),
+    update: (key, owner, value) =>
+      poll(
+        shortestWait,
+        (master) =>
+          runScript(master, updateLease, [keys.lease(key)], [owner, value, '', 'PUBLISH']).pipe(
+            refusedIfNotALease(undefined),
+          ),
+        ({ votes, pending }) => {
+          const updated = votes.flatMap((vote) => (vote.ok && vote.reply ? [vote.reply] : []));
+          const answered = count(votes);
+          if (updated.length >= majority) {
+            const { holder, token } = updated[0]!;
+            announce(key, { type: 'updated', key, holder, token, value });
+            return of(true);
+          }
+          if (updated.length + pending >= majority) return undefined;
+          // No majority can have updated it, and a majority answered: the owner does not hold it.
+          if (answered >= majority) return of(false);
+          if (answered + pending >= majority) return undefined;
+          return throwError(() => unavailable('updateLease', votes));
+        },
       ),
     read: (key) =>
-      poll(shortestWait, (master) => runScript(master, readLease, [keys.lease(key)], [])).pipe(
-        map((votes) => {
-          if (votes.filter((vote) => vote.ok).length < majority) throw unavailable('readLease', votes);
-          return majorityHolder(votes, majority);
-        }),
+      poll(
+        shortestWait,
+        (master) => runScript(master, readLease, [keys.lease(key)], []),
+        ({ votes, pending }) => {
+          const holders = holdersByName(votes);
+          const agreed = [...holders.values()].find((same) => same.length >= majority);
+          if (agreed) return of(committedHolder(agreed));
+          // No holder has a majority yet: one still may, if enough masters are pending (a holder
+          // not seen yet has none so far); else there is none, given that a majority answered.
+          const strongest = Math.max(0, ...[...holders.values()].map((same) => same.length));
+          if (strongest + pending >= majority) return undefined;
+          const answered = count(votes);
+          if (answered >= majority) return of(undefined);
+          if (answered + pending >= majority) return undefined;
+          return throwError(() => unavailable('readLease', votes));
+        },
       ),
   };
 }
@@ -262,12 +330,8 @@ function mostNamed(votes: readonly Vote<ReleaseLeaseReply>[]): string | undefine
   return best;
 }
 
-/**
- * The holder that a majority of masters agree on (the same public holder name), with its committed
- * token (the highest: a master the token write-back missed still shows the token it minted itself)
- * and the least time left; or none.
- */
-function majorityHolder(votes: Vote<LeaseHolder | undefined>[], majority: number): LeaseHolder | undefined {
+/** The holders that masters report, by public holder name: what each of those masters says of it. */
+function holdersByName(votes: readonly Vote<LeaseHolder | undefined>[]): Map<string, LeaseHolder[]> {
   const byHolder = new Map<string, LeaseHolder[]>();
   for (const vote of votes) {
     if (!vote.ok || !vote.reply) continue;
@@ -275,11 +339,16 @@ function majorityHolder(votes: Vote<LeaseHolder | undefined>[], majority: number
     same.push(vote.reply);
     byHolder.set(vote.reply.holder, same);
   }
-  for (const holders of byHolder.values()) {
-    if (holders.length < majority) continue;
-    const token = Math.max(...holders.map((holder) => holder.token));
-    const soonest = holders.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
-    return { ...soonest, token };
-  }
-  return undefined;
+  return byHolder;
+}
+
+/**
+ * The holder that several masters agree on (the same public holder name), with its committed token
+ * (the highest: a master the token write-back missed still shows the token it minted itself) and
+ * the least time left.
+ */
+function committedHolder(same: readonly LeaseHolder[]): LeaseHolder {
+  const token = Math.max(...same.map((holder) => holder.token));
+  const soonest = same.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
+  return { ...soonest, token };
 }
