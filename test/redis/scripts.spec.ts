@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { runScript, type RedisScript } from '../../src/backends/redis/redisScript.js';
-import { acquireLease, acquireLeaseArgs } from '../../src/backends/redis/leases/scripts/acquireLease.js';
+import {
+  acquireLease,
+  acquireLeaseArgs,
+  type LeasePublishing,
+} from '../../src/backends/redis/leases/scripts/acquireLease.js';
 import { deleteItem } from '../../src/backends/redis/store/scripts/deleteItem.js';
 import { dueItems } from '../../src/backends/redis/store/scripts/dueItems.js';
 import { forgetExpired } from '../../src/backends/redis/store/scripts/forgetExpired.js';
@@ -57,6 +61,14 @@ const WEEK = 7 * 24 * 60 * 60 * 1000;
 
 const server = useRedisServer();
 const resources = new Resources();
+/** How the lease scripts of these tests publish: events on the lease's channel, turns beside it. */
+function published(keys: { channel: string; turnsPrefix: string }): LeasePublishing {
+  return { channel: keys.channel, publishCommand: 'PUBLISH', turnsPrefix: keys.turnsPrefix };
+}
+
+/** Lease scripts that publish nothing, as a quorum's masters run them. */
+const NOT_PUBLISHED: LeasePublishing = { channel: '', publishCommand: 'PUBLISH', turnsPrefix: '' };
+
 let client: Redis;
 
 beforeEach(() => {
@@ -89,8 +101,13 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs({ owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 }, keys.channel, 'PUBLISH', WEEK),
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineInboxes],
+          acquireLeaseArgs(
+            { owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 },
+            'inbox',
+            published(keys),
+            WEEK,
+          ),
         ),
       );
       expect(granted).toEqual({ granted: true, token: expect.any(Number) });
@@ -104,8 +121,13 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs({ owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 }, keys.channel, 'PUBLISH', WEEK),
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineInboxes],
+          acquireLeaseArgs(
+            { owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 },
+            'inbox',
+            published(keys),
+            WEEK,
+          ),
         ),
       );
       expect(again).toEqual({ granted: true, token });
@@ -114,11 +136,11 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineInboxes],
           acquireLeaseArgs(
             { owner: 'owner-2', holder: 'node-2', leaseDuration: 5_000, value: 'v' },
-            keys.channel,
-            'PUBLISH',
+            'inbox',
+            published(keys),
             WEEK,
           ),
         ),
@@ -137,8 +159,13 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 5_000, value: 'addr' }, '', 'PUBLISH', WEEK),
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineInboxes],
+          acquireLeaseArgs(
+            { owner: 'o', holder: 'h', leaseDuration: 5_000, value: 'addr' },
+            'inbox',
+            NOT_PUBLISHED,
+            WEEK,
+          ),
         ),
       );
       expect(reply).toEqual({ granted: true, token: floor });
@@ -162,8 +189,8 @@ describe('Lua scripts on a real redis-server', () => {
           runScript(
             client,
             releaseLease,
-            [keys.lease, keys.line, keys.lineDeadlines],
-            ['o', keys.channel, 'PUBLISH', '0'],
+            [keys.lease, keys.line, keys.lineDeadlines, keys.lineInboxes],
+            ['o', keys.channel, 'PUBLISH', '0', keys.turnsPrefix],
           ),
         ),
       ).toEqual({ token: 0 });
@@ -172,8 +199,8 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 1_000 }, keys.channel, 'PUBLISH', WEEK),
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineInboxes],
+          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 1_000 }, 'inbox', published(keys), WEEK),
         ),
       );
       const token = (granted as { token: number }).token;
@@ -199,8 +226,8 @@ describe('Lua scripts on a real redis-server', () => {
           runScript(
             client,
             releaseLease,
-            [keys.lease, keys.line, keys.lineDeadlines],
-            ['other', keys.channel, 'PUBLISH', '0'],
+            [keys.lease, keys.line, keys.lineDeadlines, keys.lineInboxes],
+            ['other', keys.channel, 'PUBLISH', '0', keys.turnsPrefix],
           ),
         ),
       ).toEqual({ token: 0 });
@@ -209,8 +236,8 @@ describe('Lua scripts on a real redis-server', () => {
           runScript(
             client,
             releaseLease,
-            [keys.lease, keys.line, keys.lineDeadlines],
-            ['o', keys.channel, 'PUBLISH', '0'],
+            [keys.lease, keys.line, keys.lineDeadlines, keys.lineInboxes],
+            ['o', keys.channel, 'PUBLISH', '0', keys.turnsPrefix],
           ),
         ),
       ).toEqual({ token });
@@ -224,8 +251,8 @@ describe('Lua scripts on a real redis-server', () => {
         runScript(
           client,
           acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 5_000 }, '', 'PUBLISH', WEEK),
+          [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineInboxes],
+          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 5_000 }, 'inbox', NOT_PUBLISHED, WEEK),
         ),
       );
       const high = 6_000_000_000_000_000;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { map } from 'rxjs';
 import type { SyncBackend } from '../../backend.js';
 import { withSyncArgumentChecks } from '../../internal/syncArguments.js';
@@ -76,9 +77,12 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   const subscriber = new RedisSubscriber(client);
   const connection = connectionState(client);
   const masterConnections = (settings.quorum ?? []).map(connectionState);
+  // Where this backend's waiters hear their turns: a release wakes the next waiter's process only.
+  const inbox = randomBytes(8).toString('hex');
   const leases = settings.quorum
-    ? quorumLeases(settings.quorum, masterConnections, client, keys, settings)
+    ? quorumLeases(settings.quorum, masterConnections, client, keys, { ...settings, inbox })
     : singleInstanceLeases(client, keys, {
+        inbox,
         counterLifetime,
         publishCommand,
         replicaAcknowledgement: settings.replicaAcknowledgement,
@@ -102,7 +106,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
     ),
     ...withSyncArgumentChecks(
       {
-        ...redisLeases(leases, subscriber, keys, request),
+        ...redisLeases(leases, subscriber, keys, request, inbox),
         ...redisStore({
           client,
           keys,
