@@ -13,7 +13,7 @@ import { refusedIfNotALease } from './refusedIfNotALease.js';
 import { isCluster, runScript, type RedisClient } from '../redisScript.js';
 import { acquireLease, acquireLeaseArgs, acquireLeaseKeys } from './scripts/acquireLease.js';
 import { raiseTokenFloor } from './scripts/raiseTokenFloor.js';
-import { readLease } from './scripts/readLease.js';
+import { readLease, type LeaseReading } from './scripts/readLease.js';
 import { releaseLease, releaseLeaseKeys, type ReleaseLeaseReply } from './scripts/releaseLease.js';
 import { renewLease } from './scripts/renewLease.js';
 import { updateLease } from './scripts/updateLease.js';
@@ -342,8 +342,8 @@ function mostNamed(
 }
 
 /** The holders that masters report, by public holder name: what each of those masters says of it. */
-function holdersByName(votes: readonly Vote<LeaseHolder | undefined>[]): Map<string, LeaseHolder[]> {
-  const byHolder = new Map<string, LeaseHolder[]>();
+function holdersByName(votes: readonly Vote<LeaseReading | undefined>[]): Map<string, LeaseReading[]> {
+  const byHolder = new Map<string, LeaseReading[]>();
   for (const vote of votes) {
     if (!vote.ok || !vote.reply) continue;
     const same = byHolder.get(vote.reply.holder) ?? [];
@@ -355,11 +355,14 @@ function holdersByName(votes: readonly Vote<LeaseHolder | undefined>[]): Map<str
 
 /**
  * The holder that several masters agree on (the same public holder name), with its committed token
- * (the highest: a master the token write-back missed still shows the token it minted itself) and
- * the least time left.
+ * and the least time left. The committed token is the one the write-back stamped (a master that
+ * granted after the majority counted shows the token it minted itself until its write-back lands,
+ * and that may be higher); without a stamped reply, the highest (a master the write-back missed
+ * shows its own mint, which is not higher than the committed token, the highest of the majority's).
  */
-function committedHolder(same: readonly LeaseHolder[]): LeaseHolder {
-  const token = Math.max(...same.map((holder) => holder.token));
-  const soonest = same.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
+function committedHolder(same: readonly LeaseReading[]): LeaseHolder {
+  const stamped = same.filter((reading) => reading.committed);
+  const token = Math.max(...(stamped.length > 0 ? stamped : same).map((reading) => reading.token));
+  const { committed: _committed, ...soonest } = same.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
   return { ...soonest, token };
 }
