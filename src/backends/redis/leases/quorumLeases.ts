@@ -355,14 +355,16 @@ function holdersByName(votes: readonly Vote<LeaseReading | undefined>[]): Map<st
 
 /**
  * The holder that several masters agree on (the same public holder name), with its committed token
- * and the least time left. The committed token is the one the write-back stamped (a master that
- * granted after the majority counted shows the token it minted itself until its write-back lands,
- * and that may be higher); without a stamped reply, the highest (a master the write-back missed
- * shows its own mint, which is not higher than the committed token, the highest of the majority's).
+ * and the least time left; `undefined` while its token is not committed yet. The write-back of a
+ * grant that counted marks the lease on a majority of masters (`committed`), and any majority of
+ * replies read after it includes one of those: so replies without the mark are a grant still being
+ * decided (or given back), whose token may not be the one its holder will get (a master shows the
+ * token it minted itself until the write-back lands there, lower or higher).
  */
-function committedHolder(same: readonly LeaseReading[]): LeaseHolder {
+function committedHolder(same: readonly LeaseReading[]): LeaseHolder | undefined {
   const stamped = same.filter((reading) => reading.committed);
-  const token = Math.max(...(stamped.length > 0 ? stamped : same).map((reading) => reading.token));
+  if (stamped.length === 0) return undefined;
+  const token = Math.max(...stamped.map((reading) => reading.token));
   const { committed: _committed, ...soonest } = same.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
   return { ...soonest, token };
 }
