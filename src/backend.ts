@@ -208,8 +208,12 @@ export interface SyncBackend {
    * signal naming a place ({@link Vacancy.next}) goes to every waiter (only the one in that place
    * asks); one without may go to one waiter of this process per release (the next release signals
    * the next), to spare the others a request they would lose. Waiters poll as well.
+   *
+   * `place` is the waiter's place in line, as its refusal named it, when it took one: a backend may
+   * then signal it only when it is that place's turn (and after a gap in what it could hear), not
+   * at every release; without a place, it hears the releases.
    */
-  vacancies(key: string): Observable<Vacancy>;
+  vacancies(key: string, place?: string): Observable<Vacancy>;
 
   /** The item at `key`, or `undefined`. */
   get(key: string): Observable<Item | undefined>;

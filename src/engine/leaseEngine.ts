@@ -241,7 +241,7 @@ function acquire(
 
     // Listened to only once the lease turns out to be taken, so an uncontended acquire costs one request.
     const watchVacancies = (): void => {
-      events = backend.vacancies(key).subscribe({
+      events = backend.vacancies(key, myPlace).subscribe({
         next: (vacancy) => {
           if (vacancy.next !== undefined && vacancy.next !== myPlace) return; // another waiter's turn
           signalled = true;

@@ -49,7 +49,11 @@ export function leaseArgumentChecks(limits: BackendLimits) {
       owner(leaseOwner);
       assertValueWithin(limits, value, 'value');
     },
-    /** `readLease`, `leaseEvents`, `vacancies`. */
+    vacancies(leaseKey: unknown, place: unknown): void {
+      key(leaseKey);
+      if (place !== undefined) assertNameWithin(limits, place, 'place');
+    },
+    /** `readLease`, `leaseEvents`. */
     key,
   });
 }

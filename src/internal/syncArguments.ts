@@ -27,7 +27,7 @@ export function withSyncArgumentChecks(methods: SyncMethods, limits: BackendLimi
     updateLease: lease.updateLease,
     readLease: lease.key,
     leaseEvents: lease.key,
-    vacancies: lease.key,
+    vacancies: lease.vacancies,
     get: (key) => assertKeyArgument(key, limits),
     put: (key, value, options) => assertPutArguments(key, value, options, limits),
     delete: (key, options) => assertDeleteArguments(key, options, limits),

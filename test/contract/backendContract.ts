@@ -366,11 +366,14 @@ export function describeBackendContract<B extends SyncBackend>(
         const placeB = (refusedB as { place: string }).place;
         const placeC = (refusedC as { place: string }).place;
         expect(placeC).not.toBe(placeB);
-        // Asking again keeps the place.
+        // A waiter with a place hears the vacancies that name it (it may hear others too).
+        const turnsB = record(backend.vacancies(key, placeB), 'vacancies of b');
+        const turnsC = record(backend.vacancies(key, placeC), 'vacancies of c');
+        // Asking again keeps the place (and, as any attempt, is answered after the watches above).
         expect(await single(backend.tryAcquire(key, b), WAIT)).toMatchObject({ place: placeB });
 
         expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
-        await vacancies.until((r) => r.values.some((vacancy) => vacancy.next === placeB), 'name the first in line');
+        await turnsB.until((r) => r.values.some((vacancy) => vacancy.next === placeB), 'name the first in line');
         // Free, but kept for the first in line: the second is refused, without a holder.
         const kept = await single(backend.tryAcquire(key, c), WAIT);
         expect(kept).toMatchObject({ granted: false, place: placeC });
@@ -380,7 +383,7 @@ export function describeBackendContract<B extends SyncBackend>(
         expect(tokenB).toBeGreaterThan(tokenA);
 
         expect(await single(backend.release(key, b.owner), WAIT)).toBe(true);
-        await vacancies.until((r) => r.values.some((vacancy) => vacancy.next === placeC), 'name the next in line');
+        await turnsC.until((r) => r.values.some((vacancy) => vacancy.next === placeC), 'name the next in line');
         expect(granted(await single(backend.tryAcquire(key, c), WAIT), 'the next in line')).toBeGreaterThan(tokenB);
         expect(await single(backend.release(key, c.owner), WAIT)).toBe(true);
         // Nobody in line: the release names nobody.
@@ -433,14 +436,15 @@ export function describeBackendContract<B extends SyncBackend>(
         const a = claim('node-a', LONG);
         const b = { ...claim('node-b', LONG), placeDuration: LONG };
         const c = { ...claim('node-c', LONG), placeDuration: LONG };
-        const vacancies = record(backend.vacancies(key), 'vacancies');
         granted(await single(backend.tryAcquire(key, a), WAIT));
         expect(await single(backend.tryAcquire(key, b), WAIT)).toMatchObject({ granted: false });
         const refusedC = await single(backend.tryAcquire(key, c), WAIT);
         const placeC = (refusedC as { place: string }).place;
+        const turnsC = record(backend.vacancies(key, placeC), 'vacancies of c');
+        expect(await single(backend.tryAcquire(key, c), WAIT)).toMatchObject({ place: placeC }); // after the watch
         expect(await single(backend.release(key, a.owner), WAIT)).toBe(true);
         expect(await single(backend.release(key, b.owner), WAIT)).toBe(false); // b held nothing; it leaves the line
-        await vacancies.until((r) => r.values.some((vacancy) => vacancy.next === placeC), 'name the next in line');
+        await turnsC.until((r) => r.values.some((vacancy) => vacancy.next === placeC), 'name the next in line');
         granted(await single(backend.tryAcquire(key, c), WAIT), 'the next in line');
         expect(await single(backend.release(key, c.owner), WAIT)).toBe(true);
       });

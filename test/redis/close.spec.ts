@@ -19,8 +19,8 @@ import {
   type Leader,
 } from 'rx-sync';
 import { startRedisServer, stopRedisServers } from '../support/redisServer.js';
-import { ready, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
-import { randomPrefix } from '../support/testKit.js';
+import { leaseKeys, ready, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
+import { pause, randomPrefix } from '../support/testKit.js';
 
 const server = useRedisServer();
 const resources = new Resources();
@@ -136,6 +136,41 @@ describe('close()', () => {
     await firstValueFrom(backend.put('k', 'v'));
     await backend.close({ quitClients: true });
     expect(client.status).toBe('end');
+  });
+
+  it('lets the release of a lock stream that just ended finish before it quits the clients (a quorum announces it)', async () => {
+    const masters = await Promise.all([0, 1, 2].map(() => startRedisServer()));
+    try {
+      const prefix = randomPrefix('close-release');
+      const store: Redis = resources.client(server);
+      const quorum = masters.map((master) => resources.client(master));
+      await Promise.all([store, ...quorum].map((client) => ready(client)));
+      const spy = resources.client(server);
+      const announced = new Promise<string>((resolve) => spy.on('message', (_channel, message) => resolve(message)));
+      await spy.subscribe(leaseKeys(prefix, 'lock', 'jobs').channel);
+      const backend = resources.backend({ client: store, prefix, quorum });
+      const held = resources.record(lock(backend, 'jobs'), 'holder');
+      await held.nth(0);
+      await announced; // `acquired`
+      const released = new Promise<string>((resolve) => spy.on('message', (_channel, message) => resolve(message)));
+      // Two masters pause: the release can count only once they answer again.
+      masters[1]!.signal('SIGSTOP');
+      masters[2]!.signal('SIGSTOP');
+      held.stop(); // the release goes out; nobody waits for it
+      const closed = backend.close({ quitClients: true, timeout: 20_000 });
+      await pause(300);
+      masters[1]!.signal('SIGCONT');
+      masters[2]!.signal('SIGCONT');
+      await closed;
+      // Announced on the store client once a majority of masters answered: before its QUIT.
+      expect(JSON.parse(await released)).toMatchObject({ type: 'released' });
+      for (const master of masters) {
+        expect(await resources.client(master).exists(leaseKeys(prefix, 'lock', 'jobs').lease)).toBe(0);
+      }
+    } finally {
+      for (const master of masters) master.signal('SIGCONT');
+      await stopRedisServers(...masters);
+    }
   });
 
   it('refuses bad options at call time', () => {

@@ -1,7 +1,15 @@
 import { defer, finalize, firstValueFrom, repeat, retry, tap, type Observable } from 'rxjs';
 import { leader, leadership, type Leader, type SyncBackend, type Term } from 'rx-sync';
 import type { RedisServer } from '../support/redisServer.js';
-import { leaseKeys, listening, ready, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
+import {
+  leaseKeys,
+  listening,
+  listeningForTurns,
+  ready,
+  type Redis,
+  Resources,
+  useRedisServer,
+} from '../support/redisTestKit.js';
 import { now, pause, randomPrefix, single, spyOnAttempts, waitUntil } from '../support/testKit.js';
 
 const server = useRedisServer();
@@ -73,7 +81,7 @@ describe('leadership on Redis', () => {
     }
 
     const b = resources.record(leadership(backendOn(server, prefix), 'billing', { candidate: 'b' }), 'b');
-    await listening(admin, leaseKeys(prefix, 'leader', 'billing').channel, 2);
+    await listeningForTurns(admin, leaseKeys(prefix, 'leader', 'billing').turnsPrefix); // b waits in line
     a.stop();
     const termB = await b.nth(0);
     expect(termB.term).toBeGreaterThan(termA.term);
@@ -150,9 +158,8 @@ describe('leadership on Redis', () => {
       resources.record(candidate('a'), 'a');
       await waitUntil(() => tenures.length === 1, 10_000, 'a elected');
       resources.record(candidate('b'), 'b');
-      const channel = leaseKeys(prefix, 'leader', 'billing').channel;
       const pausedAdmin = resources.client(paused);
-      await listening(pausedAdmin, channel);
+      await listeningForTurns(pausedAdmin, leaseKeys(prefix, 'leader', 'billing').turnsPrefix);
 
       const first = tenures[0]!;
       const stoppedAt = now();

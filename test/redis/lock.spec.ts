@@ -14,6 +14,7 @@ import {
   commandCalls,
   leaseKeys,
   listening,
+  listeningForTurns,
   ready,
   type Redis,
   Resources,
@@ -265,7 +266,7 @@ describe('lock on Redis', () => {
       const waiter = resources.record(lock(spied.backend, 'jobs', SLOW), 'waiter', 20_000);
       // Refused once, then (listening for releases) refused again: now it sleeps until min(60 s, the lease's time left).
       await waitUntil(() => spied.refusals() >= 2, 10_000, 'two refusals of the waiter');
-      await listening(admin, keys.channel);
+      await listeningForTurns(admin, keys.turnsPrefix);
       const callsBefore = await commandCalls(admin, SCRIPT_COMMANDS);
 
       const releasedAt = now();
@@ -324,7 +325,7 @@ describe('lock on Redis', () => {
         'waiter',
       );
       const keys = leaseKeys(prefix, 'lock', 'jobs');
-      await listening(admin, keys.channel);
+      await listeningForTurns(admin, keys.turnsPrefix);
 
       await admin.client('KILL', 'TYPE', 'pubsub');
       holder.stop();
@@ -336,6 +337,37 @@ describe('lock on Redis', () => {
   });
 
   describe('one waiter woken per release', () => {
+    it('waiters in line on three backends (as three processes): each release signals the backend of the next waiter only', async () => {
+      const prefix = randomPrefix('inbox');
+      const key = 'lock:jobs';
+      const claim = (holder: string) => ({ owner: randomName('owner'), holder, leaseDuration: 60_000 });
+      const holder = claim('holder');
+      const holderBackend = backendOn(prefix);
+      expect(await single(holderBackend.tryAcquire(key, holder))).toMatchObject({ granted: true });
+      const waiters = await Promise.all(
+        ['w1', 'w2', 'w3'].map(async (name) => {
+          const backend = backendOn(prefix);
+          const waiter = { ...claim(name), placeDuration: 60_000 };
+          const refused = await single(backend.tryAcquire(key, waiter));
+          const place = (refused as { place: string }).place;
+          const heard = resources.record(backend.vacancies(key, place), `vacancies of ${name}`);
+          // Asked again after the watch: the attempt is answered once the watch is subscribed.
+          expect(await single(backend.tryAcquire(key, waiter))).toMatchObject({ granted: false, place });
+          return { backend, waiter, place, heard };
+        }),
+      );
+      // Each release names the next waiter on its backend's channel of turns. A backend hears its
+      // messages in the order they were published: had the earlier turns reached it too, they
+      // would have come before its own.
+      expect(await single(holderBackend.release(key, holder.owner))).toBe(true);
+      for (const [index, { backend, waiter, place, heard }] of waiters.entries()) {
+        await heard.until((recorder) => recorder.values.length > 0, `w${index + 1} woken`);
+        expect(heard.values).toEqual([{ next: place }]);
+        expect(await single(backend.tryAcquire(key, waiter))).toMatchObject({ granted: true });
+        expect(await single(backend.release(key, waiter.owner))).toBe(true);
+      }
+    });
+
     it('10 waiters of one process on one backend: each release costs about one attempt, not ten', async () => {
       const prefix = randomPrefix('wakeone');
       const spied = spyOnAttempts(backendOn(prefix));
@@ -410,7 +442,7 @@ describe('lock on Redis', () => {
       await held.nth(0);
       await ownerOf('lock', 'jobs');
       const waiter = resources.record(lock(other, 'jobs', { holder: 'node-b', leaseDuration: 5_000 }), 'waiter');
-      await listening(admin, leaseKeys(prefix, 'lock', 'jobs').channel);
+      await listeningForTurns(admin, leaseKeys(prefix, 'lock', 'jobs').turnsPrefix);
       held.stop();
       await waiter.nth(0);
       await ownerOf('lock', 'jobs');
@@ -514,11 +546,14 @@ describe('lock on Redis', () => {
 
       const channels = async () => ((await admin.pubsub('CHANNELS', `${prefix}:*`)) as string[]).sort();
       const storeChannel = storeKeys(prefix, 'x').channel;
-      const lockChannel = leaseKeys(prefix, 'lock', 'jobs').channel;
       const leaderChannels = Array.from(
         { length: 50 },
         (_, index) => leaseKeys(prefix, 'leader', `group-${index}`).channel,
       );
+      // The 20 waiters wait in line: they share the backend's one channel of turns for the lock.
+      const turnsPrefix = leaseKeys(prefix, 'lock', 'jobs').turnsPrefix;
+      const lockChannel = (await channels()).find((channel) => channel.startsWith(turnsPrefix));
+      expect(lockChannel).toMatch(/:turns:[0-9a-f]{16}$/);
       expect(await channels()).toEqual([storeChannel, lockChannel, ...leaderChannels].sort());
 
       // Leaving watchers one channel at a time unsubscribes exactly that channel once its last watcher is gone.

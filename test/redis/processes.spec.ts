@@ -1,7 +1,7 @@
 import { firstValueFrom, from, map, race, timer } from 'rxjs';
 import { leadership, type SyncBackend } from 'rx-sync';
 import { kill, killWorkers, line, startWorker, type Worker } from './support/childProcesses.js';
-import { leaseKeys, listening, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
+import { leaseKeys, listeningForTurns, type Redis, Resources, useRedisServer } from '../support/redisTestKit.js';
 import { now, randomPrefix } from '../support/testKit.js';
 
 const server = useRedisServer();
@@ -82,7 +82,7 @@ describe('exclusion across separate Node processes', () => {
       15_000,
     );
     // The successor is refused and listening for the leader's events.
-    await listening(admin, keys.channel);
+    await listeningForTurns(admin, keys.turnsPrefix);
     expect(successor.stamped).toHaveLength(0);
 
     const readAt = now();

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { LeaseClaim } from 'rx-sync';
 import { runScript, type RedisScript } from '../../src/backends/redis/redisScript.js';
-import { acquireLease, acquireLeaseArgs } from '../../src/backends/redis/leases/scripts/acquireLease.js';
+import {
+  acquireLease,
+  acquireLeaseArgs,
+  type AcquireLeaseReply,
+  type LeasePublishing,
+} from '../../src/backends/redis/leases/scripts/acquireLease.js';
 import { deleteItem } from '../../src/backends/redis/store/scripts/deleteItem.js';
 import { dueItems } from '../../src/backends/redis/store/scripts/dueItems.js';
 import { forgetExpired } from '../../src/backends/redis/store/scripts/forgetExpired.js';
@@ -57,6 +63,30 @@ const WEEK = 7 * 24 * 60 * 60 * 1000;
 
 const server = useRedisServer();
 const resources = new Resources();
+/** How the lease scripts of these tests publish: events on the lease's channel, turns beside it. */
+function published(keys: { channel: string; turnsPrefix: string }): LeasePublishing {
+  return { channel: keys.channel, publishCommand: 'PUBLISH', turnsPrefix: keys.turnsPrefix };
+}
+
+/** Lease scripts that publish nothing, as a quorum's masters run them. */
+const NOT_PUBLISHED: LeasePublishing = { channel: '', publishCommand: 'PUBLISH', turnsPrefix: '' };
+
+/** One `acquireLease` for `claim` on the lease of `keys`, waiting (if it must) through the inbox `inbox`. */
+function acquire(
+  keys: ReturnType<typeof leaseKeys>,
+  claim: LeaseClaim,
+  publishing: LeasePublishing = published(keys),
+): Promise<AcquireLeaseReply> {
+  return single(
+    runScript(
+      client,
+      acquireLease,
+      [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineInboxes],
+      acquireLeaseArgs(claim, 'inbox', publishing, WEEK),
+    ),
+  );
+}
+
 let client: Redis;
 
 beforeEach(() => {
@@ -85,14 +115,7 @@ describe('Lua scripts on a real redis-server', () => {
     it('acquire grants with a clock-seeded token, is idempotent for the owner, and refuses others with the holder', async () => {
       const keys = leaseKeys(randomPrefix(), 'lock', 'a');
       const before = Date.now() * 1000;
-      const granted = await single(
-        runScript(
-          client,
-          acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs({ owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 }, keys.channel, 'PUBLISH', WEEK),
-        ),
-      );
+      const granted = await acquire(keys, { owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 });
       expect(granted).toEqual({ granted: true, token: expect.any(Number) });
       const token = (granted as { token: number }).token;
       expect(Number.isSafeInteger(token)).toBe(true);
@@ -100,29 +123,10 @@ describe('Lua scripts on a real redis-server', () => {
       expect(await client.hget(keys.lease, 'owner')).toBe('owner-1');
       expect(Number(await client.get(keys.token))).toBe(token);
 
-      const again = await single(
-        runScript(
-          client,
-          acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs({ owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 }, keys.channel, 'PUBLISH', WEEK),
-        ),
-      );
+      const again = await acquire(keys, { owner: 'owner-1', holder: 'node-1', leaseDuration: 5_000 });
       expect(again).toEqual({ granted: true, token });
 
-      const refused = await single(
-        runScript(
-          client,
-          acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs(
-            { owner: 'owner-2', holder: 'node-2', leaseDuration: 5_000, value: 'v' },
-            keys.channel,
-            'PUBLISH',
-            WEEK,
-          ),
-        ),
-      );
+      const refused = await acquire(keys, { owner: 'owner-2', holder: 'node-2', leaseDuration: 5_000, value: 'v' });
       expect(refused).toEqual({ granted: false, current: { holder: 'node-1', token }, retryIn: expect.any(Number) });
       const { retryIn } = refused as { retryIn: number };
       expect(retryIn).toBeGreaterThan(0);
@@ -133,13 +137,10 @@ describe('Lua scripts on a real redis-server', () => {
       const keys = leaseKeys(randomPrefix(), 'leader', 'g');
       const floor = 5_000_000_000_000_000;
       await client.set(keys.token, String(floor - 1)); // as a quorum's raiseTokenFloor leaves it
-      const reply = await single(
-        runScript(
-          client,
-          acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 5_000, value: 'addr' }, '', 'PUBLISH', WEEK),
-        ),
+      const reply = await acquire(
+        keys,
+        { owner: 'o', holder: 'h', leaseDuration: 5_000, value: 'addr' },
+        NOT_PUBLISHED,
       );
       expect(reply).toEqual({ granted: true, token: floor });
       expect(await single(runScript(client, readLease, [keys.lease], []))).toEqual({
@@ -162,20 +163,13 @@ describe('Lua scripts on a real redis-server', () => {
           runScript(
             client,
             releaseLease,
-            [keys.lease, keys.line, keys.lineDeadlines],
-            ['o', keys.channel, 'PUBLISH', '0'],
+            [keys.lease, keys.line, keys.lineDeadlines, keys.lineInboxes],
+            ['o', keys.channel, 'PUBLISH', '0', keys.turnsPrefix],
           ),
         ),
       ).toEqual({ token: 0 });
 
-      const granted = await single(
-        runScript(
-          client,
-          acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 1_000 }, keys.channel, 'PUBLISH', WEEK),
-        ),
-      );
+      const granted = await acquire(keys, { owner: 'o', holder: 'h', leaseDuration: 1_000 });
       const token = (granted as { token: number }).token;
       const held = await single(runScript(client, readLease, [keys.lease], []));
       expect(held).toEqual({ holder: 'h', token, expiresIn: expect.any(Number) });
@@ -199,8 +193,8 @@ describe('Lua scripts on a real redis-server', () => {
           runScript(
             client,
             releaseLease,
-            [keys.lease, keys.line, keys.lineDeadlines],
-            ['other', keys.channel, 'PUBLISH', '0'],
+            [keys.lease, keys.line, keys.lineDeadlines, keys.lineInboxes],
+            ['other', keys.channel, 'PUBLISH', '0', keys.turnsPrefix],
           ),
         ),
       ).toEqual({ token: 0 });
@@ -209,8 +203,8 @@ describe('Lua scripts on a real redis-server', () => {
           runScript(
             client,
             releaseLease,
-            [keys.lease, keys.line, keys.lineDeadlines],
-            ['o', keys.channel, 'PUBLISH', '0'],
+            [keys.lease, keys.line, keys.lineDeadlines, keys.lineInboxes],
+            ['o', keys.channel, 'PUBLISH', '0', keys.turnsPrefix],
           ),
         ),
       ).toEqual({ token });
@@ -220,14 +214,7 @@ describe('Lua scripts on a real redis-server', () => {
 
     it('raiseTokenFloor raises the counter, never lowers it, and stamps only the owner', async () => {
       const keys = leaseKeys(randomPrefix(), 'lock', 'c');
-      await single(
-        runScript(
-          client,
-          acquireLease,
-          [keys.lease, keys.token, keys.line, keys.lineDeadlines],
-          acquireLeaseArgs({ owner: 'o', holder: 'h', leaseDuration: 5_000 }, '', 'PUBLISH', WEEK),
-        ),
-      );
+      await acquire(keys, { owner: 'o', holder: 'h', leaseDuration: 5_000 }, NOT_PUBLISHED);
       const high = 6_000_000_000_000_000;
       expect(await single(runScript(client, raiseTokenFloor, [keys.token, keys.lease], [high, WEEK, 'o']))).toBe(1);
       expect(Number(await client.get(keys.token))).toBe(high);

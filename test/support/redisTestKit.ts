@@ -83,14 +83,24 @@ export function leaseKeys(
   prefix: string,
   kind: 'lock' | 'leader',
   name: string,
-): { lease: string; token: string; line: string; lineDeadlines: string; channel: string } {
+): {
+  lease: string;
+  token: string;
+  line: string;
+  lineDeadlines: string;
+  lineInboxes: string;
+  channel: string;
+  turnsPrefix: string;
+} {
   const tag = `${prefix}:{${kind}:${name}}`;
   return {
     lease: `${tag}:lease`,
     token: `${tag}:token`,
     line: `${tag}:line`,
     lineDeadlines: `${tag}:line-deadlines`,
+    lineInboxes: `${tag}:line-inboxes`,
     channel: `${tag}:events`,
+    turnsPrefix: `${tag}:turns:`,
   };
 }
 
@@ -199,6 +209,20 @@ export function listening(admin: Redis, channel: string, count = 1, within = 10_
     async () => Number((await admin.pubsub('NUMSUB', channel))[1]) === count,
     within,
     `${count} subscriber(s) of ${channel}`,
+  );
+}
+
+/**
+ * Resolves once `count` backends listen for their turns on the lease whose channels of turns start
+ * with `turnsPrefix` (see `leaseKeys`): a waiter with a place in line listens there, not on the
+ * lease's channel of events. Glob characters in the prefix are escaped.
+ */
+export function listeningForTurns(admin: Redis, turnsPrefix: string, count = 1, within = 10_000): Promise<void> {
+  const pattern = `${turnsPrefix.replace(/[*?[\]\\]/g, (character) => `\\${character}`)}*`;
+  return waitUntil(
+    async () => ((await admin.pubsub('CHANNELS', pattern)) as string[]).length === count,
+    within,
+    `${count} backend(s) listening for turns on ${turnsPrefix}`,
   );
 }
 

@@ -155,8 +155,8 @@ export function spyOnAttempts(backend: SyncBackend): AttemptSpy {
     updateLease: (key, owner, value) => backend.updateLease(key, owner, value),
     readLease: (key) => backend.readLease(key),
     leaseEvents: (key) => backend.leaseEvents(key),
-    vacancies: (key) => {
-      const signals = backend.vacancies(key);
+    vacancies: (key, place) => {
+      const signals = backend.vacancies(key, place);
       return defer(() => {
         watches.set(key, (watches.get(key) ?? 0) + 1);
         return signals.pipe(finalize(() => watches.set(key, (watches.get(key) ?? 1) - 1)));

@@ -11,7 +11,7 @@ export interface CloseOptions {
    * that the shutdown settles, Redis reachable or not. @defaultValue false (the clients are yours)
    */
   readonly quitClients?: boolean;
-  /** How long each QUIT may take before its connection is dropped, in ms. @defaultValue 1_000 */
+  /** How long the releases in flight may take, and then each QUIT before its connection is dropped, in ms. @defaultValue 1_000 */
   readonly timeout?: number;
 }
 

@@ -1,5 +1,7 @@
-import { map } from 'rxjs';
+import { randomBytes } from 'node:crypto';
+import { firstValueFrom, map, race, timer } from 'rxjs';
 import type { SyncBackend } from '../../backend.js';
+import { PendingWork } from '../../internal/pendingWork.js';
 import { withSyncArgumentChecks } from '../../internal/syncArguments.js';
 import { withTaskArgumentChecks } from '../../internal/taskArguments.js';
 import type { BackendLimits } from '../../limits.js';
@@ -22,11 +24,13 @@ export interface RedisBackend extends SyncBackend, TaskBackend {
   /** What this backend accepts; see {@link RedisBackendOptions.limits}. */
   readonly limits: BackendLimits;
   /**
-   * Shuts the backend down: closes its pub/sub connection, so that the watches still live end (the
-   * streams of `keyValue`, `changes` and `leader` complete; a `submit` still following its task
-   * errors with `BackendClosedError`, and the task goes on; waiting contenders and workers go on
-   * by polling), and with `quitClients` closes the clients it was given too. Settles whether Redis
-   * can be reached or not.
+   * Shuts the backend down: lets the releases still in flight finish (for `timeout` at most: a
+   * lease stream that ended just before sent its release without waiting for it, and on a quorum
+   * the release is announced once a majority answered), closes its pub/sub connection, so that the
+   * watches still live end (the streams of `keyValue`, `changes` and `leader` complete; a `submit`
+   * still following its task errors with `BackendClosedError`, and the task goes on; waiting
+   * contenders and workers go on by polling), and with `quitClients` closes the clients it was
+   * given too. Settles whether Redis can be reached or not.
    *
    * @throws TypeError or RangeError, at call time, for bad options.
    */
@@ -76,15 +80,21 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   const subscriber = new RedisSubscriber(client);
   const connection = connectionState(client);
   const masterConnections = (settings.quorum ?? []).map(connectionState);
+  // Where this backend's waiters hear their turns: a release wakes the next waiter's process only.
+  const inbox = randomBytes(8).toString('hex');
   const leases = settings.quorum
-    ? quorumLeases(settings.quorum, masterConnections, client, keys, settings)
+    ? quorumLeases(settings.quorum, masterConnections, client, keys, { ...settings, inbox })
     : singleInstanceLeases(client, keys, {
+        inbox,
         counterLifetime,
         publishCommand,
         replicaAcknowledgement: settings.replicaAcknowledgement,
       });
 
   const request = redisRequest(subscriber, connection, settings.requestTimeout);
+  const leaseMethods = redisLeases(leases, subscriber, keys, request, inbox);
+  // Releases go out when a lease stream ends, with nobody waiting for them: close() lets them finish.
+  const releases = new PendingWork();
 
   const backend: RedisBackend = {
     name: 'redis',
@@ -102,7 +112,8 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
     ),
     ...withSyncArgumentChecks(
       {
-        ...redisLeases(leases, subscriber, keys, request),
+        ...leaseMethods,
+        release: (key, owner) => releases.track(leaseMethods.release(key, owner)),
         ...redisStore({
           client,
           keys,
@@ -120,10 +131,14 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
     close: (options) => {
       const { quitClients, timeout } = resolveCloseOptions(options);
       const clients = quitClients ? [client, ...(settings.quorum ?? [])] : [];
-      for (const state of [connection, ...masterConnections]) state.stop();
-      return subscriber.close().then(async () => {
-        await Promise.all(clients.map((each) => quitWithin(each, timeout)));
-      });
+      return firstValueFrom(race(releases.settled(), timer(timeout)))
+        .then(() => {
+          for (const state of [connection, ...masterConnections]) state.stop();
+          return subscriber.close();
+        })
+        .then(async () => {
+          await Promise.all(clients.map((each) => quitWithin(each, timeout)));
+        });
     },
   };
   return Object.freeze(backend);

@@ -50,9 +50,27 @@ export class RedisKeys {
     return `${this.prefix}:{${escape(key)}}:line-deadlines`;
   }
 
+  /** The inboxes of the waiters in a lease's line: owner id → the inbox of the backend it waits through. */
+  leaseLineInboxes(key: string): string {
+    return `${this.prefix}:{${escape(key)}}:line-inboxes`;
+  }
+
   /** The channel of a lease's events. */
   leaseChannel(key: string): string {
     return `${this.prefix}:{${escape(key)}}:events`;
+  }
+
+  /**
+   * The channel on which the waiters of a lease that wait through one backend (`inbox`) hear that
+   * it is their turn: in the lease's slot, so a script can publish to it on a Cluster.
+   */
+  leaseTurns(key: string, inbox: string): string {
+    return this.leaseTurnsPrefix(key) + inbox;
+  }
+
+  /** What the channels of turns of a lease ({@link leaseTurns}) start with. */
+  leaseTurnsPrefix(key: string): string {
+    return `${this.prefix}:{${escape(key)}}:turns:`;
   }
 
   /** The hash holding a store item's value, version and expiry. */

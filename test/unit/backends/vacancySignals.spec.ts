@@ -1,16 +1,20 @@
 import { map, Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { Vacancy } from 'rx-sync';
-import type { LeaseSignal } from '../../../src/backends/redis/leases/leaseEventMessage.js';
-import { VacancySignals, WATCH_LINGER } from '../../../src/backends/redis/leases/vacancySignals.js';
+import {
+  VacancySignals,
+  WATCH_LINGER,
+  wakeUpOf,
+  type WakeUp,
+} from '../../../src/backends/redis/leases/vacancySignals.js';
 
-/** A fake watch of lease signals that counts its subscriptions and lets the test send signals. */
+/** A fake watch of wake-ups that counts its subscriptions and lets the test send wake-ups. */
 function fakeWatch() {
-  const signals = new Subject<LeaseSignal>();
+  const signals = new Subject<WakeUp>();
   let subscriptions = 0;
   let live = 0;
-  const watch = (): Observable<LeaseSignal> =>
-    new Observable<LeaseSignal>((subscriber) => {
+  const watch = (): Observable<WakeUp> =>
+    new Observable<WakeUp>((subscriber) => {
       subscriptions++;
       live++;
       const inner = signals.subscribe(subscriber);
@@ -33,19 +37,29 @@ function fakeWatch() {
 
 const virtualTime = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
+describe('wakeUpOf', () => {
+  it('wakes the named place for a release or turn naming one, one waiter for a release without, all for a lapse', () => {
+    expect(wakeUpOf({ type: 'released', key: 'k', token: 1, next: 'p1' })).toEqual({ kind: 'named', next: 'p1' });
+    expect(wakeUpOf({ type: 'turn', key: 'k', next: 'p2' })).toEqual({ kind: 'named', next: 'p2' });
+    expect(wakeUpOf({ type: 'released', key: 'k', token: 2 })).toEqual({ kind: 'one' });
+    expect(wakeUpOf({ type: 'expired', key: 'k', token: 3 })).toEqual({ kind: 'everyone' });
+    expect(wakeUpOf({ type: 'acquired', key: 'k', holder: 'h', token: 4 })).toBeUndefined();
+    expect(wakeUpOf({ type: 'updated', key: 'k', holder: 'h', token: 4, value: 'v' })).toBeUndefined();
+  });
+});
+
 describe('VacancySignals', () => {
-  it('routes signals: a named place to every waiter, a release without one to one waiter in turn, a gap to all', () => {
+  it('routes wake-ups: a named place to every waiter, one to one waiter in turn, everyone to all', () => {
     const fake = fakeWatch();
     const vacancies = new VacancySignals(fake.watch);
     const heard: [string, Vacancy][] = [];
     const a = vacancies.vacancies('k').subscribe((vacancy) => heard.push(['a', vacancy]));
     const b = vacancies.vacancies('k').subscribe((vacancy) => heard.push(['b', vacancy]));
-    fake.signals.next({ type: 'released', key: 'k', token: 1, next: 'p1' });
-    fake.signals.next({ type: 'turn', key: 'k', next: 'p2' });
-    fake.signals.next({ type: 'released', key: 'k', token: 2 });
-    fake.signals.next({ type: 'released', key: 'k', token: 3 });
-    fake.signals.next({ type: 'expired', key: 'k', token: 4 });
-    fake.signals.next({ type: 'acquired', key: 'k', holder: 'h', token: 5 });
+    fake.signals.next({ kind: 'named', next: 'p1' });
+    fake.signals.next({ kind: 'named', next: 'p2' });
+    fake.signals.next({ kind: 'one' });
+    fake.signals.next({ kind: 'one' });
+    fake.signals.next({ kind: 'everyone' });
     expect(heard).toEqual([
       ['a', { next: 'p1' }],
       ['b', { next: 'p1' }],
@@ -92,15 +106,15 @@ describe('VacancySignals', () => {
     });
   });
 
-  it('counts the signals heard on the current watch of a key, lingering included, and nothing unwatched', () => {
+  it('counts the wake-ups heard on the current watch of a key, lingering included, and nothing unwatched', () => {
     virtualTime().run(({ flush }) => {
       const fake = fakeWatch();
       const vacancies = new VacancySignals(fake.watch);
       expect(vacancies.heard('k')).toBeUndefined();
       const waiter = vacancies.vacancies('k').subscribe();
       expect(vacancies.heard('k')).toBe(0);
-      fake.signals.next({ type: 'acquired', key: 'k', holder: 'h', token: 1 });
-      fake.signals.next({ type: 'released', key: 'k', token: 1 });
+      fake.signals.next({ kind: 'named', next: 'p1' });
+      fake.signals.next({ kind: 'one' });
       expect(vacancies.heard('k')).toBe(2);
       waiter.unsubscribe();
       expect(vacancies.heard('k')).toBe(2); // lingering

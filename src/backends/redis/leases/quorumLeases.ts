@@ -13,8 +13,8 @@ import { refusedIfNotALease } from './refusedIfNotALease.js';
 import { isCluster, runScript, type RedisClient } from '../redisScript.js';
 import { acquireLease, acquireLeaseArgs, acquireLeaseKeys } from './scripts/acquireLease.js';
 import { raiseTokenFloor } from './scripts/raiseTokenFloor.js';
-import { readLease } from './scripts/readLease.js';
-import { releaseLease, type ReleaseLeaseReply } from './scripts/releaseLease.js';
+import { readLease, type LeaseReading } from './scripts/readLease.js';
+import { releaseLease, releaseLeaseKeys, type ReleaseLeaseReply } from './scripts/releaseLease.js';
 import { renewLease } from './scripts/renewLease.js';
 import { updateLease } from './scripts/updateLease.js';
 import { toLeaseAttempt } from './singleInstanceLeases.js';
@@ -24,6 +24,9 @@ type Vote<T> = { readonly ok: true; readonly reply: T } | { readonly ok: false; 
 
 /** The shortest time a master is given to answer, in ms (Redlock: small against the lease). */
 const MIN_MASTER_TIMEOUT = 50;
+
+/** How masters' lease scripts publish in quorum mode: not at all (signals are announced after the majority step). */
+const NOT_PUBLISHED = { channel: '', publishCommand: 'PUBLISH', turnsPrefix: '' } as const;
 
 /**
  * Leases by the Redlock algorithm over independent masters: a step counts when a majority
@@ -55,7 +58,7 @@ export function quorumLeases(
   connections: readonly ConnectionState[],
   eventsClient: RedisClient,
   keys: RedisKeys,
-  settings: RedisBackendSettings,
+  settings: RedisBackendSettings & { readonly inbox: string },
 ): LeaseOperations {
   const majority = Math.floor(masters.length / 2) + 1;
   /** The fewest refusals that leave no majority to carry a step out. */
@@ -113,11 +116,13 @@ export function quorumLeases(
   /**
    * Publishes a lease signal without waiting for it: signals are advice to watchers and waiters (who
    * read again after a gap, and poll), so the caller's reply does not wait for one more round trip.
-   * Sent on `client`'s connection, in order with everything else sent there.
+   * Sent on `client`'s connection, in order with everything else sent there: events on the lease's
+   * channel; a turn on the channel of turns of the backend its waiter waits through, when known.
    */
-  const announce = (key: string, signal: LeaseSignal): void => {
+  const announce = (key: string, signal: LeaseSignal, inbox?: string): void => {
+    if (signal.type === 'turn' && inbox === undefined) return; // a waiter without an inbox polls
     const message = encodeLeaseSignal(signal);
-    const channel = keys.leaseChannel(key);
+    const channel = inbox === undefined ? keys.leaseChannel(key) : keys.leaseTurns(key, inbox);
     // ioredis can throw synchronously while a Cluster's slots are unknown: a lost event, as any.
     defer(() =>
       isCluster(eventsClient) ? eventsClient.spublish(channel, message) : eventsClient.publish(channel, message),
@@ -137,12 +142,9 @@ export function quorumLeases(
     poll(
       shortestWait,
       (master) =>
-        runScript(
-          master,
-          releaseLease,
-          [keys.lease(key), keys.leaseLine(key), keys.leaseLineDeadlines(key)],
-          [owner, '', 'PUBLISH', keepPlace],
-        ).pipe(refusedIfNotALease({ token: 0 })),
+        runScript(master, releaseLease, releaseLeaseKeys(keys, key), [owner, '', 'PUBLISH', keepPlace, '']).pipe(
+          refusedIfNotALease({ token: 0 }),
+        ),
       decide,
     );
 
@@ -158,7 +160,7 @@ export function quorumLeases(
     releaseEverywhere(key, owner, '1', ({ votes, pending }) => {
       if (count(votes) < majority && pending > 0) return undefined;
       const next = mostNamed(votes);
-      if (next !== undefined) announce(key, { type: 'turn', key, next });
+      if (next) announce(key, { type: 'turn', key, next: next.place }, next.inbox);
       return of(undefined);
     });
 
@@ -171,7 +173,7 @@ export function quorumLeases(
           acquireLease,
           acquireLeaseKeys(keys, key),
           // Events are announced on the store client after the majority step: none from each master.
-          acquireLeaseArgs(claim, '', 'PUBLISH', settings.counterLifetime),
+          acquireLeaseArgs(claim, settings.inbox, NOT_PUBLISHED, settings.counterLifetime),
         ).pipe(map(toLeaseAttempt)),
       ({ votes, pending }) => {
         const grants = votes.flatMap((vote) => (vote.ok && vote.reply.granted ? [vote.reply.token] : []));
@@ -268,13 +270,14 @@ export function quorumLeases(
         const absent = count(votes, (reply) => reply.token <= 0);
         if (tokens.length >= majority) {
           const next = mostNamed(votes);
-          announce(key, { type: 'released', key, token: Math.max(...tokens), ...(next !== undefined && { next }) });
+          announce(key, { type: 'released', key, token: Math.max(...tokens), ...(next && { next: next.place }) });
+          if (next) announce(key, { type: 'turn', key, next: next.place }, next.inbox);
           return of(true);
         }
         if (absent < blocking && (tokens.length + pending >= majority || absent + pending >= blocking))
           return undefined;
         const next = mostNamed(votes);
-        if (next !== undefined) announce(key, { type: 'turn', key, next }); // a waiter left the line
+        if (next) announce(key, { type: 'turn', key, next: next.place }, next.inbox); // a waiter left the line
         return absent >= blocking ? of(false) : throwError(() => unavailable('release', votes));
       }),
     update: (key, owner, value) =>
@@ -320,19 +323,27 @@ export function quorumLeases(
   };
 }
 
-/** The place in line that most masters say is next (each master keeps its own line), if any. */
-function mostNamed(votes: readonly Vote<ReleaseLeaseReply>[]): string | undefined {
+/** The place in line that most masters say is next (each master keeps its own line), and its waiter's inbox; if any. */
+function mostNamed(
+  votes: readonly Vote<ReleaseLeaseReply>[],
+): { readonly place: string; readonly inbox?: string } | undefined {
   const counts = new Map<string, number>();
-  for (const vote of votes)
-    if (vote.ok && vote.reply.next !== undefined) counts.set(vote.reply.next, (counts.get(vote.reply.next) ?? 0) + 1);
+  const inboxes = new Map<string, string>();
+  for (const vote of votes) {
+    if (!vote.ok || vote.reply.next === undefined) continue;
+    counts.set(vote.reply.next, (counts.get(vote.reply.next) ?? 0) + 1);
+    if (vote.reply.inbox !== undefined) inboxes.set(vote.reply.next, vote.reply.inbox);
+  }
   let best: string | undefined;
   for (const [next, count] of counts) if (best === undefined || count > counts.get(best)!) best = next;
-  return best;
+  if (best === undefined) return undefined;
+  const inbox = inboxes.get(best);
+  return { place: best, ...(inbox !== undefined && { inbox }) };
 }
 
 /** The holders that masters report, by public holder name: what each of those masters says of it. */
-function holdersByName(votes: readonly Vote<LeaseHolder | undefined>[]): Map<string, LeaseHolder[]> {
-  const byHolder = new Map<string, LeaseHolder[]>();
+function holdersByName(votes: readonly Vote<LeaseReading | undefined>[]): Map<string, LeaseReading[]> {
+  const byHolder = new Map<string, LeaseReading[]>();
   for (const vote of votes) {
     if (!vote.ok || !vote.reply) continue;
     const same = byHolder.get(vote.reply.holder) ?? [];
@@ -344,11 +355,16 @@ function holdersByName(votes: readonly Vote<LeaseHolder | undefined>[]): Map<str
 
 /**
  * The holder that several masters agree on (the same public holder name), with its committed token
- * (the highest: a master the token write-back missed still shows the token it minted itself) and
- * the least time left.
+ * and the least time left; `undefined` while its token is not committed yet. The write-back of a
+ * grant that counted marks the lease on a majority of masters (`committed`), and any majority of
+ * replies read after it includes one of those: so replies without the mark are a grant still being
+ * decided (or given back), whose token may not be the one its holder will get (a master shows the
+ * token it minted itself until the write-back lands there, lower or higher).
  */
-function committedHolder(same: readonly LeaseHolder[]): LeaseHolder {
-  const token = Math.max(...same.map((holder) => holder.token));
-  const soonest = same.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
+function committedHolder(same: readonly LeaseReading[]): LeaseHolder | undefined {
+  const stamped = same.filter((reading) => reading.committed);
+  if (stamped.length === 0) return undefined;
+  const token = Math.max(...stamped.map((reading) => reading.token));
+  const { committed: _committed, ...soonest } = same.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
   return { ...soonest, token };
 }

@@ -9,14 +9,22 @@ import {
   runScriptAcknowledged,
   type ReplicaAcknowledgementSettings,
 } from '../replicaAcknowledgement.js';
-import { acquireLease, acquireLeaseArgs, acquireLeaseKeys, type AcquireLeaseReply } from './scripts/acquireLease.js';
+import {
+  acquireLease,
+  acquireLeaseArgs,
+  acquireLeaseKeys,
+  type AcquireLeaseReply,
+  type LeasePublishing,
+} from './scripts/acquireLease.js';
 import { readLease } from './scripts/readLease.js';
-import { releaseLease } from './scripts/releaseLease.js';
+import { releaseLease, releaseLeaseKeys } from './scripts/releaseLease.js';
 import { renewLease } from './scripts/renewLease.js';
 import { updateLease } from './scripts/updateLease.js';
 
 /** How single-instance leases publish, keep their counters and, optionally, wait for replicas. */
 export interface SingleInstanceSettings {
+  /** The inbox of this backend: its waiters hear their turns on the lease's channel of turns for it. */
+  readonly inbox: string;
   readonly counterLifetime: number;
   readonly publishCommand: PublishCommand;
   readonly replicaAcknowledgement: ReplicaAcknowledgementSettings | undefined;
@@ -37,21 +45,27 @@ export function singleInstanceLeases(
   keys: RedisKeys,
   settings: SingleInstanceSettings,
 ): LeaseOperations {
-  const { counterLifetime, publishCommand, replicaAcknowledgement: acknowledgement } = settings;
+  const { inbox, counterLifetime, publishCommand, replicaAcknowledgement: acknowledgement } = settings;
+  const publishing = (key: string): LeasePublishing => ({
+    channel: keys.published(keys.leaseChannel(key)),
+    publishCommand,
+    turnsPrefix: keys.published(keys.leaseTurnsPrefix(key)),
+  });
   const release = (key: string, owner: string): Observable<boolean> =>
-    runScript(
-      client,
-      releaseLease,
-      [keys.lease(key), keys.leaseLine(key), keys.leaseLineDeadlines(key)],
-      [owner, keys.published(keys.leaseChannel(key)), publishCommand, '0'],
-    ).pipe(
+    runScript(client, releaseLease, releaseLeaseKeys(keys, key), [
+      owner,
+      keys.published(keys.leaseChannel(key)),
+      publishCommand,
+      '0',
+      keys.published(keys.leaseTurnsPrefix(key)),
+    ]).pipe(
       map((reply) => reply.token > 0),
       refusedIfNotALease(false),
     );
   return {
     tryAcquire: (key, claim) => {
       const leaseKeys = acquireLeaseKeys(keys, key);
-      const args = acquireLeaseArgs(claim, keys.published(keys.leaseChannel(key)), publishCommand, counterLifetime);
+      const args = acquireLeaseArgs(claim, inbox, publishing(key), counterLifetime);
       if (!acknowledgement) return runScript(client, acquireLease, leaseKeys, args).pipe(map(toLeaseAttempt));
       return runScriptAcknowledged(client, acquireLease, leaseKeys, args, acknowledgement).pipe(
         concatMap(({ reply, replicas }) => {

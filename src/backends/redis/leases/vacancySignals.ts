@@ -7,12 +7,28 @@ import type { LeaseSignal } from './leaseEventMessage.js';
 export const WATCH_LINGER = 2_000;
 
 /**
- * Wakes the contenders of this process that wait for a lease. A release or turn that names the
- * place in line whose turn it is goes to every waiter (the one in that place asks). A release
- * without one (nobody waits in line) wakes one waiter, the first of this process, which goes to the
- * back: N waiters cost one request per release instead of N (all but one would lose). A vacancy
- * learned after a pub/sub gap (`expired`: the release message may have been lost) wakes every
- * waiter. The waiters of one key share one watch of its signals, which outlives the last of them
+ * Whom a signal wakes among this process's waiters of a lease: every waiter with the place in line
+ * whose turn it is (`named`: only the waiter in that place asks), every waiter (`everyone`: a
+ * vacancy learned after a pub/sub gap, when a release or a turn may have been lost), or the first
+ * waiter only (`one`: a release with nobody in line).
+ */
+export type WakeUp =
+  { readonly kind: 'named'; readonly next: string } | { readonly kind: 'everyone' } | { readonly kind: 'one' };
+
+/** The wake-up of a signal on a lease's channel, or `undefined` for an event that frees nothing. */
+export function wakeUpOf(signal: LeaseSignal): WakeUp | undefined {
+  if (signal.type === 'acquired' || signal.type === 'updated') return undefined;
+  if (signal.next !== undefined) return { kind: 'named', next: signal.next };
+  return signal.type === 'released' ? { kind: 'one' } : { kind: 'everyone' };
+}
+
+/**
+ * Wakes the contenders of this process that wait for a lease, by {@link WakeUp}: a release or turn
+ * that names the place in line whose turn it is goes to every waiter (the one in that place asks).
+ * A release without one (nobody waits in line) wakes one waiter, the first of this process, which
+ * goes to the back: N waiters cost one request per release instead of N (all but one would lose).
+ * A vacancy learned after a pub/sub gap wakes every waiter. The waiters of one key share one watch
+ * of its wake-ups, which outlives the last of them
  * by {@link WATCH_LINGER} ms: a lock that is contended again soon is still watched, so its next
  * waiters cost no SUBSCRIBE and UNSUBSCRIBE, and hear the next release however soon it comes.
  */
@@ -54,10 +70,10 @@ export class VacancySignals {
   private readonly lingering = new Map<string, Subscription>();
   private readonly signalsHeard = new Map<string, number>();
 
-  constructor(private readonly watch: (key: string) => Observable<LeaseSignal>) {}
+  constructor(private readonly watch: (key: string) => Observable<WakeUp>) {}
 
   /**
-   * How many signals of `key` this process has heard on its current watch, or `undefined` when it
+   * How many wake-ups of `key` this process has heard on its current watch, or `undefined` when it
    * does not watch `key` now: the same count before and after a request means no signal came in
    * between.
    */
@@ -78,11 +94,10 @@ export class VacancySignals {
     this.lingering.delete(key);
   }
 
-  private wakeUp(key: string, signal: LeaseSignal): void {
+  private wakeUp(key: string, wakeUp: WakeUp): void {
     this.signalsHeard.set(key, (this.signalsHeard.get(key) ?? 0) + 1);
-    const next = signal.type === 'acquired' || signal.type === 'updated' ? undefined : signal.next;
-    if (next !== undefined) this.waiters.send(key, { next });
-    else if (signal.type === 'expired') this.waiters.send(key, {});
-    else if (signal.type === 'released') this.waiters.sendInTurn(key, {});
+    if (wakeUp.kind === 'named') this.waiters.send(key, { next: wakeUp.next });
+    else if (wakeUp.kind === 'everyone') this.waiters.send(key, {});
+    else this.waiters.sendInTurn(key, {});
   }
 }

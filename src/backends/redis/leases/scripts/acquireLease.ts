@@ -33,25 +33,48 @@ export type AcquireLeaseArgs = [
   publishCommand: PublishCommand,
   counterLifetime: number,
   placeDuration: number,
+  inbox: string,
+  turnsPrefix: string,
+];
+
+/** The KEYS of {@link acquireLease}. */
+export type AcquireLeaseKeys = [
+  lease: string,
+  tokenCounter: string,
+  line: string,
+  lineDeadlines: string,
+  lineInboxes: string,
 ];
 
 /** The KEYS of {@link acquireLease} for the lease on `key`. */
-export function acquireLeaseKeys(
-  keys: RedisKeys,
-  key: string,
-): [lease: string, tokenCounter: string, line: string, lineDeadlines: string] {
-  return [keys.lease(key), keys.leaseToken(key), keys.leaseLine(key), keys.leaseLineDeadlines(key)];
+export function acquireLeaseKeys(keys: RedisKeys, key: string): AcquireLeaseKeys {
+  return [
+    keys.lease(key),
+    keys.leaseToken(key),
+    keys.leaseLine(key),
+    keys.leaseLineDeadlines(key),
+    keys.leaseLineInboxes(key),
+  ];
+}
+
+/** Where {@link acquireLease} publishes: the lease's events, and turns. */
+export interface LeasePublishing {
+  /** The lease's channel of events (empty: publish nothing). */
+  readonly channel: string;
+  readonly publishCommand: PublishCommand;
+  /** What the channels of turns of the lease start with, before a backend's inbox (empty: publish no turn). */
+  readonly turnsPrefix: string;
 }
 
 /**
- * The ARGV of {@link acquireLease} for `claim`: its events go to `channel` (empty: none) by
- * `publishCommand`; the token counter outlives the lease by `counterLifetime` ms; a claim without
- * a `placeDuration` takes no place in line (0).
+ * The ARGV of {@link acquireLease} for `claim`, waiting (if it must) through the backend's `inbox`,
+ * publishing as `publishing` says; the token counter outlives the lease by `counterLifetime` ms; a
+ * claim without a `placeDuration` takes no place in line (0).
  */
 export function acquireLeaseArgs(
   claim: LeaseClaim,
-  channel: string,
-  publishCommand: PublishCommand,
+  inbox: string,
+  publishing: LeasePublishing,
   counterLifetime: number,
 ): AcquireLeaseArgs {
   const { owner, holder, value, leaseDuration, placeDuration } = claim;
@@ -61,10 +84,12 @@ export function acquireLeaseArgs(
     value ?? '',
     value === undefined ? '0' : '1',
     Math.ceil(leaseDuration),
-    channel,
-    publishCommand,
+    publishing.channel,
+    publishing.publishCommand,
     counterLifetime,
     placeDuration === undefined ? 0 : Math.ceil(placeDuration),
+    inbox,
+    publishing.turnsPrefix,
   ];
 }
 
@@ -72,31 +97,27 @@ export function acquireLeaseArgs(
  * One attempt to take a lease, minting its fencing token atomically with the grant, with a line of
  * waiters kept in the same step.
  *
- * KEYS: [lease hash, token counter, line, line deadlines]. ARGV: [owner, holder, value, hasValue
- * ('1'/'0'), leaseDuration ms, events channel (empty: publish nothing), publish command ('PUBLISH'
- * or 'SPUBLISH'), token counter lifetime ms, placeDuration ms (0: take no place)] (build them with
- * {@link acquireLeaseArgs}). The same owner gets its own lease back, extended (idempotent retry).
+ * KEYS: [lease hash, token counter, line, line deadlines, line inboxes]. ARGV: [owner, holder,
+ * value, hasValue ('1'/'0'), leaseDuration ms, events channel (empty: publish nothing), publish
+ * command ('PUBLISH' or 'SPUBLISH'), token counter lifetime ms, placeDuration ms (0: take no
+ * place), the inbox of the backend the owner waits through, the prefix of the channels of turns
+ * (empty: publish no turn)] (build them with {@link acquireLeaseKeys} and {@link acquireLeaseArgs}). The same owner gets its own lease back, extended (idempotent retry).
  * A free lease goes to the first waiter in line, or to a contender that takes no place (it barges);
  * any other contender with a `placeDuration` takes or keeps a place, and is refused. Places that
  * lapsed are dropped first; when that makes another waiter first while the lease is free, a `turn`
- * naming it is published. A new token is the greater of the counter + 1 and the server's clock in
+ * naming it is published on the channel of turns of that waiter's backend only. A new token is the greater of the counter + 1 and the server's clock in
  * microseconds (so tokens keep growing after a restart that lost the counter); a quorum then raises
  * every master's counter to the highest (`raiseTokenFloor`). Publishes `acquired`.
  * Reply: `{1, token}`, or `{0, holder|false, token, retryIn ms, value|false, place|false}`.
  */
-export const acquireLease: RedisScript<
-  [lease: string, tokenCounter: string, line: string, lineDeadlines: string],
-  AcquireLeaseArgs,
-  AcquireLeaseReply
-> = {
+export const acquireLease: RedisScript<AcquireLeaseKeys, AcquireLeaseArgs, AcquireLeaseReply> = {
   name: 'rxSyncAcquireLease',
-  numberOfKeys: 4,
-  numberOfArgs: 9,
+  numberOfKeys: 5,
+  numberOfArgs: 11,
   lua: `${LUA_HELPERS}${LUA_LINE_HELPERS}
 local leaseKey = KEYS[1]
 local tokenKey = KEYS[2]
-local lineKey = KEYS[3]
-local deadlinesKey = KEYS[4]
+local line = {members = KEYS[3], deadlines = KEYS[4], inboxes = KEYS[5]}
 local owner = ARGV[1]
 local holder = ARGV[2]
 local value = ARGV[3]
@@ -106,6 +127,8 @@ local channel = ARGV[6]
 local publishCommand = ARGV[7]
 local counterLifetime = tonumber(ARGV[8])
 local placeDuration = tonumber(ARGV[9])
+local inbox = ARGV[10]
+local turnsPrefix = ARGV[11]
 local current = redis.call('HMGET', leaseKey, 'owner', 'holder', 'token', 'value')
 if current[1] == owner then
   redis.call('PEXPIRE', leaseKey, leaseDuration)
@@ -114,25 +137,23 @@ end
 if current[1] and placeDuration == 0 then
   return {0, current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4], false}
 end
-local lined = redis.call('EXISTS', lineKey) == 1
+local lined = redis.call('EXISTS', line.members) == 1
 if current[1] or (lined and placeDuration > 0) then
   local now = nowMilliseconds()
-  local before = lined and firstInLine(lineKey)
-  local head = lined and lineHead(lineKey, deadlinesKey, now)
+  local before = lined and firstInLine(line)
+  local head = lined and lineHead(line, now)
   if current[1] then
-    local place = placeDuration > 0 and takePlace(lineKey, deadlinesKey, owner, now, placeDuration)
+    local place = placeDuration > 0 and takePlace(line, owner, inbox, now, placeDuration)
     return {0, current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4], place}
   end
   if head and head ~= owner then
-    local place = takePlace(lineKey, deadlinesKey, owner, now, placeDuration)
-    if head ~= before then
-      publish(publishCommand, channel, cjson.encode({type = 'turn', next = placeId(head)}))
-    end
-    local retryIn = (tonumber(redis.call('ZSCORE', deadlinesKey, head)) or now) - now
+    local place = takePlace(line, owner, inbox, now, placeDuration)
+    if head ~= before then tellTurn(line, head, publishCommand, turnsPrefix) end
+    local retryIn = (tonumber(redis.call('ZSCORE', line.deadlines, head)) or now) - now
     return {0, false, 0, retryIn, false, place}
   end
 end
-if lined then leaveLine(lineKey, deadlinesKey, owner) end
+if lined then leaveLine(line, owner) end
 local token = math.max(tonumber(redis.call('GET', tokenKey) or '0') + 1, nowMicroseconds())
 redis.call('SET', tokenKey, integer(token), 'PX', counterLifetime)
 redis.call('HSET', leaseKey, 'owner', owner, 'holder', holder, 'token', integer(token))

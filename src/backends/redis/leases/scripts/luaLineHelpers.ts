@@ -1,8 +1,10 @@
 /**
- * Lua shared by the lease scripts that keep a lease's line of waiters: a sorted set of owner ids by
- * arrival (`lineKey`) and one of the same ids by the server time, in ms, when each place lapses
- * (`deadlinesKey`). Owner ids never leave the server: a place is known in replies and messages by
- * `placeId`, a digest of the owner id. Needs `LUA_HELPERS` before it.
+ * Lua shared by the lease scripts that keep a lease's line of waiters, `line`: a table of three
+ * keys, `members` (a sorted set of owner ids by arrival), `deadlines` (the same ids by the server
+ * time, in ms, when each place lapses) and `inboxes` (a hash: owner id → the inbox of the backend
+ * it waits through, whose channel of turns is the prefix of turns followed by the inbox). Owner ids
+ * never leave the server: a place is known in replies and messages by `placeId`, a digest of the
+ * owner id. Needs `LUA_HELPERS` before it.
  */
 export const LUA_LINE_HELPERS = `
 local function nowMilliseconds()
@@ -12,34 +14,49 @@ end
 local function placeId(owner)
   return string.sub(redis.sha1hex(owner), 1, 20)
 end
-local function firstInLine(lineKey)
-  return redis.call('ZRANGE', lineKey, 0, 0)[1]
+local function firstInLine(line)
+  return redis.call('ZRANGE', line.members, 0, 0)[1]
 end
 -- Drops the places that lapsed by nowMs (a hundred at a time); the first owner in line, or nil.
-local function lineHead(lineKey, deadlinesKey, nowMs)
-  local lapsed = redis.call('ZRANGEBYSCORE', deadlinesKey, '-inf', nowMs, 'LIMIT', 0, 100)
+local function lineHead(line, nowMs)
+  local lapsed = redis.call('ZRANGEBYSCORE', line.deadlines, '-inf', nowMs, 'LIMIT', 0, 100)
   if #lapsed > 0 then
-    redis.call('ZREM', deadlinesKey, unpack(lapsed))
-    redis.call('ZREM', lineKey, unpack(lapsed))
+    redis.call('ZREM', line.deadlines, unpack(lapsed))
+    redis.call('ZREM', line.members, unpack(lapsed))
+    redis.call('HDEL', line.inboxes, unpack(lapsed))
   end
-  return firstInLine(lineKey)
+  return firstInLine(line)
 end
--- Puts owner at the back of the line, or keeps its place; either way the place lasts placeDuration ms more.
-local function takePlace(lineKey, deadlinesKey, owner, nowMs, placeDuration)
-  if not redis.call('ZSCORE', lineKey, owner) then
-    local last = redis.call('ZRANGE', lineKey, -1, -1, 'WITHSCORES')
-    redis.call('ZADD', lineKey, last[2] and tonumber(last[2]) + 1 or 1, owner)
+-- Puts owner, waiting through inbox, at the back of the line, or keeps its place; either way the
+-- place lasts placeDuration ms more.
+local function takePlace(line, owner, inbox, nowMs, placeDuration)
+  if not redis.call('ZSCORE', line.members, owner) then
+    local last = redis.call('ZRANGE', line.members, -1, -1, 'WITHSCORES')
+    redis.call('ZADD', line.members, last[2] and tonumber(last[2]) + 1 or 1, owner)
+    redis.call('HSET', line.inboxes, owner, inbox)
   end
-  redis.call('ZADD', deadlinesKey, nowMs + placeDuration, owner)
-  if redis.call('PTTL', lineKey) < placeDuration then
-    redis.call('PEXPIRE', lineKey, placeDuration)
-    redis.call('PEXPIRE', deadlinesKey, placeDuration)
+  redis.call('ZADD', line.deadlines, nowMs + placeDuration, owner)
+  if redis.call('PTTL', line.members) < placeDuration then
+    redis.call('PEXPIRE', line.members, placeDuration)
+    redis.call('PEXPIRE', line.deadlines, placeDuration)
+    redis.call('PEXPIRE', line.inboxes, placeDuration)
   end
   return placeId(owner)
 end
 -- Removes owner's place; whether it had one.
-local function leaveLine(lineKey, deadlinesKey, owner)
-  redis.call('ZREM', deadlinesKey, owner)
-  return redis.call('ZREM', lineKey, owner) == 1
+local function leaveLine(line, owner)
+  redis.call('ZREM', line.deadlines, owner)
+  redis.call('HDEL', line.inboxes, owner)
+  return redis.call('ZREM', line.members, owner) == 1
+end
+-- Tells the waiter head that it is its turn, on the channel of turns of the backend it waits
+-- through (turnsPrefix empty: publishes nothing); head's place id, and its inbox.
+local function tellTurn(line, head, publishCommand, turnsPrefix)
+  local id = placeId(head)
+  local inbox = redis.call('HGET', line.inboxes, head)
+  if inbox and turnsPrefix ~= '' then
+    publish(publishCommand, turnsPrefix .. inbox, '{"type":"turn","next":"' .. id .. '"}')
+  end
+  return id, inbox
 end
 `;

@@ -26,7 +26,7 @@ if tonumber(redis.call('GET', tokenKey) or '0') < token then
   redis.call('SET', tokenKey, ARGV[1], 'PX', counterLifetime)
 end
 if redis.call('HGET', leaseKey, 'owner') == owner then
-  redis.call('HSET', leaseKey, 'token', ARGV[1])
+  redis.call('HSET', leaseKey, 'token', ARGV[1], 'committed', '1')
 end
 return 1`,
   parse: (reply) => toInteger(reply, 'raise reply'),
