@@ -28,9 +28,9 @@ export function wakeUpOf(signal: LeaseSignal): WakeUp | undefined {
  * A release without one (nobody waits in line) wakes one waiter, the first of this process, which
  * goes to the back: N waiters cost one request per release instead of N (all but one would lose).
  * A vacancy learned after a pub/sub gap wakes every waiter. The waiters of one key share one watch
- * of its wake-ups, which outlives the last of them
- * by {@link WATCH_LINGER} ms: a lock that is contended again soon is still watched, so its next
- * waiters cost no SUBSCRIBE and UNSUBSCRIBE, and hear the next release however soon it comes.
+ * of its wake-ups, which outlives the last of them by {@link WATCH_LINGER} ms: a lock that is
+ * contended again soon is still watched, so its next waiters cost no SUBSCRIBE and UNSUBSCRIBE,
+ * and hear the next release however soon it comes.
  */
 export class VacancySignals {
   private readonly waiters = new KeyedFanout<Vacancy>({
