@@ -1,26 +1,24 @@
 import type { Redis } from 'ioredis';
 import { catchError, concat, defer, map, of, throwError, type Observable } from 'rxjs';
-import type { LeaseAttempt, LeaseClaim, LeaseHolder } from '../../../backend.js';
-import { BackendUnavailableError } from '../../../errors/BackendUnavailableError.js';
+import type { LeaseAttempt, LeaseClaim } from '../../../backend.js';
+import type { BackendUnavailableError } from '../../../errors/BackendUnavailableError.js';
 import { withConnectionError, type ConnectionState } from '../connectionState.js';
 import { quorumDecision, type Tally } from '../../../internal/quorumDecision.js';
 import { timeoutAfterPendingIo } from '../../../internal/timeoutAfterPendingIo.js';
-import { encodeLeaseSignal, type LeaseSignal } from './leaseEventMessage.js';
+import { leaseAnnouncer } from './leaseAnnouncer.js';
 import type { LeaseOperations } from './leaseOperations.js';
 import type { RedisBackendSettings } from '../redisBackendOptions.js';
 import type { RedisKeys } from '../redisKeys.js';
 import { refusedIfNotALease } from './refusedIfNotALease.js';
-import { isCluster, runScript, type RedisClient } from '../redisScript.js';
+import { runScript, type RedisClient } from '../redisScript.js';
 import { acquireLease, acquireLeaseArgs, acquireLeaseKeys } from './scripts/acquireLease.js';
 import { raiseTokenFloor } from './scripts/raiseTokenFloor.js';
-import { readLease, type LeaseReading } from './scripts/readLease.js';
+import { readLease } from './scripts/readLease.js';
 import { releaseLease, releaseLeaseKeys, type ReleaseLeaseReply } from './scripts/releaseLease.js';
 import { renewLease } from './scripts/renewLease.js';
 import { updateLease } from './scripts/updateLease.js';
 import { toLeaseAttempt } from './singleInstanceLeases.js';
-
-/** What one master answered: its reply, or the error that kept it from answering. */
-type Vote<T> = { readonly ok: true; readonly reply: T } | { readonly ok: false; readonly error: unknown };
+import { committedHolder, count, holdersByName, mostNamed, quorumNotReached, type Vote } from './quorumVotes.js';
 
 /** The shortest time a master is given to answer, in ms (Redlock: small against the lease). */
 const MIN_MASTER_TIMEOUT = 50;
@@ -99,35 +97,10 @@ export function quorumLeases(
       decide,
     );
 
-  /** How many of `votes` are replies (not failures) that `accept` accepts. */
-  const count = <T>(votes: readonly Vote<T>[], accept: (reply: T) => boolean = () => true): number =>
-    votes.filter((vote) => vote.ok && accept(vote.reply)).length;
+  const unavailable = (operation: string, votes: readonly Vote<unknown>[]): BackendUnavailableError =>
+    quorumNotReached(operation, votes, masters.length, majority);
 
-  const unavailable = (operation: string, votes: readonly Vote<unknown>[]): BackendUnavailableError => {
-    const failures = votes.filter((vote): vote is Extract<Vote<unknown>, { ok: false }> => !vote.ok);
-    return new BackendUnavailableError('redis', operation, {
-      cause: new AggregateError(
-        failures.map((failure) => failure.error),
-        `quorum not reached: ${votes.length - failures.length} of ${masters.length} masters answered, ${majority} needed`,
-      ),
-    });
-  };
-
-  /**
-   * Publishes a lease signal without waiting for it: signals are advice to watchers and waiters (who
-   * read again after a gap, and poll), so the caller's reply does not wait for one more round trip.
-   * Sent on `client`'s connection, in order with everything else sent there: events on the lease's
-   * channel; a turn on the channel of turns of the backend its waiter waits through, when known.
-   */
-  const announce = (key: string, signal: LeaseSignal, inbox?: string): void => {
-    if (signal.type === 'turn' && inbox === undefined) return; // a waiter without an inbox polls
-    const message = encodeLeaseSignal(signal);
-    const channel = inbox === undefined ? keys.leaseChannel(key) : keys.leaseTurns(key, inbox);
-    // ioredis can throw synchronously while a Cluster's slots are unknown: a lost event, as any.
-    defer(() =>
-      isCluster(eventsClient) ? eventsClient.spublish(channel, message) : eventsClient.publish(channel, message),
-    ).subscribe({ error: () => undefined });
-  };
+  const announce = leaseAnnouncer(eventsClient, keys);
 
   /**
    * Deletes the owner's lease on every master that has it, and its places in line unless
@@ -161,7 +134,7 @@ export function quorumLeases(
     releaseEverywhere(key, owner, '1', ({ votes, pending }) => {
       if (count(votes) < majority && pending > 0) return undefined;
       const next = tellNext ? mostNamed(votes) : undefined;
-      if (next) announce(key, { type: 'turn', key, next: next.place }, next.inbox);
+      announce.turn(key, next);
       return of(undefined);
     });
 
@@ -231,14 +204,8 @@ export function quorumLeases(
       ({ votes, pending }) => {
         const acknowledged = count(votes);
         if (acknowledged >= majority) {
-          const event: LeaseSignal = {
-            type: 'acquired',
-            key,
-            holder: claim.holder,
-            token,
-            ...(claim.value !== undefined && { value: claim.value }),
-          };
-          announce(key, event);
+          const { holder, value } = claim;
+          announce.event({ type: 'acquired', key, holder, token, ...(value !== undefined && { value }) });
           return of<LeaseAttempt>({ granted: true, token });
         }
         if (acknowledged + pending >= majority) return undefined;
@@ -276,14 +243,14 @@ export function quorumLeases(
         const absent = count(votes, (reply) => reply.token <= 0);
         if (tokens.length >= majority) {
           const next = mostNamed(votes);
-          announce(key, { type: 'released', key, token: Math.max(...tokens), ...(next && { next: next.place }) });
-          if (next) announce(key, { type: 'turn', key, next: next.place }, next.inbox);
+          announce.event({ type: 'released', key, token: Math.max(...tokens), ...(next && { next: next.place }) });
+          announce.turn(key, next);
           return of(true);
         }
         if (absent < blocking && (tokens.length + pending >= majority || absent + pending >= blocking))
           return undefined;
         const next = mostNamed(votes);
-        if (next) announce(key, { type: 'turn', key, next: next.place }, next.inbox); // a waiter left the line
+        announce.turn(key, next); // a waiter left the line
         return absent >= blocking ? of(false) : throwError(() => unavailable('release', votes));
       }),
     update: (key, owner, value) =>
@@ -298,7 +265,7 @@ export function quorumLeases(
           const answered = count(votes);
           if (updated.length >= majority) {
             const { holder, token } = updated[0]!;
-            announce(key, { type: 'updated', key, holder, token, value });
+            announce.event({ type: 'updated', key, holder, token, value });
             return of(true);
           }
           if (updated.length + pending >= majority) return undefined;
@@ -327,50 +294,4 @@ export function quorumLeases(
         },
       ),
   };
-}
-
-/** The place in line that most masters say is next (each master keeps its own line), and its waiter's inbox; if any. */
-function mostNamed(
-  votes: readonly Vote<ReleaseLeaseReply>[],
-): { readonly place: string; readonly inbox?: string } | undefined {
-  const counts = new Map<string, number>();
-  const inboxes = new Map<string, string>();
-  for (const vote of votes) {
-    if (!vote.ok || vote.reply.next === undefined) continue;
-    counts.set(vote.reply.next, (counts.get(vote.reply.next) ?? 0) + 1);
-    if (vote.reply.inbox !== undefined) inboxes.set(vote.reply.next, vote.reply.inbox);
-  }
-  let best: string | undefined;
-  for (const [next, count] of counts) if (best === undefined || count > counts.get(best)!) best = next;
-  if (best === undefined) return undefined;
-  const inbox = inboxes.get(best);
-  return { place: best, ...(inbox !== undefined && { inbox }) };
-}
-
-/** The holders that masters report, by public holder name: what each of those masters says of it. */
-function holdersByName(votes: readonly Vote<LeaseReading | undefined>[]): Map<string, LeaseReading[]> {
-  const byHolder = new Map<string, LeaseReading[]>();
-  for (const vote of votes) {
-    if (!vote.ok || !vote.reply) continue;
-    const same = byHolder.get(vote.reply.holder) ?? [];
-    same.push(vote.reply);
-    byHolder.set(vote.reply.holder, same);
-  }
-  return byHolder;
-}
-
-/**
- * The holder that several masters agree on (the same public holder name), with its committed token
- * and the least time left; `undefined` while its token is not committed yet. The write-back of a
- * grant that counted marks the lease on a majority of masters (`committed`), and any majority of
- * replies read after it includes one of those: so replies without the mark are a grant still being
- * decided (or given back), whose token may not be the one its holder will get (a master shows the
- * token it minted itself until the write-back lands there, lower or higher).
- */
-function committedHolder(same: readonly LeaseReading[]): LeaseHolder | undefined {
-  const stamped = same.filter((reading) => reading.committed);
-  if (stamped.length === 0) return undefined;
-  const token = Math.max(...stamped.map((reading) => reading.token));
-  const { committed: _committed, ...soonest } = same.reduce((a, b) => (b.expiresIn < a.expiresIn ? b : a));
-  return { ...soonest, token };
 }

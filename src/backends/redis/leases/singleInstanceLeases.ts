@@ -51,17 +51,19 @@ export function singleInstanceLeases(
     publishCommand,
     turnsPrefix: keys.published(keys.leaseTurnsPrefix(key)),
   });
-  const release = (key: string, owner: string): Observable<boolean> =>
-    runScript(client, releaseLease, releaseLeaseKeys(keys, key), [
+  const release = (key: string, owner: string): Observable<boolean> => {
+    const { channel, turnsPrefix } = publishing(key);
+    return runScript(client, releaseLease, releaseLeaseKeys(keys, key), [
       owner,
-      keys.published(keys.leaseChannel(key)),
+      channel,
       publishCommand,
       '0',
-      keys.published(keys.leaseTurnsPrefix(key)),
+      turnsPrefix,
     ]).pipe(
       map((reply) => reply.token > 0),
       refusedIfNotALease(false),
     );
+  };
   return {
     tryAcquire: (key, claim) => {
       const leaseKeys = acquireLeaseKeys(keys, key);
