@@ -408,6 +408,12 @@ export const BACKEND_SITES: readonly BackendSite[] = [
   { method: 'readLease', what: 'key', arbitrary: longName, call: (b, v) => b.readLease(v as string) },
   { method: 'leaseEvents', what: 'key', arbitrary: longName, call: (b, v) => b.leaseEvents(v as string) },
   { method: 'vacancies', what: 'key', arbitrary: longName, call: (b, v) => b.vacancies(v as string) },
+  {
+    method: 'vacancies',
+    what: 'place',
+    arbitrary: (limits) => badName(limits.maxNameLength, { positional: false }),
+    call: (b, v) => b.vacancies('lock:k', v as string),
+  },
   { method: 'get', what: 'key', arbitrary: name, call: (b, v) => b.get(v as string) },
   { method: 'put', what: 'key', arbitrary: name, call: (b, v) => b.put(v as string, 'v') },
   { method: 'put', what: 'value', arbitrary: badValue, call: (b, v) => b.put('k', v as string) },
