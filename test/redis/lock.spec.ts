@@ -344,18 +344,18 @@ describe('lock on Redis', () => {
       const holder = claim('holder');
       const holderBackend = backendOn(prefix);
       expect(await single(holderBackend.tryAcquire(key, holder))).toMatchObject({ granted: true });
-      const waiters = await Promise.all(
-        ['w1', 'w2', 'w3'].map(async (name) => {
-          const backend = backendOn(prefix);
-          const waiter = { ...claim(name), placeDuration: 60_000 };
-          const refused = await single(backend.tryAcquire(key, waiter));
-          const place = (refused as { place: string }).place;
-          const heard = resources.record(backend.vacancies(key, place), `vacancies of ${name}`);
-          // Asked again after the watch: the attempt is answered once the watch is subscribed.
-          expect(await single(backend.tryAcquire(key, waiter))).toMatchObject({ granted: false, place });
-          return { backend, waiter, place, heard };
-        }),
-      );
+      // One after the other: the line's order is the order in which the refusals reached Redis.
+      const waiters = [];
+      for (const name of ['w1', 'w2', 'w3']) {
+        const backend = backendOn(prefix);
+        const waiter = { ...claim(name), placeDuration: 60_000 };
+        const refused = await single(backend.tryAcquire(key, waiter));
+        const place = (refused as { place: string }).place;
+        const heard = resources.record(backend.vacancies(key, place), `vacancies of ${name}`);
+        // Asked again after the watch: the attempt is answered once the watch is subscribed.
+        expect(await single(backend.tryAcquire(key, waiter))).toMatchObject({ granted: false, place });
+        waiters.push({ backend, waiter, place, heard });
+      }
       // Each release names the next waiter on its backend's channel of turns. A backend hears its
       // messages in the order they were published: had the earlier turns reached it too, they
       // would have come before its own.
