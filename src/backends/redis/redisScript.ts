@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { defer, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 
 /** A client the backend can send commands and scripts to. */
 export type RedisClient = Redis | Cluster;
@@ -52,27 +52,57 @@ export function runScript<Keys extends readonly string[], Args extends readonly 
   keys: Keys,
   args: Args,
 ): Observable<Reply> {
-  return defer(async () => {
-    if (keys.length !== script.numberOfKeys || args.length !== script.numberOfArgs) {
-      throw new TypeError(
-        `Script "${script.name}" takes ${script.numberOfKeys} keys and ${script.numberOfArgs} arguments.`,
-      );
+  return new Observable<Reply>((subscriber) => {
+    let sent: Promise<unknown>;
+    try {
+      sent = send(client, script, keys, args);
+    } catch (error) {
+      subscriber.error(error);
+      return;
     }
-    let names = registered.get(client);
-    if (!names) registered.set(client, (names = new Set()));
-    if (!names.has(script.name)) {
-      client.defineCommand(script.name, {
-        numberOfKeys: script.numberOfKeys,
-        lua: script.lua,
-        ...(script.readOnly && { readOnly: true }),
-      });
-      names.add(script.name);
-    }
-    const command = (client as unknown as Record<string, ScriptCommand>)[script.name];
-    if (typeof command !== 'function')
-      throw new TypeError(`Script "${script.name}" could not be registered on the client.`);
-    return script.parse(await command.call(client, ...keys, ...args));
+    sent.then(
+      (reply) => {
+        let parsed: Reply;
+        try {
+          parsed = script.parse(reply);
+        } catch (error) {
+          subscriber.error(error);
+          return;
+        }
+        subscriber.next(parsed);
+        subscriber.complete();
+      },
+      (error: unknown) => subscriber.error(error),
+    );
   });
+}
+
+/** Sends `script` to `client` (EVALSHA, or EVAL when the server does not know it yet), registering it on first use. */
+function send<Keys extends readonly string[], Args extends readonly (string | number)[], Reply>(
+  client: RedisClient,
+  script: RedisScript<Keys, Args, Reply>,
+  keys: Keys,
+  args: Args,
+): Promise<unknown> {
+  if (keys.length !== script.numberOfKeys || args.length !== script.numberOfArgs) {
+    throw new TypeError(
+      `Script "${script.name}" takes ${script.numberOfKeys} keys and ${script.numberOfArgs} arguments.`,
+    );
+  }
+  let names = registered.get(client);
+  if (!names) registered.set(client, (names = new Set()));
+  if (!names.has(script.name)) {
+    client.defineCommand(script.name, {
+      numberOfKeys: script.numberOfKeys,
+      lua: script.lua,
+      ...(script.readOnly && { readOnly: true }),
+    });
+    names.add(script.name);
+  }
+  const command = (client as unknown as Record<string, ScriptCommand>)[script.name];
+  if (typeof command !== 'function')
+    throw new TypeError(`Script "${script.name}" could not be registered on the client.`);
+  return command.call(client, ...keys, ...args);
 }
 
 /** Reads an integer reply (ioredis returns numbers, or strings with `stringNumbers`). */
