@@ -13,6 +13,8 @@ export interface ConnectionState {
    * down, or that refuses connections, meets the client's own policy (offline queue, retries) at once.
    */
   readonly firstReady: Observable<never>;
+  /** Whether {@link ConnectionState.firstReady} would complete at once: a request may go out now. */
+  readonly hasBeenReady: () => boolean;
   /** Stops listening (the backend was closed); the last user of a client removes the listeners. */
   readonly stop: () => void;
 }
@@ -71,11 +73,11 @@ export function connectionState(client: RedisClient): ConnectionState {
   const shared = watch;
   shared.users++;
   let stopped = false;
+  const hasBeenReady = (): boolean => shared.wasReady || shared.lastError !== undefined || client.status === 'ready';
   return {
     lastError: () => shared.lastError,
-    firstReady: defer(() =>
-      shared.wasReady || shared.lastError || client.status === 'ready' ? EMPTY : shared.settling,
-    ),
+    firstReady: defer(() => (hasBeenReady() ? EMPTY : shared.settling)),
+    hasBeenReady,
     stop: () => {
       if (stopped) return;
       stopped = true;

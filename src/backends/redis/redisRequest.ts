@@ -1,4 +1,4 @@
-import { catchError, concat, defer, from, switchMap, throwError, timeout, type Observable } from 'rxjs';
+import { concat, defer, from, Observable, switchMap, timer } from 'rxjs';
 import { BackendUnavailableError } from '../../errors/BackendUnavailableError.js';
 import type { ConnectionState } from './connectionState.js';
 import type { RedisSubscriber } from './pubsub/redisSubscriber.js';
@@ -18,21 +18,35 @@ export function redisRequest(
   connection: ConnectionState,
   requestTimeout: number,
 ): RedisRequest {
+  const unavailable = (operation: string): BackendUnavailableError =>
+    new BackendUnavailableError('redis', operation, {
+      cause: new Error(`no reply within ${requestTimeout} ms ("requestTimeout")`),
+    });
   return <T>(operation: string, work: () => Observable<T>, ordered = false): Observable<T> =>
-    defer(() => {
-      const send = (): Observable<T> => concat(connection.firstReady, defer(work));
-      return ordered && subscriber.settling ? from(subscriber.settled()).pipe(switchMap(send)) : send();
-    }).pipe(
-      timeout({
-        first: requestTimeout,
-        with: () =>
-          throwError(
-            () =>
-              new BackendUnavailableError('redis', operation, {
-                cause: new Error(`no reply within ${requestTimeout} ms ("requestTimeout")`),
-              }),
-          ),
-      }),
-      catchError((error: unknown) => throwError(() => toSyncError(operation, error, connection.lastError()))),
-    );
+    new Observable<T>((destination) => {
+      const fail = (error: unknown): void => destination.error(toSyncError(operation, error, connection.lastError()));
+      // One timer and one subscriber per request (not `timeout` and `catchError`): it is on every
+      // lock cycle's path.
+      const deadline = timer(requestTimeout).subscribe(() => fail(unavailable(operation)));
+      destination.add(deadline);
+      const send = (): Observable<T> =>
+        connection.hasBeenReady() ? work() : concat(connection.firstReady, defer(work));
+      let reply: Observable<T>;
+      try {
+        reply = ordered && subscriber.settling ? from(subscriber.settled()).pipe(switchMap(send)) : send();
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      destination.add(
+        reply.subscribe({
+          next: (value) => {
+            deadline.unsubscribe();
+            destination.next(value);
+          },
+          error: fail,
+          complete: () => destination.complete(),
+        }),
+      );
+    });
 }
