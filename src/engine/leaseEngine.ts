@@ -1,15 +1,4 @@
-import {
-  concat,
-  defer,
-  Observable,
-  of,
-  switchMap,
-  throwError,
-  timeout,
-  TimeoutError,
-  timer,
-  type Subscription,
-} from 'rxjs';
+import { concat, defer, Observable, of, switchMap, throwError, timeout, timer, type Subscription } from 'rxjs';
 import type { LeaseClaim, LeaseHolder, SyncBackend } from '../backend.js';
 import { BackendReplyError } from '../errors/BackendReplyError.js';
 import { LockTimeoutError } from '../errors/LockTimeoutError.js';
@@ -156,8 +145,6 @@ function acquire(
     ...(request.value !== undefined && { value: request.value }),
     ...(inLine && { placeDuration: place }),
   };
-  // A reply later than this could not grant a usable lease (see ValidityGuard): stop waiting for it.
-  const attemptTimeout = settings.leaseDuration - settings.driftMargin;
   return new Observable<number>((subscriber) => {
     const step = new SerialStep();
     let myPlace: string | undefined;
@@ -169,55 +156,52 @@ function acquire(
     const attempt = (): void => {
       onVacancy = undefined;
       signalled = false;
-      const pending = guard.begin();
+      // A reply later than the validity a grant could give is of no use (see ValidityGuard): when
+      // none came by then, the request or its reply was lost, or is too late.
+      const pending = guard.begin(undefined, giveBack);
       onAttempt();
       step.start(() =>
-        backend
-          .tryAcquire(key, claim)
-          .pipe(timeout(attemptTimeout))
-          .subscribe({
-            next: (reply) => {
-              if (reply.granted) {
-                if (guard.confirm(pending)) {
-                  subscriber.next(reply.token);
-                  subscriber.complete();
-                } else {
-                  giveBack(); // granted too late to be of use
-                }
-                return;
-              }
-              guard.discard(pending);
-              myPlace = reply.place;
-              if (request.refuse) {
-                subscriber.error(
-                  reply.current
-                    ? request.refuse(reply.current)
-                    : new BackendReplyError(backend.name, 'tryAcquire', 'a refusal without the current holder'),
-                );
-              } else if (!events && !reply.listening) {
-                watchVacancies();
-                attempt(); // now that releases wake us, ask once more: one may have come before we listened
-              } else if (signalled) {
-                attempt(); // the lease was given up while we asked: try again at once
+        backend.tryAcquire(key, claim).subscribe({
+          next: (reply) => {
+            if (reply.granted) {
+              if (guard.confirm(pending)) {
+                subscriber.next(reply.token);
+                subscriber.complete();
               } else {
-                if (!events) watchVacancies(); // the backend was listening already: nothing was missed
-                waitAfterRefusal(reply.retryIn);
+                giveBack(); // granted too late to be of use
               }
-            },
-            error: (error: unknown) => {
-              guard.discard(pending);
-              if (error instanceof TimeoutError) {
-                giveBack(); // the request or its reply was lost, or is too late to be of use
-              } else if (events && error instanceof SyncError && error.transient) {
-                // Waiting already: a backend that cannot be reached for now (a failover, a restart)
-                // costs this poll, not the wait; `acquireTimeout` still bounds it.
-                onMissedPoll(error);
-                wait(backoff(settings, retries++));
-              } else {
-                subscriber.error(error); // unreachable when asked first, or a reply that is no use
-              }
-            },
-          }),
+              return;
+            }
+            guard.discard(pending);
+            myPlace = reply.place;
+            if (request.refuse) {
+              subscriber.error(
+                reply.current
+                  ? request.refuse(reply.current)
+                  : new BackendReplyError(backend.name, 'tryAcquire', 'a refusal without the current holder'),
+              );
+            } else if (!events && !reply.listening) {
+              watchVacancies();
+              attempt(); // now that releases wake us, ask once more: one may have come before we listened
+            } else if (signalled) {
+              attempt(); // the lease was given up while we asked: try again at once
+            } else {
+              if (!events) watchVacancies(); // the backend was listening already: nothing was missed
+              waitAfterRefusal(reply.retryIn);
+            }
+          },
+          error: (error: unknown) => {
+            guard.discard(pending);
+            if (events && error instanceof SyncError && error.transient) {
+              // Waiting already: a backend that cannot be reached for now (a failover, a restart)
+              // costs this poll, not the wait; `acquireTimeout` still bounds it.
+              onMissedPoll(error);
+              wait(backoff(settings, retries++));
+            } else {
+              subscriber.error(error); // unreachable when asked first, or a reply that is no use
+            }
+          },
+        }),
       );
     };
 

@@ -26,15 +26,20 @@ export class ValidityGuard {
 
   /**
    * Starts the clock of a request that may grant or extend the lease, sent at `startedAt` (now, or
-   * earlier for a request whose reply is only now being looked at).
+   * earlier for a request whose reply is only now being looked at). `onLapse` is called when the
+   * clock runs out before a reply confirmed or discarded the request: no reply can be of use now.
    */
-  begin(startedAt = schedulerNow()): PendingValidity {
+  begin(startedAt = schedulerNow(), onLapse?: () => void): PendingValidity {
     const left = startedAt + this.validity - schedulerNow();
     const request: PendingValidity = { startedAt, fired: left <= 0, timer: Subscription.EMPTY };
     if (request.fired) return request; // over already: its reply can confirm nothing
     request.timer = timer(left).subscribe(() => {
       request.fired = true;
-      if (request === this.active) this.expire();
+      if (request === this.active) {
+        this.expire();
+      } else if (this.pending.delete(request)) {
+        onLapse?.();
+      }
     });
     this.pending.add(request);
     return request;
