@@ -56,6 +56,9 @@ const NAME = 'mymaster';
  */
 export const MIN_DOWN_AFTER = 1_500;
 
+/** How many times the sentinels are started again on other ports when a port was taken before a sentinel could bind it. */
+const SENTINEL_START_ATTEMPTS = 5;
+
 /**
  * Starts a master, its replicas and sentinels as child processes on free ports of 127.0.0.1. The
  * sentinels' config files are seeded with each other and with the replicas (`known-sentinel`,
@@ -96,30 +99,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
       admin.disconnect();
     }
 
-    const sentinelPorts = await Promise.all(Array.from({ length: sentinelCount }, () => freePort()));
-    const ids = sentinelPorts.map(() => randomBytes(20).toString('hex'));
-    const sentinels = await Promise.all(
-      sentinelPorts.map((port, index) => {
-        const directory = mkdtempSync(join(tmpdir(), 'rx-sync-sentinel-'));
-        const config = [
-          `dir ${directory}`,
-          `sentinel myid ${ids[index]}`,
-          `sentinel monitor ${NAME} ${master.host} ${master.port} ${Math.floor(sentinelCount / 2) + 1}`,
-          `sentinel down-after-milliseconds ${NAME} ${downAfter}`,
-          // Sentinel starts no failover of a master within twice this of its last attempt: should
-          // an attempt abort, the next real failover waits out 2 × this (20 s at Sentinel's
-          // default 10000, longer than the failover tests allow).
-          `sentinel failover-timeout ${NAME} 3000`,
-          `sentinel parallel-syncs ${NAME} 1`,
-          ...replicaServers.map((replica) => `sentinel known-replica ${NAME} ${replica.host} ${replica.port}`),
-          ...sentinelPorts.flatMap((other, otherIndex) =>
-            otherIndex === index ? [] : [`sentinel known-sentinel ${NAME} 127.0.0.1 ${other} ${ids[otherIndex]}`],
-          ),
-          '',
-        ].join('\n');
-        return startRedisServer({ port, directory, config, sentinel: true });
-      }),
-    );
+    const sentinels = await startSentinels(master, replicaServers, sentinelCount, downAfter);
     started.push(...sentinels);
     const servers = [master, ...replicaServers];
     const group: RedisSentinelGroup = {
@@ -268,4 +248,51 @@ async function settledMaster(
     throw new Error(`${(error as Error).message}; last seen: ${views.join('; ')}`);
   }
   return settled!;
+}
+
+/**
+ * Starts `count` sentinels of the group, each told of the others by port (so every port is chosen
+ * before any of them starts). A port found free can be taken before its sentinel binds it (by
+ * another process, or as the local end of an outgoing connection): then the sentinels that did
+ * start are stopped and all of them are started again on other free ports.
+ */
+async function startSentinels(
+  master: RedisServer,
+  replicas: readonly RedisServer[],
+  count: number,
+  downAfter: number,
+): Promise<RedisServer[]> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+    const ids = ports.map(() => randomBytes(20).toString('hex'));
+    const outcomes = await Promise.allSettled(
+      ports.map((port, index) => {
+        const directory = mkdtempSync(join(tmpdir(), 'rx-sync-sentinel-'));
+        const config = [
+          `dir ${directory}`,
+          `sentinel myid ${ids[index]}`,
+          `sentinel monitor ${NAME} ${master.host} ${master.port} ${Math.floor(count / 2) + 1}`,
+          `sentinel down-after-milliseconds ${NAME} ${downAfter}`,
+          // Sentinel starts no failover of a master within twice this of its last attempt: should
+          // an attempt abort, the next real failover waits out 2 × this (20 s at Sentinel's
+          // default 10000, longer than the failover tests allow).
+          `sentinel failover-timeout ${NAME} 3000`,
+          `sentinel parallel-syncs ${NAME} 1`,
+          ...replicas.map((replica) => `sentinel known-replica ${NAME} ${replica.host} ${replica.port}`),
+          ...ports.flatMap((other, otherIndex) =>
+            otherIndex === index ? [] : [`sentinel known-sentinel ${NAME} 127.0.0.1 ${other} ${ids[otherIndex]}`],
+          ),
+          '',
+        ].join('\n');
+        return startRedisServer({ port, directory, config, sentinel: true });
+      }),
+    );
+    const sentinels = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (!failure) return sentinels;
+    await stopRedisServers(...sentinels);
+    const reason: unknown = failure.reason;
+    const taken = reason instanceof Error && reason.message.includes('Address already in use');
+    if (!taken || attempt === SENTINEL_START_ATTEMPTS) throw reason;
+  }
 }
