@@ -334,6 +334,33 @@ describe('Redlock quorum over three independent masters', () => {
       });
     });
 
+    // Once a bug: an update was announced with the token of the first master's reply, which a
+    // master that the token write-back has not reached yet shows as the one it minted itself.
+    it('announces an update with the token its holder was given, though a master the write-back has not reached shows another', async () => {
+      const prefix = randomPrefix('updated');
+      const { lease, channel } = leaseKeys(prefix, 'lock', 'jobs');
+      const backend = await quorumBackend(prefix, FAIL_FAST, REQUEST_TIMEOUT);
+      const owner = `owner-${prefix}`;
+      const granted = await single(backend.tryAcquire('lock:jobs', { owner, holder: 'a', leaseDuration: 60_000 }));
+      const { token } = granted as { token: number };
+      // Every master has the write-back; then the first shows a token of its own again.
+      await waitUntil(
+        async () => (await Promise.all(admins.map((admin) => admin.hget(lease, 'committed')))).every((c) => c === '1'),
+        10_000,
+        'the token written back to every master',
+      );
+      await admins[0]!.hset(lease, 'token', String(token + 1_000));
+      await admins[0]!.hdel(lease, 'committed');
+      const events = resources.record(backend.leaseEvents('lock:jobs'), 'lease events');
+      await listening(resources.client(store), channel);
+      // The third master paused: the first two masters' replies decide.
+      await withPaused(2, async () => {
+        expect(await single(backend.updateLease('lock:jobs', owner, 'v2'))).toBe(true);
+        await events.until((r) => r.values.length > 0, 'the update announced');
+        expect(events.values).toEqual([{ type: 'updated', key: 'lock:jobs', holder: 'a', token, value: 'v2' }]);
+      });
+    });
+
     it('refuses a contender at once, and gives its attempt back on the paused master too', async () => {
       const prefix = randomPrefix('refuse');
       const { lease } = leaseKeys(prefix, 'lock', 'jobs');

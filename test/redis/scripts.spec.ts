@@ -185,6 +185,7 @@ describe('Lua scripts on a real redis-server', () => {
       expect(await single(runScript(client, updateLease, [keys.lease], ['o', 'x', keys.channel, 'PUBLISH']))).toEqual({
         holder: 'h',
         token,
+        committed: false,
       });
       expect(await single(runScript(client, readLease, [keys.lease], []))).toMatchObject({ value: 'x' });
 

@@ -264,7 +264,9 @@ export function quorumLeases(
           const updated = votes.flatMap((vote) => (vote.ok && vote.reply ? [vote.reply] : []));
           const answered = count(votes);
           if (updated.length >= majority) {
-            const { holder, token } = updated[0]!;
+            // The token its holder was given: a master that the write-back has not reached yet
+            // shows the one it minted itself. Any majority shares a master with the write-back's.
+            const { holder, token } = updated.find((reply) => reply.committed) ?? updated[0]!;
             announce.event({ type: 'updated', key, holder, token, value });
             return of(true);
           }
