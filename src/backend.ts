@@ -24,7 +24,8 @@ export interface LeaseClaim {
    * of the key's line of waiters (or keeps the one it has, refreshed); a free lease is granted to
    * the first in line only. A place not refreshed in time lapses, so a waiter that died never
    * holds the line up for longer than this. Absent: the contender takes no place, and is granted
-   * a free lease even when others wait in line (as `tryLock` on a fair lock barges).
+   * a free lease even when others wait in line (as `tryLock` on a fair lock barges; a backend that
+   * hands a released lease to the first in line at once leaves it free less often: after a lapse).
    */
   readonly placeDuration?: number;
 }
@@ -64,6 +65,13 @@ export type LeaseAttempt =
       /** The contender's place in line, as {@link Vacancy.next} names it; absent when it took none. */
       readonly place?: string;
       /**
+       * The last fencing token minted for the lease when the attempt was refused, from a backend
+       * that grants a released lease to the first in line ({@link LeaseGrant}): a grant with a
+       * greater token was made after this refusal; one with a token no greater, before it (a late
+       * message of a grant that has ended since), and the waiter asks instead of taking it.
+       */
+      readonly minted?: number;
+      /**
        * `true` when this process was already hearing the key's vacancies when the attempt ran: a
        * `vacancies()` subscription made at once, on this reply, misses no later vacancy, so there
        * is no need to ask again after subscribing. Absent: subscribe, then ask again.
@@ -72,16 +80,41 @@ export type LeaseAttempt =
     };
 
 /**
- * A signal to the contenders waiting for a lease that it may be theirs now.
+ * A lease that a release handed to the waiter first in line, in the same atomic step, with no
+ * request of that waiter's.
+ *
+ * @remarks
+ * A waiter takes a grant whose token is greater than every {@link LeaseAttempt} `minted` it was
+ * refused with: the grant was made after its last refused attempt was carried out, for
+ * `leaseDuration` ms, so, as for any grant, the waiter may count it valid until the start of that
+ * attempt + `leaseDuration` − its drift margin, and renews it as it renews any lease (to its own
+ * lease duration). A grant with a smaller token is older than a refusal (a message that came late,
+ * of a grant that has ended since): the waiter asks instead. A waiter that does not take it (it stopped waiting) releases
+ * it, as it would any grant; one that died holds it up for `leaseDuration` at most (the backend
+ * makes that no longer than its place in line would have held the line up).
+ */
+export interface LeaseGrant {
+  /** The fencing token minted with the grant. */
+  readonly token: number;
+  /** How long the backend keeps the granted lease without a renewal, in ms. */
+  readonly leaseDuration: number;
+}
+
+/**
+ * A signal to the contenders waiting for a lease that it may be theirs now, or is.
  *
  * @remarks
  * `next` names the place whose turn it is: only the waiter in that place should ask (the others
  * would be refused). Without `next`, the lease may be free for whoever asks first (nobody waits in
- * line, or the backend cannot tell: after a pub/sub gap, say).
+ * line, or the backend cannot tell: after a pub/sub gap, say). With `granted`, the backend gave the
+ * lease to the waiter in place `next` already: that waiter holds it without asking (a backend may
+ * hand a released lease on so, sparing the hand-over a round trip; none has to).
  */
 export interface Vacancy {
   /** The place in line whose turn it is, if the backend knows it. */
   readonly next?: string;
+  /** The lease, when the backend granted it to the waiter in place `next` (never without `next`). */
+  readonly granted?: LeaseGrant;
 }
 
 /**
@@ -193,7 +226,7 @@ export interface SyncBackend {
    * masters: on a majority of them), `false` when it did not (a stale owner whose lease lapsed,
    * even if leftovers of it remained somewhere; they are removed). Errors when too few masters
    * answered to tell. Gives up `owner`'s place in line too, if it has one; the waiter first in line
-   * after it is signalled when the lease is free.
+   * after it is signalled when the lease is free, or granted the lease at once ({@link LeaseGrant}).
    */
   release(key: string, owner: string): Observable<boolean>;
   /** Replaces the holder's public value if `owner` holds the lease; `false` when it does not. */

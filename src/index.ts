@@ -6,6 +6,7 @@ export type {
   LeaseAttempt,
   LeaseClaim,
   LeaseEvent,
+  LeaseGrant,
   LeaseHolder,
   PutOptions,
   SyncBackend,

@@ -1,5 +1,5 @@
 import { concat, defer, Observable, of, switchMap, throwError, timeout, timer, type Subscription } from 'rxjs';
-import type { LeaseClaim, LeaseHolder, SyncBackend } from '../backend.js';
+import type { LeaseClaim, LeaseGrant, LeaseHolder, SyncBackend } from '../backend.js';
 import { BackendReplyError } from '../errors/BackendReplyError.js';
 import { LockTimeoutError } from '../errors/LockTimeoutError.js';
 import { SyncError } from '../errors/SyncError.js';
@@ -8,7 +8,8 @@ import type { LeaseTiming } from './leaseTiming.js';
 import { renewal } from './renewal.js';
 import { ownerId } from '../internal/ownerId.js';
 import { SerialStep } from '../internal/serialStep.js';
-import { ValidityGuard } from './validityGuard.js';
+import { ValidityGuard, type PendingValidity } from './validityGuard.js';
+import { schedulerNow } from '../internal/clock.js';
 
 /** Lease options with every default applied and every rule checked: how to wait, keep and retry. */
 export interface LeaseSettings extends LeaseTiming, Backoff {
@@ -62,7 +63,10 @@ export interface Tenure {
  * the first of a vacancy signal (push) or a retry timer (poll). With `fair` (the default), a
  * waiting contender takes a place in the key's line ({@link placeDuration}): it asks again only
  * when a vacancy names its place, when the lease or the first waiter's place may have lapsed, or
- * a third of its place's duration after it last asked, to keep the place. Without it, it polls
+ * a third of its place's duration after it last asked, to keep the place. A vacancy that names
+ * its place with the lease granted already ({@link LeaseGrant}: the release handed it on) makes it
+ * the holder without a request: valid from the start of its last refused attempt, and renewed a
+ * third of the way into what is left of that first, short lease. Without a place, it polls
  * with jittered exponential backoff, never later than the moment the current holder's lease
  * lapses. `acquireTimeout` bounds the whole wait (its `LockTimeoutError` has the last backend failure a poll met as its `cause`). An
  * attempt without a reply within the validity period is abandoned and asked again. A backend error
@@ -108,7 +112,7 @@ export function leaseTenure(backend: SyncBackend, request: LeaseRequest): Observ
       });
       return bounded
         .pipe(
-          switchMap((token) => {
+          switchMap(({ token, firstRenewal }) => {
             const tenure: Tenure = { token, owner, isValid: () => guard.isValid() };
             return concat(
               of(tenure),
@@ -117,6 +121,7 @@ export function leaseTenure(backend: SyncBackend, request: LeaseRequest): Observ
                 settings,
                 guard,
                 settings.retryDelay,
+                firstRenewal,
               ),
             );
           }),
@@ -126,6 +131,12 @@ export function leaseTenure(backend: SyncBackend, request: LeaseRequest): Observ
   });
 }
 
+/** A lease the contender got: its token, and when to renew it first, in ms. */
+interface Granted {
+  readonly token: number;
+  readonly firstRenewal: number;
+}
+
 function acquire(
   backend: SyncBackend,
   request: LeaseRequest,
@@ -133,7 +144,7 @@ function acquire(
   guard: ValidityGuard,
   onAttempt: () => void,
   onMissedPoll: (error: SyncError) => void,
-): Observable<number> {
+): Observable<Granted> {
   const { key, settings } = request;
   // A contender that waits in line keeps its place by asking again at least this often.
   const inLine = settings.fair && !request.refuse;
@@ -145,9 +156,12 @@ function acquire(
     ...(request.value !== undefined && { value: request.value }),
     ...(inLine && { placeDuration: place }),
   };
-  return new Observable<number>((subscriber) => {
+  return new Observable<Granted>((subscriber) => {
     const step = new SerialStep();
     let myPlace: string | undefined;
+    let inFlight: PendingValidity | undefined; // the clock of the attempt awaiting its reply
+    let refusedAt: number | undefined; // when the last attempt that was refused in line was sent
+    let minted = 0; // the greatest token minted for the lease that a refusal told of
     let signalled = false; // a vacancy for this contender came while it asked
     let retries = 0;
     let onVacancy: (() => void) | undefined;
@@ -159,13 +173,15 @@ function acquire(
       // A reply later than the validity a grant could give is of no use (see ValidityGuard): when
       // none came by then, the request or its reply was lost, or is too late.
       const pending = guard.begin(undefined, giveBack);
+      inFlight = pending;
       onAttempt();
       step.start(() =>
         backend.tryAcquire(key, claim).subscribe({
           next: (reply) => {
+            inFlight = undefined;
             if (reply.granted) {
               if (guard.confirm(pending)) {
-                subscriber.next(reply.token);
+                subscriber.next({ token: reply.token, firstRenewal: settings.renewInterval });
                 subscriber.complete();
               } else {
                 giveBack(); // granted too late to be of use
@@ -174,6 +190,8 @@ function acquire(
             }
             guard.discard(pending);
             myPlace = reply.place;
+            refusedAt = reply.place === undefined ? undefined : pending.startedAt;
+            minted = Math.max(minted, reply.minted ?? 0);
             if (request.refuse) {
               subscriber.error(
                 reply.current
@@ -191,6 +209,7 @@ function acquire(
             }
           },
           error: (error: unknown) => {
+            inFlight = undefined;
             guard.discard(pending);
             if (events && error instanceof SyncError && error.transient) {
               // Waiting already: a backend that cannot be reached for now (a failover, a restart)
@@ -223,11 +242,33 @@ function acquire(
       onVacancy = attempt;
     };
 
+    // The lease a release granted this contender, in its place in line, after its attempt sent at
+    // `sentAt` was refused there: valid from then, as if that attempt had been granted it (see
+    // LeaseGrant). Renewed a third of the way into what is left of that (its lease is its place's
+    // duration, shorter than the holder's), or asked for once more if nothing is left.
+    const take = ({ token, leaseDuration }: LeaseGrant, sentAt: number): void => {
+      if (inFlight) guard.discard(inFlight); // an attempt on its way: it can only confirm this grant
+      inFlight = undefined;
+      const granted = guard.begin(sentAt, undefined, leaseDuration - settings.driftMargin);
+      if (!guard.confirm(granted)) {
+        attempt(); // too late to count on: ask (the backend renews a lease its owner asks for)
+        return;
+      }
+      const left = granted.deadline - schedulerNow();
+      subscriber.next({ token, firstRenewal: Math.min(settings.renewInterval, left / 3) });
+      subscriber.complete();
+    };
+
     // Listened to only once the lease turns out to be taken, so an uncontended acquire costs one request.
     const watchVacancies = (): void => {
       events = backend.vacancies(key, myPlace).subscribe({
         next: (vacancy) => {
           if (vacancy.next !== undefined && vacancy.next !== myPlace) return; // another waiter's turn
+          // A grant no newer than a refusal is a late message of a grant that has ended since.
+          if (vacancy.granted && myPlace !== undefined && refusedAt !== undefined && vacancy.granted.token > minted) {
+            take(vacancy.granted, refusedAt);
+            return;
+          }
           signalled = true;
           onVacancy?.();
         },

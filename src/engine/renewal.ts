@@ -23,12 +23,15 @@ import type { ValidityGuard } from './validityGuard.js';
  * @param timing - When to renew, and how long a renewal may take.
  * @param guard - The lease's validity clock, confirmed by the request that granted the lease.
  * @param retryDelay - How long to wait before asking again after a renewal failed, in ms.
+ * @param firstRenewal - When to renew first, in ms: `renewInterval`, unless the lease was granted
+ *   for a shorter time than the holder's lease duration.
  */
 export function renewal(
   renew: () => Observable<boolean>,
   timing: LeaseTiming,
   guard: ValidityGuard,
   retryDelay: number,
+  firstRenewal = timing.renewInterval,
 ): Observable<never> {
   return new Observable<never>((subscriber) => {
     const step = new SerialStep();
@@ -60,7 +63,7 @@ export function renewal(
     };
     const askAfter = (delay: number): void => step.start(() => timer(delay).subscribe(ask));
 
-    askAfter(timing.renewInterval);
+    askAfter(firstRenewal);
     return () => step.stop();
   });
 }

@@ -4,6 +4,8 @@ import { schedulerNow } from '../internal/clock.js';
 /** One request whose reply may grant or extend the lease: its clock started when it was sent. */
 export interface PendingValidity {
   readonly startedAt: number;
+  /** When the validity that the request's reply could give runs out (scheduler time). */
+  readonly deadline: number;
   fired: boolean;
   timer: Subscription;
 }
@@ -26,12 +28,18 @@ export class ValidityGuard {
 
   /**
    * Starts the clock of a request that may grant or extend the lease, sent at `startedAt` (now, or
-   * earlier for a request whose reply is only now being looked at). `onLapse` is called when the
+   * earlier for a request whose reply is only now being looked at), good for `validity` ms from
+   * then (the guard's, unless the grant is for another duration). `onLapse` is called when the
    * clock runs out before a reply confirmed or discarded the request: no reply can be of use now.
    */
-  begin(startedAt = schedulerNow(), onLapse?: () => void): PendingValidity {
-    const left = startedAt + this.validity - schedulerNow();
-    const request: PendingValidity = { startedAt, fired: left <= 0, timer: Subscription.EMPTY };
+  begin(startedAt = schedulerNow(), onLapse?: () => void, validity = this.validity): PendingValidity {
+    const left = startedAt + validity - schedulerNow();
+    const request: PendingValidity = {
+      startedAt,
+      deadline: startedAt + validity,
+      fired: left <= 0,
+      timer: Subscription.EMPTY,
+    };
     if (request.fired) return request; // over already: its reply can confirm nothing
     request.timer = timer(left).subscribe(() => {
       request.fired = true;
@@ -74,7 +82,7 @@ export class ValidityGuard {
   /** Whether the lease is still safely held: confirmed, not ended, and before its deadline. */
   isValid(): boolean {
     const active = this.active;
-    return !this.ended && active !== undefined && !active.fired && schedulerNow() < active.startedAt + this.validity;
+    return !this.ended && active !== undefined && !active.fired && schedulerNow() < active.deadline;
   }
 
   /** Marks the lease over (lost, released, completed) and stops every clock. */

@@ -21,7 +21,7 @@ import {
   storeKeys,
   useRedisServer,
 } from '../support/redisTestKit.js';
-import { now, randomName, randomPrefix, single, spyOnAttempts, waitUntil } from '../support/testKit.js';
+import { now, pause, randomName, randomPrefix, single, spyOnAttempts, waitUntil } from '../support/testKit.js';
 
 const SCRIPT_COMMANDS = ['evalsha', 'eval'];
 
@@ -318,7 +318,7 @@ describe('lock on Redis', () => {
     it('a contender woken by a vacancy learned after a pub/sub gap acquires the lock', async () => {
       const prefix = randomPrefix('wakegap');
       const holder = resources.record(lock(backendOn(prefix), 'jobs', SLOW), 'holder');
-      await holder.nth(0);
+      const held = await holder.nth(0);
       const waiterClient = resources.client(server, { retryStrategy: () => 1_000 });
       const waiter = resources.record(
         lock(resources.backend({ client: waiterClient, prefix }), 'jobs', SLOW),
@@ -329,9 +329,10 @@ describe('lock on Redis', () => {
 
       await admin.client('KILL', 'TYPE', 'pubsub');
       holder.stop();
-      await waitUntil(async () => (await admin.exists(keys.lease)) === 0, 5_000, 'the release');
-      // The lock is free; the waiter's subscriber reconnects, reads the lease, finds it vacant and
-      // tries at once (without that, it would sleep for the old lease's ~60 s).
+      // The release grants the lock to the waiter, whose backend does not hear it; its subscriber
+      // reconnects, wakes every waiter after the gap, and the waiter asks at once: it is granted
+      // the lease it holds already (without that, it would sleep for the old lease's ~60 s).
+      await waitUntil(async () => (await admin.hget(keys.lease, 'token')) !== String(held.token), 5_000, 'the release');
       await waiter.nth(0, 4_000);
     });
   });
@@ -356,16 +357,59 @@ describe('lock on Redis', () => {
         expect(await single(backend.tryAcquire(key, waiter))).toMatchObject({ granted: false, place });
         waiters.push({ backend, waiter, place, heard });
       }
-      // Each release names the next waiter on its backend's channel of turns. A backend hears its
-      // messages in the order they were published: had the earlier turns reached it too, they
-      // would have come before its own.
+      // Each release grants the lease to the next waiter, and says so on that waiter's backend's
+      // channel of turns only. A backend hears its messages in the order they were published: had
+      // the earlier turns reached it too, they would have come before its own.
       expect(await single(holderBackend.release(key, holder.owner))).toBe(true);
+      let last = 0;
       for (const [index, { backend, waiter, place, heard }] of waiters.entries()) {
         await heard.until((recorder) => recorder.values.length > 0, `w${index + 1} woken`);
-        expect(heard.values).toEqual([{ next: place }]);
-        expect(await single(backend.tryAcquire(key, waiter))).toMatchObject({ granted: true });
+        expect(heard.values).toEqual([{ next: place, granted: { token: expect.any(Number), leaseDuration: 60_000 } }]);
+        const { token } = heard.values[0]!.granted!;
+        expect(token).toBeGreaterThan(last);
+        last = token;
+        expect(await single(backend.readLease(key))).toMatchObject({ holder: `w${index + 1}`, token });
         expect(await single(backend.release(key, waiter.owner))).toBe(true);
       }
+    });
+
+    it('a release grants the lease to the next waiter: it holds it without asking', async () => {
+      const prefix = randomPrefix('grant');
+      const holderBackend = backendOn(prefix);
+      const spied = spyOnAttempts(backendOn(prefix));
+      const holder = resources.record(lock(holderBackend, 'jobs', { ...SLOW, holder: 'a' }), 'holder');
+      const held = await holder.nth(0);
+      // The waiter keeps its place by asking every 20 s: no attempt of its own during the test.
+      const waiter = resources.record(lock(spied.backend, 'jobs', { ...SLOW, holder: 'b' }), 'waiter', 30_000);
+      await spied.refusedFor('b', 10_000, { watching: true });
+      const later: unknown[] = [];
+      const watch = spied.attempts.subscribe((attempt) => later.push(attempt));
+      holder.stop();
+      const lease = await waiter.nth(0);
+      watch.unsubscribe();
+      expect(lease.token).toBeGreaterThan(held.token);
+      expect(lease.isValid()).toBe(true);
+      expect(later).toEqual([]);
+      expect(await single(spied.backend.readLease('lock:jobs'))).toMatchObject({ holder: 'b', token: lease.token });
+    });
+
+    it('a waiter granted the lease on release renews it before its first lease (its place in line, here 1.2 s) runs out', async () => {
+      const prefix = randomPrefix('grantrenew');
+      const keys = leaseKeys(prefix, 'lock', 'jobs');
+      // A place lasts 3 × maxRetryDelay, and so does the first lease granted on release.
+      const options = { leaseDuration: 60_000, retryDelay: 400, maxRetryDelay: 400 };
+      const holder = resources.record(lock(backendOn(prefix), 'jobs', { ...options, holder: 'a' }), 'holder');
+      await holder.nth(0);
+      const spied = spyOnAttempts(backendOn(prefix));
+      const waiter = resources.record(lock(spied.backend, 'jobs', { ...options, holder: 'b' }), 'waiter', 30_000);
+      await spied.refusedFor('b', 10_000, { watching: true });
+      holder.stop();
+      const lease = await waiter.nth(0);
+      await waitUntil(async () => (await admin.pttl(keys.lease)) > 1_200, 5_000, 'the renewal to the full lease');
+      await pause(1_500); // past the first lease
+      expect(waiter.ended).toBe(false);
+      expect(lease.isValid()).toBe(true);
+      expect(await admin.hget(keys.lease, 'holder')).toBe('b');
     });
 
     it('10 waiters of one process on one backend: each release costs about one attempt, not ten', async () => {

@@ -81,7 +81,7 @@ function acquire(
     runScript(
       client,
       acquireLease,
-      [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineInboxes],
+      [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineWaiters],
       acquireLeaseArgs(claim, 'inbox', publishing, WEEK),
     ),
   );
@@ -127,7 +127,12 @@ describe('Lua scripts on a real redis-server', () => {
       expect(again).toEqual({ granted: true, token });
 
       const refused = await acquire(keys, { owner: 'owner-2', holder: 'node-2', leaseDuration: 5_000, value: 'v' });
-      expect(refused).toEqual({ granted: false, current: { holder: 'node-1', token }, retryIn: expect.any(Number) });
+      expect(refused).toEqual({
+        granted: false,
+        current: { holder: 'node-1', token },
+        retryIn: expect.any(Number),
+        minted: token, // the last token minted for the lease
+      });
       const { retryIn } = refused as { retryIn: number };
       expect(retryIn).toBeGreaterThan(0);
       expect(retryIn).toBeLessThanOrEqual(5_000);
@@ -163,8 +168,8 @@ describe('Lua scripts on a real redis-server', () => {
           runScript(
             client,
             releaseLease,
-            [keys.lease, keys.line, keys.lineDeadlines, keys.lineInboxes],
-            ['o', keys.channel, 'PUBLISH', '0', keys.turnsPrefix],
+            [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineWaiters],
+            ['o', keys.channel, 'PUBLISH', '0', keys.turnsPrefix, '1', WEEK],
           ),
         ),
       ).toEqual({ token: 0 });
@@ -194,8 +199,8 @@ describe('Lua scripts on a real redis-server', () => {
           runScript(
             client,
             releaseLease,
-            [keys.lease, keys.line, keys.lineDeadlines, keys.lineInboxes],
-            ['other', keys.channel, 'PUBLISH', '0', keys.turnsPrefix],
+            [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineWaiters],
+            ['other', keys.channel, 'PUBLISH', '0', keys.turnsPrefix, '1', WEEK],
           ),
         ),
       ).toEqual({ token: 0 });
@@ -204,8 +209,8 @@ describe('Lua scripts on a real redis-server', () => {
           runScript(
             client,
             releaseLease,
-            [keys.lease, keys.line, keys.lineDeadlines, keys.lineInboxes],
-            ['o', keys.channel, 'PUBLISH', '0', keys.turnsPrefix],
+            [keys.lease, keys.token, keys.line, keys.lineDeadlines, keys.lineWaiters],
+            ['o', keys.channel, 'PUBLISH', '0', keys.turnsPrefix, '1', WEEK],
           ),
         ),
       ).toEqual({ token });

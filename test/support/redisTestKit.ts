@@ -88,7 +88,7 @@ export function leaseKeys(
   token: string;
   line: string;
   lineDeadlines: string;
-  lineInboxes: string;
+  lineWaiters: string;
   channel: string;
   turnsPrefix: string;
 } {
@@ -98,7 +98,7 @@ export function leaseKeys(
     token: `${tag}:token`,
     line: `${tag}:line`,
     lineDeadlines: `${tag}:line-deadlines`,
-    lineInboxes: `${tag}:line-inboxes`,
+    lineWaiters: `${tag}:line-waiters`,
     channel: `${tag}:events`,
     turnsPrefix: `${tag}:turns:`,
   };

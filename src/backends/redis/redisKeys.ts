@@ -50,9 +50,12 @@ export class RedisKeys {
     return `${this.prefix}:{${escape(key)}}:line-deadlines`;
   }
 
-  /** The inboxes of the waiters in a lease's line: owner id → the inbox of the backend it waits through. */
-  leaseLineInboxes(key: string): string {
-    return `${this.prefix}:{${escape(key)}}:line-inboxes`;
+  /**
+   * The waiters in a lease's line: owner id → what the line keeps of its claim (the inbox of the
+   * backend it waits through, its holder name and value, its place's duration), as JSON.
+   */
+  leaseLineWaiters(key: string): string {
+    return `${this.prefix}:{${escape(key)}}:line-waiters`;
   }
 
   /** The channel of a lease's events. */

@@ -8,6 +8,7 @@ import {
   type Lease,
   type LeaseAttempt,
   type SyncBackend,
+  type Vacancy,
 } from 'rx-sync';
 import { createTestBackend } from 'rx-sync/testing';
 import { atFrame, CLEAN, inspectAt, TIMING, toLeaseData, type LeaseData } from '../../support/marbleHelpers';
@@ -314,6 +315,103 @@ describe('lock', () => {
         expectObservable(w, '---^').toBe('---#', undefined, new BackendUnavailableError('memory', 'tryAcquire'));
         expectObservable(inspectAt(backend, 4)).toBe('4ms (c|)', { c: CLEAN });
       });
+    });
+  });
+
+  // A backend may hand a released lease to the waiter first in line in the same step (Redis does),
+  // telling it with the vacancy that names its place.
+  describe('a lease granted on release', () => {
+    const refusal: LeaseAttempt = {
+      granted: false,
+      current: { holder: 'a', token: 1, expiresIn: 100 },
+      retryIn: 4,
+      place: 'p',
+    };
+    const grantedIn = (token: number, leaseDuration: number): Vacancy => ({
+      next: 'p',
+      granted: { token, leaseDuration },
+    });
+
+    it('is held at once, valid from the last refused attempt, and renewed a third of the way into what is left of it', () => {
+      scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const memory = createTestBackend();
+        const refused = cold<LeaseAttempt>('-(r|)', { r: refusal });
+        const vacancies = cold<Vacancy>('----v', { v: grantedIn(9, 12) });
+        const renewed = cold<boolean>('-(t|)', { t: true });
+        const backend: SyncBackend = {
+          ...memory,
+          tryAcquire: () => refused,
+          vacancies: () => vacancies,
+          renew: () => renewed,
+        };
+        const b = lock(backend, 'k', { ...TIMING, holder: 'b' }).pipe(toLeaseData());
+        // refused at 1 (sent at 0), watches, asks again at 1 (refused at 2); granted at 5: valid
+        // until 1 + 12 − 2 = 11, so renewed at 5 + (11 − 5) / 3 = 7, then every 6 after a reply
+        expectObservable(b, '^ 17ms !').toBe('-----b', { b: lease('b', 9) });
+        expectSubscriptions(refused.subscriptions).toBe(['^!', '-^!']);
+        expectSubscriptions(vacancies.subscriptions).toBe('-^---!');
+        expectSubscriptions(renewed.subscriptions).toBe(['-------^!', '--------------^!']);
+      });
+    });
+
+    it('asks for it when it came too late to count on (the backend renews a lease its owner asks for)', () => {
+      scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const memory = createTestBackend();
+        const refused = cold<LeaseAttempt>('-(r|)', { r: refusal });
+        const asked = cold<LeaseAttempt>('-(g|)', { g: { granted: true, token: 9 } });
+        let attempts = 0;
+        const backend: SyncBackend = {
+          ...memory,
+          tryAcquire: () => (++attempts <= 2 ? refused : asked),
+          // valid until 1 + 3 − 2 = 2 only: over by frame 3
+          vacancies: () => cold<Vacancy>('--v', { v: grantedIn(9, 3) }),
+        };
+        const b = lock(backend, 'k', { ...TIMING, holder: 'b' }).pipe(toLeaseData());
+        expectObservable(b, '^ 9ms !').toBe('----b', { b: lease('b', 9) });
+        expectSubscriptions(asked.subscriptions).toBe('---^!');
+      });
+    });
+
+    it('asks instead of taking a grant no newer than a refusal it has had (a late message of a grant that ended since)', () => {
+      scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const memory = createTestBackend();
+        // refused when the last token minted was 9: a grant of token 9 was made before that refusal
+        const refused = cold<LeaseAttempt>('-(r|)', { r: { ...refusal, minted: 9 } });
+        const asked = cold<LeaseAttempt>('-(g|)', { g: { granted: true, token: 10 } });
+        let attempts = 0;
+        const backend: SyncBackend = {
+          ...memory,
+          tryAcquire: () => (++attempts <= 2 ? refused : asked),
+          vacancies: () => cold<Vacancy>('--v', { v: grantedIn(9, 12) }),
+        };
+        const b = lock(backend, 'k', { ...TIMING, holder: 'b' }).pipe(toLeaseData());
+        expectObservable(b, '^ 9ms !').toBe('----b', { b: lease('b', 10) });
+        expectSubscriptions(asked.subscriptions).toBe('---^!');
+      });
+    });
+
+    it('stops the clock of an attempt still on its way, which would otherwise give the lease back when it lapses', () => {
+      const releases: number[] = [];
+      scheduler.run(({ cold, expectObservable }) => {
+        const memory = createTestBackend();
+        const refused = cold<LeaseAttempt>('-(r|)', { r: refusal });
+        const unanswered = cold<LeaseAttempt>('-');
+        let attempts = 0;
+        const backend: SyncBackend = {
+          ...memory,
+          tryAcquire: () => (++attempts <= 2 ? refused : unanswered),
+          // the refresh sent at 6 has no reply yet at 8; it would lapse at 6 + 18 = 24
+          vacancies: () => cold<Vacancy>('-------v', { v: grantedIn(9, 12) }),
+          renew: () => cold<boolean>('-(t|)', { t: true }),
+          release: (key, owner) => {
+            releases.push(scheduler.now());
+            return memory.release(key, owner);
+          },
+        };
+        const b = lock(backend, 'k', { ...TIMING, holder: 'b' }).pipe(toLeaseData());
+        expectObservable(b, '^ 29ms !').toBe('--------b', { b: lease('b', 9) });
+      });
+      expect(releases).toEqual([30]); // at the unsubscription only
     });
   });
 

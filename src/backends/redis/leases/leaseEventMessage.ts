@@ -1,12 +1,15 @@
-import type { LeaseEvent } from '../../../backend.js';
+import type { LeaseEvent, LeaseGrant } from '../../../backend.js';
 
 /**
- * What a lease's channel carries: its events, a release naming the place in line whose turn it is
- * (`next`), and `turn`, which names the waiter first in line when that changed while the lease was
- * free (the one before it left, or its place lapsed). Turns are for waiters only.
+ * What a lease's channels carry: its events, a release naming the place in line whose turn it is
+ * (`next`), and `turn`, on a backend's channel of turns, which names the waiter whose turn it is
+ * (first in line when the lease was released or given up, or when the one before it left or its
+ * place lapsed), with the lease's grant when the release granted it that waiter. Turns are for
+ * waiters only.
  */
 export type LeaseSignal =
-  (LeaseEvent & { readonly next?: string }) | { readonly type: 'turn'; readonly key: string; readonly next: string };
+  | (LeaseEvent & { readonly next?: string })
+  | { readonly type: 'turn'; readonly key: string; readonly next: string; readonly granted?: LeaseGrant };
 
 /** The JSON a lease script publishes: never the owner id, only public facts. */
 interface LeaseSignalMessage {
@@ -15,13 +18,21 @@ interface LeaseSignalMessage {
   readonly token?: string;
   readonly value?: string;
   readonly next?: string;
+  /** A granting turn's lease duration, in ms. */
+  readonly lease?: number;
 }
 
 /** Encodes a lease signal the way the Lua scripts do (for signals published from JavaScript in quorum mode). */
 export function encodeLeaseSignal(signal: LeaseSignal): string {
   let message: LeaseSignalMessage;
-  if (signal.type === 'turn') message = { type: 'turn', next: signal.next };
-  else if ('holder' in signal) {
+  if (signal.type === 'turn') {
+    const { granted } = signal;
+    message = {
+      type: 'turn',
+      next: signal.next,
+      ...(granted && { token: String(granted.token), lease: granted.leaseDuration }),
+    };
+  } else if ('holder' in signal) {
     message = {
       type: signal.type,
       holder: signal.holder,
@@ -46,8 +57,7 @@ export function decodeLeaseSignal(key: string, text: string): LeaseSignal | unde
   } catch {
     return undefined;
   }
-  if (message.type === 'turn')
-    return typeof message.next === 'string' ? { type: 'turn', key, next: message.next } : undefined;
+  if (message.type === 'turn') return typeof message.next === 'string' ? turn(key, message.next, message) : undefined;
   const token = Number(message.token);
   if (!Number.isSafeInteger(token)) return undefined;
   switch (message.type) {
@@ -76,4 +86,16 @@ export function leaseEventOf(signal: LeaseSignal): LeaseEvent | undefined {
     return signal.next === undefined ? signal : { type: signal.type, key: signal.key, token: signal.token };
   }
   return signal;
+}
+
+/** A turn of `next`, with the grant that `message` carries when it carries a well-formed one. */
+function turn(key: string, next: string, message: Partial<LeaseSignalMessage>): LeaseSignal {
+  if (message.token === undefined) return { type: 'turn', key, next };
+  const token = Number(message.token);
+  const leaseDuration = message.lease;
+  const wellFormed =
+    Number.isSafeInteger(token) && typeof leaseDuration === 'number' && Number.isSafeInteger(leaseDuration);
+  return wellFormed && leaseDuration > 0
+    ? { type: 'turn', key, next, granted: { token, leaseDuration } }
+    : { type: 'turn', key, next };
 }

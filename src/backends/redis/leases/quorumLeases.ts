@@ -115,9 +115,17 @@ export function quorumLeases(
     poll(
       shortestWait,
       (master) =>
-        runScript(master, releaseLease, releaseLeaseKeys(keys, key), [owner, '', 'PUBLISH', keepPlace, '']).pipe(
-          refusedIfNotALease({ token: 0 }),
-        ),
+        // No grant on release: a master cannot tell whether the waiter first in line there is
+        // first on a majority. The next waiter asks, on the turn announced after the majority step.
+        runScript(master, releaseLease, releaseLeaseKeys(keys, key), [
+          owner,
+          '',
+          'PUBLISH',
+          keepPlace,
+          '',
+          '0',
+          settings.counterLifetime,
+        ]).pipe(refusedIfNotALease({ token: 0 })),
       decide,
     );
 

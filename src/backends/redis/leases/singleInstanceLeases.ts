@@ -32,13 +32,17 @@ export interface SingleInstanceSettings {
 
 /**
  * Leases on one Redis (standalone, Sentinel-managed or Cluster): every step is one script that
- * also publishes its event, so a watcher never misses a change it could have seen.
+ * also publishes its event, so a watcher never misses a change it could have seen. A release hands
+ * the lease to the waiter first in line in the same script ({@link releaseLease}'s `grant`), and
+ * the turn it publishes to that waiter's backend carries the grant: a hand-over costs one round
+ * trip and one message, not a message and then the waiter's own request.
  *
  * With `replicaAcknowledgement`, a grant and a renewal count only once enough replicas received
  * them (`WAIT` right after the script, on the same connection): an unacknowledged grant is released
  * at once and the attempt fails (transient), so a failover cannot hand the lease to a second
  * holder while the first believes it holds it; an unacknowledged renewal fails (transient), and the
- * lease engine retries it until the validity deadline.
+ * lease engine retries it until the validity deadline. A release then grants nothing (nobody would
+ * wait for the replicas of that grant): it tells the next waiter, who asks.
  */
 export function singleInstanceLeases(
   client: RedisClient,
@@ -51,6 +55,9 @@ export function singleInstanceLeases(
     publishCommand,
     turnsPrefix: keys.published(keys.leaseTurnsPrefix(key)),
   });
+  // A release grants the lease to the waiter first in line, unless a grant counts only once
+  // replicas acknowledged it (the waiter then asks, and its grant is acknowledged as any other).
+  const grantOnRelease = acknowledgement ? '0' : '1';
   const release = (key: string, owner: string): Observable<boolean> => {
     const { channel, turnsPrefix } = publishing(key);
     return runScript(client, releaseLease, releaseLeaseKeys(keys, key), [
@@ -59,6 +66,8 @@ export function singleInstanceLeases(
       publishCommand,
       '0',
       turnsPrefix,
+      grantOnRelease,
+      counterLifetime,
     ]).pipe(
       map((reply) => reply.token > 0),
       refusedIfNotALease(false),
@@ -110,11 +119,11 @@ export function singleInstanceLeases(
 /** The contract's shape of an acquire script reply. */
 export function toLeaseAttempt(reply: AcquireLeaseReply): LeaseAttempt {
   if (reply.granted) return reply;
-  const { current, retryIn, place } = reply;
+  const { current, retryIn, place, minted } = reply;
   return {
     granted: false,
     ...(current && { current: { ...current, expiresIn: retryIn } }),
     retryIn,
-    ...(place !== undefined && { place }),
+    ...(place !== undefined && { place, minted }),
   };
 }

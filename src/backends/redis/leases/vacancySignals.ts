@@ -1,6 +1,6 @@
 import { timer, type Observable, type Subscription } from 'rxjs';
 import { KeyedFanout } from '../../../internal/keyedFanout.js';
-import type { Vacancy } from '../../../backend.js';
+import type { LeaseGrant, Vacancy } from '../../../backend.js';
 import type { LeaseSignal } from './leaseEventMessage.js';
 
 /** How long the watch of a lease's signals outlives its last waiter, in ms. */
@@ -8,12 +8,14 @@ export const WATCH_LINGER = 2_000;
 
 /**
  * Whom a signal wakes among this process's waiters of a lease: every waiter with the place in line
- * whose turn it is (`named`: only the waiter in that place asks), every waiter (`everyone`: a
- * vacancy learned after a pub/sub gap, when a release or a turn may have been lost), or the first
- * waiter only (`one`: a release with nobody in line).
+ * whose turn it is (`named`: only the waiter in that place asks, or takes the lease the release
+ * `granted` it), every waiter (`everyone`: a vacancy learned after a pub/sub gap, when a release or
+ * a turn may have been lost), or the first waiter only (`one`: a release with nobody in line).
  */
 export type WakeUp =
-  { readonly kind: 'named'; readonly next: string } | { readonly kind: 'everyone' } | { readonly kind: 'one' };
+  | { readonly kind: 'named'; readonly next: string; readonly granted?: LeaseGrant }
+  | { readonly kind: 'everyone' }
+  | { readonly kind: 'one' };
 
 /** The wake-up of a signal on a lease's channel, or `undefined` for an event that frees nothing. */
 export function wakeUpOf(signal: LeaseSignal): WakeUp | undefined {
@@ -96,8 +98,10 @@ export class VacancySignals {
 
   private wakeUp(key: string, wakeUp: WakeUp): void {
     this.signalsHeard.set(key, (this.signalsHeard.get(key) ?? 0) + 1);
-    if (wakeUp.kind === 'named') this.waiters.send(key, { next: wakeUp.next });
-    else if (wakeUp.kind === 'everyone') this.waiters.send(key, {});
+    if (wakeUp.kind === 'named') {
+      const { next, granted } = wakeUp;
+      this.waiters.send(key, granted ? { next, granted } : { next });
+    } else if (wakeUp.kind === 'everyone') this.waiters.send(key, {});
     else this.waiters.sendInTurn(key, {});
   }
 }

@@ -20,6 +20,8 @@ export type AcquireLeaseReply =
       readonly current?: { readonly holder: string; readonly token: number; readonly value?: string };
       readonly retryIn: number;
       readonly place?: string;
+      /** The last token minted for the lease when it refused (a grant on release with a greater one came after). */
+      readonly minted: number;
     };
 
 /** The ARGV of {@link acquireLease}. */
@@ -43,7 +45,7 @@ export type AcquireLeaseKeys = [
   tokenCounter: string,
   line: string,
   lineDeadlines: string,
-  lineInboxes: string,
+  lineWaiters: string,
 ];
 
 /** The KEYS of {@link acquireLease} for the lease on `key`. */
@@ -53,7 +55,7 @@ export function acquireLeaseKeys(keys: RedisKeys, key: string): AcquireLeaseKeys
     keys.leaseToken(key),
     keys.leaseLine(key),
     keys.leaseLineDeadlines(key),
-    keys.leaseLineInboxes(key),
+    keys.leaseLineWaiters(key),
   ];
 }
 
@@ -97,7 +99,7 @@ export function acquireLeaseArgs(
  * One attempt to take a lease, minting its fencing token atomically with the grant, with a line of
  * waiters kept in the same step.
  *
- * KEYS: [lease hash, token counter, line, line deadlines, line inboxes]. ARGV: [owner, holder,
+ * KEYS: [lease hash, token counter, line, line deadlines, line waiters]. ARGV: [owner, holder,
  * value, hasValue ('1'/'0'), leaseDuration ms, events channel (empty: publish nothing), publish
  * command ('PUBLISH' or 'SPUBLISH'), token counter lifetime ms, placeDuration ms (0: take no
  * place), the inbox of the backend the owner waits through, the prefix of the channels of turns
@@ -108,7 +110,8 @@ export function acquireLeaseArgs(
  * naming it is published on the channel of turns of that waiter's backend only. A new token is the greater of the counter + 1 and the server's clock in
  * microseconds (so tokens keep growing after a restart that lost the counter); a quorum then raises
  * every master's counter to the highest (`raiseTokenFloor`). Publishes `acquired`.
- * Reply: `{1, token}`, or `{0, holder|false, token, retryIn ms, value|false, place|false}`.
+ * Reply: `{1, token}`, or `{0, holder|false, token, retryIn ms, value|false, place|false, minted}`,
+ * minted being the last token minted for the lease (0: none yet).
  */
 export const acquireLease: RedisScript<AcquireLeaseKeys, AcquireLeaseArgs, AcquireLeaseReply> = {
   name: 'rxSyncAcquireLease',
@@ -117,7 +120,7 @@ export const acquireLease: RedisScript<AcquireLeaseKeys, AcquireLeaseArgs, Acqui
   lua: `${LUA_HELPERS}${LUA_LINE_HELPERS}
 local leaseKey = KEYS[1]
 local tokenKey = KEYS[2]
-local line = {members = KEYS[3], deadlines = KEYS[4], inboxes = KEYS[5]}
+local line = {members = KEYS[3], deadlines = KEYS[4], waiters = KEYS[5]}
 local owner = ARGV[1]
 local holder = ARGV[2]
 local value = ARGV[3]
@@ -129,13 +132,23 @@ local counterLifetime = tonumber(ARGV[8])
 local placeDuration = tonumber(ARGV[9])
 local inbox = ARGV[10]
 local turnsPrefix = ARGV[11]
+-- What the line keeps of this claim while it waits: enough for a release to grant it the lease.
+local function waiter()
+  return cjson.encode({inbox = inbox, holder = holder, value = hasValue and value or nil, lease = placeDuration})
+end
+-- A refusal, with the last token minted for the lease: a grant on release with a greater one came
+-- after this refusal (the counter only grows).
+local function refuse(currentHolder, currentToken, retryIn, currentValue, place)
+  local minted = tonumber(redis.call('GET', tokenKey) or '0')
+  return {0, currentHolder, currentToken, retryIn, currentValue, place, minted}
+end
 local current = redis.call('HMGET', leaseKey, 'owner', 'holder', 'token', 'value')
 if current[1] == owner then
   redis.call('PEXPIRE', leaseKey, leaseDuration)
   return {1, tonumber(current[3])}
 end
 if current[1] and placeDuration == 0 then
-  return {0, current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4], false}
+  return refuse(current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4], false)
 end
 local lined = redis.call('EXISTS', line.members) == 1
 if current[1] or (lined and placeDuration > 0) then
@@ -143,19 +156,18 @@ if current[1] or (lined and placeDuration > 0) then
   local before = lined and firstInLine(line)
   local head = lined and lineHead(line, now)
   if current[1] then
-    local place = placeDuration > 0 and takePlace(line, owner, inbox, now, placeDuration)
-    return {0, current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4], place}
+    local place = placeDuration > 0 and takePlace(line, owner, waiter, now, placeDuration)
+    return refuse(current[2], tonumber(current[3]), redis.call('PTTL', leaseKey), current[4], place)
   end
   if head and head ~= owner then
-    local place = takePlace(line, owner, inbox, now, placeDuration)
+    local place = takePlace(line, owner, waiter, now, placeDuration)
     if head ~= before then tellTurn(line, head, publishCommand, turnsPrefix) end
     local retryIn = (tonumber(redis.call('ZSCORE', line.deadlines, head)) or now) - now
-    return {0, false, 0, retryIn, false, place}
+    return refuse(false, 0, retryIn, false, place)
   end
 end
 if lined then leaveLine(line, owner) end
-local token = math.max(tonumber(redis.call('GET', tokenKey) or '0') + 1, nowMicroseconds())
-redis.call('SET', tokenKey, integer(token), 'PX', counterLifetime)
+local token = mintToken(tokenKey, counterLifetime)
 redis.call('HSET', leaseKey, 'owner', owner, 'holder', holder, 'token', integer(token))
 local event = {type = 'acquired', holder = holder, token = integer(token)}
 if hasValue then
@@ -174,6 +186,7 @@ return {1, token}`,
     const place = toOptionalString(rest[4], 'place');
     return {
       granted: false,
+      minted: rest[5] === undefined ? 0 : toInteger(rest[5], 'last minted token'),
       ...(holder !== undefined && {
         current: { holder, token: toInteger(rest[1], 'token'), ...(value !== undefined && { value }) },
       }),

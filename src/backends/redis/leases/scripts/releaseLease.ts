@@ -14,42 +14,71 @@ export interface ReleaseLeaseReply {
 }
 
 /** The KEYS of {@link releaseLease}. */
-export type ReleaseLeaseKeys = [lease: string, line: string, lineDeadlines: string, lineInboxes: string];
+export type ReleaseLeaseKeys = [
+  lease: string,
+  tokenCounter: string,
+  line: string,
+  lineDeadlines: string,
+  lineWaiters: string,
+];
+
+/** The ARGV of {@link releaseLease}. */
+export type ReleaseLeaseArgs = [
+  owner: string,
+  channel: string,
+  publishCommand: PublishCommand,
+  keepPlace: '1' | '0',
+  turnsPrefix: string,
+  grant: '1' | '0',
+  counterLifetime: number,
+];
 
 /** The KEYS of {@link releaseLease} for the lease on `key`. */
 export function releaseLeaseKeys(keys: RedisKeys, key: string): ReleaseLeaseKeys {
-  return [keys.lease(key), keys.leaseLine(key), keys.leaseLineDeadlines(key), keys.leaseLineInboxes(key)];
+  return [
+    keys.lease(key),
+    keys.leaseToken(key),
+    keys.leaseLine(key),
+    keys.leaseLineDeadlines(key),
+    keys.leaseLineWaiters(key),
+  ];
 }
 
 /**
- * Gives a lease up if the owner holds it, and announces it so the waiter first in line (or, with
- * nobody in line, any waiter) wakes at once. The owner's place in line goes too, unless
- * `keepPlace` (a quorum giving back a partial grant keeps the places it holds elsewhere in line).
+ * Gives a lease up if the owner holds it, and hands it on: with `grant`, to the waiter first in
+ * line, in the same step; else it announces the vacancy so that waiter (or, with nobody in line,
+ * any waiter) wakes at once. The owner's place in line goes too, unless `keepPlace` (a quorum
+ * giving back a partial grant keeps the places it holds elsewhere in line).
  *
- * KEYS: [lease hash, line, line deadlines, line inboxes] ({@link releaseLeaseKeys}). ARGV: [owner,
- * events channel (empty: publish nothing), publish command, keepPlace ('1'/'0'), the prefix of the
- * channels of turns (empty: publish no turn)]. Publishes `released` on the events channel, with the
- * place whose turn it is as `next`, and a `turn` naming that place on the channel of turns of the
- * backend its waiter waits through (only that backend's process wakes); or, when the owner only
- * waited and was first in line for a free lease, the `turn` alone for the waiter now first.
- * Reply: `{token, next|false, inbox|false}`, token 0 when the owner did not hold the lease.
+ * KEYS: [lease hash, token counter, line, line deadlines, line waiters] ({@link releaseLeaseKeys}).
+ * ARGV: [owner, events channel (empty: publish nothing), publish command, keepPlace ('1'/'0'), the
+ * prefix of the channels of turns (empty: publish no turn), grant ('1'/'0'), token counter
+ * lifetime ms]. Publishes `released` on the events channel, with the place whose turn it is as
+ * `next`. With `grant` (and a prefix of turns), the waiter first in line gets the lease at once,
+ * with a new fencing token, for its place's duration: it renews the lease soon if it lives, and if
+ * it died, it holds the lease up no longer than its place would have held the line up. The grant
+ * is published as `acquired` on the events channel, and as a `turn` carrying the token and that
+ * duration on the channel of turns of the backend the waiter waits through. Without `grant`, that
+ * `turn` names the place only (only that backend's process wakes, and its waiter asks); and when
+ * the owner only waited and was first in line for a free lease, the `turn` goes alone to the
+ * waiter now first. Reply: `{token, next|false, inbox|false}`, token 0 when the owner did not hold
+ * the lease.
  */
-export const releaseLease: RedisScript<
-  ReleaseLeaseKeys,
-  [owner: string, channel: string, publishCommand: PublishCommand, keepPlace: '1' | '0', turnsPrefix: string],
-  ReleaseLeaseReply
-> = {
+export const releaseLease: RedisScript<ReleaseLeaseKeys, ReleaseLeaseArgs, ReleaseLeaseReply> = {
   name: 'rxSyncReleaseLease',
-  numberOfKeys: 4,
-  numberOfArgs: 5,
+  numberOfKeys: 5,
+  numberOfArgs: 7,
   lua: `${LUA_HELPERS}${LUA_LINE_HELPERS}
 local leaseKey = KEYS[1]
-local line = {members = KEYS[2], deadlines = KEYS[3], inboxes = KEYS[4]}
+local tokenKey = KEYS[2]
+local line = {members = KEYS[3], deadlines = KEYS[4], waiters = KEYS[5]}
 local owner = ARGV[1]
 local channel = ARGV[2]
 local publishCommand = ARGV[3]
 local keepPlace = ARGV[4] == '1'
 local turnsPrefix = ARGV[5]
+local grant = ARGV[6] == '1' and turnsPrefix ~= ''
+local counterLifetime = tonumber(ARGV[7])
 local current = redis.call('HMGET', leaseKey, 'owner', 'token')
 local lined = redis.call('EXISTS', line.members) == 1
 if current[1] ~= owner then
@@ -64,16 +93,30 @@ end
 redis.call('DEL', leaseKey)
 local event = {type = 'released', token = current[2]}
 local inbox = false
+local acquired
 if lined then
   if not keepPlace then leaveLine(line, owner) end
   local head = lineHead(line, nowMilliseconds())
-  if head then
+  local waiter = head and grant and waiterOf(line, head)
+  if waiter then
+    local token = integer(mintToken(tokenKey, counterLifetime))
+    redis.call('HSET', leaseKey, 'owner', head, 'holder', waiter.holder, 'token', token)
+    if waiter.value then redis.call('HSET', leaseKey, 'value', waiter.value) end
+    redis.call('PEXPIRE', leaseKey, waiter.lease)
+    leaveLine(line, head)
+    event.next = placeId(head)
+    inbox = waiter.inbox
+    acquired = {type = 'acquired', holder = waiter.holder, token = token, value = waiter.value}
+    publish(publishCommand, turnsPrefix .. inbox,
+      '{"type":"turn","next":"' .. event.next .. '","token":"' .. token .. '","lease":' .. integer(waiter.lease) .. '}')
+  elseif head then
     local next, headInbox = tellTurn(line, head, publishCommand, turnsPrefix)
     event.next = next
     inbox = headInbox or false
   end
 end
 publish(publishCommand, channel, cjson.encode(event))
+if acquired then publish(publishCommand, channel, cjson.encode(acquired)) end
 return {tonumber(current[2]), event.next or false, inbox}`,
   parse: (reply) => {
     const [token, next, inbox] = toArray(reply, 'release reply');
