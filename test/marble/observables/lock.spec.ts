@@ -354,40 +354,34 @@ describe('lock', () => {
       });
     });
 
-    it('asks for it when it came too late to count on (the backend renews a lease its owner asks for)', () => {
+    /**
+     * A waiter refused twice with `refused` (at 1 and 2, in place 'p'), told of `grant` at 3 (it
+     * listens from 1): it takes no lease from it, asks at once, and its own request is granted
+     * `token` at 4.
+     */
+    const asksInsteadOf = (refused: LeaseAttempt, grant: Vacancy, token: number): void => {
       scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const memory = createTestBackend();
-        const refused = cold<LeaseAttempt>('-(r|)', { r: refusal });
-        const asked = cold<LeaseAttempt>('-(g|)', { g: { granted: true, token: 9 } });
+        const asked = cold<LeaseAttempt>('-(g|)', { g: { granted: true, token } });
         let attempts = 0;
         const backend: SyncBackend = {
           ...memory,
-          tryAcquire: () => (++attempts <= 2 ? refused : asked),
-          // valid until 1 + 3 − 2 = 2 only: over by frame 3
-          vacancies: () => cold<Vacancy>('--v', { v: grantedIn(9, 3) }),
+          tryAcquire: () => (++attempts <= 2 ? cold<LeaseAttempt>('-(r|)', { r: refused }) : asked),
+          vacancies: () => cold<Vacancy>('--v', { v: grant }),
         };
         const b = lock(backend, 'k', { ...TIMING, holder: 'b' }).pipe(toLeaseData());
-        expectObservable(b, '^ 9ms !').toBe('----b', { b: lease('b', 9) });
+        expectObservable(b, '^ 9ms !').toBe('----b', { b: lease('b', token) });
         expectSubscriptions(asked.subscriptions).toBe('---^!');
       });
+    };
+
+    it('asks for it when it came too late to count on (the backend renews a lease its owner asks for)', () => {
+      asksInsteadOf(refusal, grantedIn(9, 3), 9); // valid until 1 + 3 − 2 = 2 only: over by frame 3
     });
 
     it('asks instead of taking a grant no newer than a refusal it has had (a late message of a grant that ended since)', () => {
-      scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-        const memory = createTestBackend();
-        // refused when the last token minted was 9: a grant of token 9 was made before that refusal
-        const refused = cold<LeaseAttempt>('-(r|)', { r: { ...refusal, minted: 9 } });
-        const asked = cold<LeaseAttempt>('-(g|)', { g: { granted: true, token: 10 } });
-        let attempts = 0;
-        const backend: SyncBackend = {
-          ...memory,
-          tryAcquire: () => (++attempts <= 2 ? refused : asked),
-          vacancies: () => cold<Vacancy>('--v', { v: grantedIn(9, 12) }),
-        };
-        const b = lock(backend, 'k', { ...TIMING, holder: 'b' }).pipe(toLeaseData());
-        expectObservable(b, '^ 9ms !').toBe('----b', { b: lease('b', 10) });
-        expectSubscriptions(asked.subscriptions).toBe('---^!');
-      });
+      // refused when the last token minted was 9: a grant of token 9 was made before that refusal
+      asksInsteadOf({ ...refusal, minted: 9 }, grantedIn(9, 12), 10);
     });
 
     it('stops the clock of an attempt still on its way, which would otherwise give the lease back when it lapses', () => {

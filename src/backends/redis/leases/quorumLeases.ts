@@ -11,10 +11,11 @@ import type { RedisBackendSettings } from '../redisBackendOptions.js';
 import type { RedisKeys } from '../redisKeys.js';
 import { refusedIfNotALease } from './refusedIfNotALease.js';
 import { runScript, type RedisClient } from '../redisScript.js';
-import { acquireLease, acquireLeaseArgs, acquireLeaseKeys } from './scripts/acquireLease.js';
+import { acquireLease, acquireLeaseArgs } from './scripts/acquireLease.js';
+import { leaseLineKeys } from './leaseLineKeys.js';
 import { raiseTokenFloor } from './scripts/raiseTokenFloor.js';
 import { readLease } from './scripts/readLease.js';
-import { releaseLease, releaseLeaseKeys, type ReleaseLeaseReply } from './scripts/releaseLease.js';
+import { releaseLease, type ReleaseLeaseReply } from './scripts/releaseLease.js';
 import { renewLease } from './scripts/renewLease.js';
 import { updateLease } from './scripts/updateLease.js';
 import { toLeaseAttempt } from './singleInstanceLeases.js';
@@ -117,7 +118,7 @@ export function quorumLeases(
       (master) =>
         // No grant on release: a master cannot tell whether the waiter first in line there is
         // first on a majority. The next waiter asks, on the turn announced after the majority step.
-        runScript(master, releaseLease, releaseLeaseKeys(keys, key), [
+        runScript(master, releaseLease, leaseLineKeys(keys, key), [
           owner,
           '',
           'PUBLISH',
@@ -153,7 +154,7 @@ export function quorumLeases(
         runScript(
           master,
           acquireLease,
-          acquireLeaseKeys(keys, key),
+          leaseLineKeys(keys, key),
           // Events are announced on the store client after the majority step: none from each master.
           acquireLeaseArgs(claim, settings.inbox, NOT_PUBLISHED, settings.counterLifetime),
         ).pipe(map(toLeaseAttempt)),

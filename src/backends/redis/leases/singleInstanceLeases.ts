@@ -12,12 +12,12 @@ import {
 import {
   acquireLease,
   acquireLeaseArgs,
-  acquireLeaseKeys,
   type AcquireLeaseReply,
   type LeasePublishing,
 } from './scripts/acquireLease.js';
 import { readLease } from './scripts/readLease.js';
-import { releaseLease, releaseLeaseKeys } from './scripts/releaseLease.js';
+import { releaseLease } from './scripts/releaseLease.js';
+import { leaseLineKeys } from './leaseLineKeys.js';
 import { renewLease } from './scripts/renewLease.js';
 import { updateLease } from './scripts/updateLease.js';
 
@@ -60,7 +60,7 @@ export function singleInstanceLeases(
   const grantOnRelease = acknowledgement ? '0' : '1';
   const release = (key: string, owner: string): Observable<boolean> => {
     const { channel, turnsPrefix } = publishing(key);
-    return runScript(client, releaseLease, releaseLeaseKeys(keys, key), [
+    return runScript(client, releaseLease, leaseLineKeys(keys, key), [
       owner,
       channel,
       publishCommand,
@@ -75,7 +75,7 @@ export function singleInstanceLeases(
   };
   return {
     tryAcquire: (key, claim) => {
-      const leaseKeys = acquireLeaseKeys(keys, key);
+      const leaseKeys = leaseLineKeys(keys, key);
       const args = acquireLeaseArgs(claim, inbox, publishing(key), counterLifetime);
       if (!acknowledgement) return runScript(client, acquireLease, leaseKeys, args).pipe(map(toLeaseAttempt));
       return runScriptAcknowledged(client, acquireLease, leaseKeys, args, acknowledgement).pipe(

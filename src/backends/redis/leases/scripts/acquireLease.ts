@@ -8,8 +8,8 @@ import {
 } from '../../redisScript.js';
 import type { LeaseClaim } from '../../../../backend.js';
 import { LUA_HELPERS } from '../../luaHelpers.js';
-import type { RedisKeys } from '../../redisKeys.js';
 import { LUA_LINE_HELPERS } from './luaLineHelpers.js';
+import type { LeaseLineKeys } from '../leaseLineKeys.js';
 
 /** A reply of {@link acquireLease}. */
 export type AcquireLeaseReply =
@@ -38,26 +38,6 @@ export type AcquireLeaseArgs = [
   inbox: string,
   turnsPrefix: string,
 ];
-
-/** The KEYS of {@link acquireLease}. */
-export type AcquireLeaseKeys = [
-  lease: string,
-  tokenCounter: string,
-  line: string,
-  lineDeadlines: string,
-  lineWaiters: string,
-];
-
-/** The KEYS of {@link acquireLease} for the lease on `key`. */
-export function acquireLeaseKeys(keys: RedisKeys, key: string): AcquireLeaseKeys {
-  return [
-    keys.lease(key),
-    keys.leaseToken(key),
-    keys.leaseLine(key),
-    keys.leaseLineDeadlines(key),
-    keys.leaseLineWaiters(key),
-  ];
-}
 
 /** Where {@link acquireLease} publishes: the lease's events, and turns. */
 export interface LeasePublishing {
@@ -103,7 +83,7 @@ export function acquireLeaseArgs(
  * value, hasValue ('1'/'0'), leaseDuration ms, events channel (empty: publish nothing), publish
  * command ('PUBLISH' or 'SPUBLISH'), token counter lifetime ms, placeDuration ms (0: take no
  * place), the inbox of the backend the owner waits through, the prefix of the channels of turns
- * (empty: publish no turn)] (build them with {@link acquireLeaseKeys} and {@link acquireLeaseArgs}). The same owner gets its own lease back, extended (idempotent retry).
+ * (empty: publish no turn)] (build them with `leaseLineKeys` and {@link acquireLeaseArgs}). The same owner gets its own lease back, extended (idempotent retry).
  * A free lease goes to the first waiter in line, or to a contender that takes no place (it barges);
  * any other contender with a `placeDuration` takes or keeps a place, and is refused. Places that
  * lapsed are dropped first; when that makes another waiter first while the lease is free, a `turn`
@@ -113,7 +93,7 @@ export function acquireLeaseArgs(
  * Reply: `{1, token}`, or `{0, holder|false, token, retryIn ms, value|false, place|false, minted}`,
  * minted being the last token minted for the lease (0: none yet).
  */
-export const acquireLease: RedisScript<AcquireLeaseKeys, AcquireLeaseArgs, AcquireLeaseReply> = {
+export const acquireLease: RedisScript<LeaseLineKeys, AcquireLeaseArgs, AcquireLeaseReply> = {
   name: 'rxSyncAcquireLease',
   numberOfKeys: 5,
   numberOfArgs: 11,

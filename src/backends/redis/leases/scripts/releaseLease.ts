@@ -1,7 +1,7 @@
 import { toArray, toInteger, toOptionalString, type PublishCommand, type RedisScript } from '../../redisScript.js';
 import { LUA_HELPERS } from '../../luaHelpers.js';
-import type { RedisKeys } from '../../redisKeys.js';
 import { LUA_LINE_HELPERS } from './luaLineHelpers.js';
+import type { LeaseLineKeys } from '../leaseLineKeys.js';
 
 /**
  * A reply of {@link releaseLease}: the released tenure's token (0: none), and the place whose turn
@@ -12,15 +12,6 @@ export interface ReleaseLeaseReply {
   readonly next?: string;
   readonly inbox?: string;
 }
-
-/** The KEYS of {@link releaseLease}. */
-export type ReleaseLeaseKeys = [
-  lease: string,
-  tokenCounter: string,
-  line: string,
-  lineDeadlines: string,
-  lineWaiters: string,
-];
 
 /** The ARGV of {@link releaseLease}. */
 export type ReleaseLeaseArgs = [
@@ -33,24 +24,13 @@ export type ReleaseLeaseArgs = [
   counterLifetime: number,
 ];
 
-/** The KEYS of {@link releaseLease} for the lease on `key`. */
-export function releaseLeaseKeys(keys: RedisKeys, key: string): ReleaseLeaseKeys {
-  return [
-    keys.lease(key),
-    keys.leaseToken(key),
-    keys.leaseLine(key),
-    keys.leaseLineDeadlines(key),
-    keys.leaseLineWaiters(key),
-  ];
-}
-
 /**
  * Gives a lease up if the owner holds it, and hands it on: with `grant`, to the waiter first in
  * line, in the same step; else it announces the vacancy so that waiter (or, with nobody in line,
  * any waiter) wakes at once. The owner's place in line goes too, unless `keepPlace` (a quorum
  * giving back a partial grant keeps the places it holds elsewhere in line).
  *
- * KEYS: [lease hash, token counter, line, line deadlines, line waiters] ({@link releaseLeaseKeys}).
+ * KEYS: [lease hash, token counter, line, line deadlines, line waiters] (`leaseLineKeys`).
  * ARGV: [owner, events channel (empty: publish nothing), publish command, keepPlace ('1'/'0'), the
  * prefix of the channels of turns (empty: publish no turn), grant ('1'/'0'), token counter
  * lifetime ms]. Publishes `released` on the events channel, with the place whose turn it is as
@@ -64,7 +44,7 @@ export function releaseLeaseKeys(keys: RedisKeys, key: string): ReleaseLeaseKeys
  * waiter now first. Reply: `{token, next|false, inbox|false}`, token 0 when the owner did not hold
  * the lease.
  */
-export const releaseLease: RedisScript<ReleaseLeaseKeys, ReleaseLeaseArgs, ReleaseLeaseReply> = {
+export const releaseLease: RedisScript<LeaseLineKeys, ReleaseLeaseArgs, ReleaseLeaseReply> = {
   name: 'rxSyncReleaseLease',
   numberOfKeys: 5,
   numberOfArgs: 7,
