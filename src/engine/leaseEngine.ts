@@ -245,13 +245,14 @@ function acquire(
     // The lease a release granted this contender, in its place in line, after its attempt sent at
     // `sentAt` was refused there: valid from then, as if that attempt had been granted it (see
     // LeaseGrant). Renewed a third of the way into what is left of that (its lease is its place's
-    // duration, shorter than the holder's), or asked for once more if nothing is left.
+    // duration, shorter than the holder's); given back if nothing is left, as any grant that came
+    // too late (asking at once would renew a grant behind a link too slow to use it).
     const take = ({ token, leaseDuration }: LeaseGrant, sentAt: number): void => {
       if (inFlight) guard.discard(inFlight); // an attempt on its way: it can only confirm this grant
       inFlight = undefined;
       const granted = guard.begin(sentAt, undefined, leaseDuration - settings.driftMargin);
       if (!guard.confirm(granted)) {
-        attempt(); // too late to count on: ask (the backend renews a lease its owner asks for)
+        giveBack();
         return;
       }
       const left = granted.deadline - schedulerNow();

@@ -354,34 +354,46 @@ describe('lock', () => {
       });
     });
 
-    /**
-     * A waiter refused twice with `refused` (at 1 and 2, in place 'p'), told of `grant` at 3 (it
-     * listens from 1): it takes no lease from it, asks at once, and its own request is granted
-     * `token` at 4.
-     */
-    const asksInsteadOf = (refused: LeaseAttempt, grant: Vacancy, token: number): void => {
+    it('gives it back when it came too late to count on, and asks again after a backoff', () => {
+      const releases: number[] = [];
       scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const memory = createTestBackend();
-        const asked = cold<LeaseAttempt>('-(g|)', { g: { granted: true, token } });
+        const asked = cold<LeaseAttempt>('-(g|)', { g: { granted: true, token: 10 } });
         let attempts = 0;
         const backend: SyncBackend = {
           ...memory,
-          tryAcquire: () => (++attempts <= 2 ? cold<LeaseAttempt>('-(r|)', { r: refused }) : asked),
-          vacancies: () => cold<Vacancy>('--v', { v: grant }),
+          tryAcquire: () => (++attempts <= 2 ? cold<LeaseAttempt>('-(r|)', { r: refusal }) : asked),
+          // told at 3 (it listens from 1) of a grant valid until 1 + 3 − 2 = 2 only
+          vacancies: () => cold<Vacancy>('--v', { v: grantedIn(9, 3) }),
+          release: (key, owner) => {
+            releases.push(scheduler.now());
+            return memory.release(key, owner);
+          },
         };
         const b = lock(backend, 'k', { ...TIMING, holder: 'b' }).pipe(toLeaseData());
-        expectObservable(b, '^ 9ms !').toBe('----b', { b: lease('b', token) });
-        expectSubscriptions(asked.subscriptions).toBe('---^!');
+        // given back at 3, asked again after retryDelay (4) at 7, granted at 8
+        expectObservable(b, '^ 9ms !').toBe('--------b', { b: lease('b', 10) });
+        expectSubscriptions(asked.subscriptions).toBe('-------^!');
       });
-    };
-
-    it('asks for it when it came too late to count on (the backend renews a lease its owner asks for)', () => {
-      asksInsteadOf(refusal, grantedIn(9, 3), 9); // valid until 1 + 3 − 2 = 2 only: over by frame 3
+      expect(releases).toEqual([3, 10]); // the late grant, and the end
     });
 
     it('asks instead of taking a grant no newer than a refusal it has had (a late message of a grant that ended since)', () => {
-      // refused when the last token minted was 9: a grant of token 9 was made before that refusal
-      asksInsteadOf({ ...refusal, minted: 9 }, grantedIn(9, 12), 10);
+      scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const memory = createTestBackend();
+        const asked = cold<LeaseAttempt>('-(g|)', { g: { granted: true, token: 10 } });
+        let attempts = 0;
+        const backend: SyncBackend = {
+          ...memory,
+          // refused when the last token minted was 9: a grant of token 9 came before that refusal
+          tryAcquire: () => (++attempts <= 2 ? cold<LeaseAttempt>('-(r|)', { r: { ...refusal, minted: 9 } }) : asked),
+          vacancies: () => cold<Vacancy>('--v', { v: grantedIn(9, 12) }),
+        };
+        const b = lock(backend, 'k', { ...TIMING, holder: 'b' }).pipe(toLeaseData());
+        // told at 3, asks at once, granted at 4
+        expectObservable(b, '^ 9ms !').toBe('----b', { b: lease('b', 10) });
+        expectSubscriptions(asked.subscriptions).toBe('---^!');
+      });
     });
 
     it('stops the clock of an attempt still on its way, which would otherwise give the lease back when it lapses', () => {
