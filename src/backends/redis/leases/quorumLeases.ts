@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import { catchError, concat, defer, map, of, throwError, type Observable } from 'rxjs';
+import { map, of, throwError, type Observable } from 'rxjs';
 import type { LeaseAttempt, LeaseClaim } from '../../../backend.js';
 import type { BackendUnavailableError } from '../../../errors/BackendUnavailableError.js';
-import { withConnectionError, type ConnectionState } from '../connectionState.js';
-import { quorumDecision, type Tally } from '../../../internal/quorumDecision.js';
-import { timeoutAfterPendingIo } from '../../../internal/timeoutAfterPendingIo.js';
+import type { ConnectionState } from '../connectionState.js';
+import type { Tally } from '../../../internal/quorumDecision.js';
+import { pollMasters } from './pollMasters.js';
 import { leaseAnnouncer } from './leaseAnnouncer.js';
 import type { LeaseOperations } from './leaseOperations.js';
 import type { RedisBackendSettings } from '../redisBackendOptions.js';
@@ -15,7 +15,7 @@ import { acquireLease, acquireLeaseArgs } from './scripts/acquireLease.js';
 import { leaseLineKeys } from './leaseLineKeys.js';
 import { raiseTokenFloor } from './scripts/raiseTokenFloor.js';
 import { readLease } from './scripts/readLease.js';
-import { releaseLease, type ReleaseLeaseReply } from './scripts/releaseLease.js';
+import { releaseLease, releaseLeaseArgs, type ReleaseLeaseReply } from './scripts/releaseLease.js';
 import { renewLease } from './scripts/renewLease.js';
 import { updateLease } from './scripts/updateLease.js';
 import { toLeaseAttempt } from './singleInstanceLeases.js';
@@ -68,35 +68,7 @@ export function quorumLeases(
   const masterTimeout = (leaseDuration: number): number =>
     Math.min(shortestWait, Math.max(MIN_MASTER_TIMEOUT, leaseDuration / 10));
 
-  /**
-   * Runs one request on every master (once its client was first ready), each bounded by `limit`
-   * (a reply that arrived by then counts, even when this process was too busy to read it in time),
-   * and follows what `decide` makes of the votes as soon as those received settle it; a master's
-   * failure carries its client's last connection error. The masters still pending then are no
-   * longer waited for: their requests were sent (but for a client never ready yet, through which
-   * nothing was ever sent), and their replies are ignored.
-   */
-  const poll = <T, R>(
-    limit: number,
-    ask: (master: Redis) => Observable<T>,
-    decide: (tally: Tally<Vote<T>>) => Observable<R> | undefined,
-  ): Observable<R> =>
-    quorumDecision(
-      masters.map((master, index) => {
-        const connection = connections[index]!;
-        return concat(
-          connection.firstReady,
-          defer(() => ask(master)),
-        ).pipe(
-          timeoutAfterPendingIo(limit),
-          map((reply): Vote<T> => ({ ok: true, reply })),
-          catchError((error: unknown) =>
-            of<Vote<T>>({ ok: false, error: withConnectionError(error, connection.lastError()) }),
-          ),
-        );
-      }),
-      decide,
-    );
+  const poll = pollMasters(masters, connections);
 
   const unavailable = (operation: string, votes: readonly Vote<unknown>[]): BackendUnavailableError =>
     quorumNotReached(operation, votes, masters.length, majority);
@@ -118,15 +90,12 @@ export function quorumLeases(
       (master) =>
         // No grant on release: a master cannot tell whether the waiter first in line there is
         // first on a majority. The next waiter asks, on the turn announced after the majority step.
-        runScript(master, releaseLease, leaseLineKeys(keys, key), [
-          owner,
-          '',
-          'PUBLISH',
-          keepPlace,
-          '',
-          '0',
-          settings.counterLifetime,
-        ]).pipe(refusedIfNotALease({ token: 0 })),
+        runScript(
+          master,
+          releaseLease,
+          leaseLineKeys(keys, key),
+          releaseLeaseArgs(owner, NOT_PUBLISHED, keepPlace, '0', settings.counterLifetime),
+        ).pipe(refusedIfNotALease({ token: 0 })),
       decide,
     );
 

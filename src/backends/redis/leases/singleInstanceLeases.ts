@@ -16,7 +16,7 @@ import {
   type LeasePublishing,
 } from './scripts/acquireLease.js';
 import { readLease } from './scripts/readLease.js';
-import { releaseLease } from './scripts/releaseLease.js';
+import { releaseLease, releaseLeaseArgs } from './scripts/releaseLease.js';
 import { leaseLineKeys } from './leaseLineKeys.js';
 import { renewLease } from './scripts/renewLease.js';
 import { updateLease } from './scripts/updateLease.js';
@@ -58,21 +58,16 @@ export function singleInstanceLeases(
   // A release grants the lease to the waiter first in line, unless a grant counts only once
   // replicas acknowledged it (the waiter then asks, and its grant is acknowledged as any other).
   const grantOnRelease = acknowledgement ? '0' : '1';
-  const release = (key: string, owner: string): Observable<boolean> => {
-    const { channel, turnsPrefix } = publishing(key);
-    return runScript(client, releaseLease, leaseLineKeys(keys, key), [
-      owner,
-      channel,
-      publishCommand,
-      '0',
-      turnsPrefix,
-      grantOnRelease,
-      counterLifetime,
-    ]).pipe(
+  const release = (key: string, owner: string): Observable<boolean> =>
+    runScript(
+      client,
+      releaseLease,
+      leaseLineKeys(keys, key),
+      releaseLeaseArgs(owner, publishing(key), '0', grantOnRelease, counterLifetime),
+    ).pipe(
       map((reply) => reply.token > 0),
       refusedIfNotALease(false),
     );
-  };
   return {
     tryAcquire: (key, claim) => {
       const leaseKeys = leaseLineKeys(keys, key);

@@ -2,6 +2,7 @@ import { toArray, toInteger, toOptionalString, type PublishCommand, type RedisSc
 import { LUA_HELPERS } from '../../luaHelpers.js';
 import { LUA_LINE_HELPERS } from './luaLineHelpers.js';
 import type { LeaseLineKeys } from '../leaseLineKeys.js';
+import type { LeasePublishing } from './acquireLease.js';
 
 /**
  * A reply of {@link releaseLease}: the released tenure's token (0: none), and the place whose turn
@@ -23,6 +24,22 @@ export type ReleaseLeaseArgs = [
   grant: '1' | '0',
   counterLifetime: number,
 ];
+
+/**
+ * The ARGV of {@link releaseLease} for `owner`, publishing as `publishing` says, keeping the owner's
+ * places in line when `keepPlace`, granting the lease to the first in line when `grant` (with a
+ * token counter that outlives the lease by `counterLifetime` ms).
+ */
+export function releaseLeaseArgs(
+  owner: string,
+  publishing: LeasePublishing,
+  keepPlace: '1' | '0',
+  grant: '1' | '0',
+  counterLifetime: number,
+): ReleaseLeaseArgs {
+  const { channel, publishCommand, turnsPrefix } = publishing;
+  return [owner, channel, publishCommand, keepPlace, turnsPrefix, grant, counterLifetime];
+}
 
 /**
  * Gives a lease up if the owner holds it, and hands it on: with `grant`, to the waiter first in
