@@ -1,5 +1,5 @@
 import { map, NEVER, tap, type Observable } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import { TestScheduler, type RunHelpers } from 'rxjs/testing';
 import {
   BackendUnavailableError,
   lock,
@@ -331,6 +331,15 @@ describe('lock', () => {
       next: 'p',
       granted: { token, leaseDuration },
     });
+    /** A `tryAcquire` that refuses with `refused` (a frame after each call) twice, then answers with `then`. */
+    const refusingTwice = (
+      cold: RunHelpers['cold'],
+      refused: LeaseAttempt,
+      then: Observable<LeaseAttempt>,
+    ): SyncBackend['tryAcquire'] => {
+      let attempts = 0;
+      return () => (++attempts <= 2 ? cold<LeaseAttempt>('-(r|)', { r: refused }) : then);
+    };
 
     it('is held at once, valid from the last refused attempt, and renewed a third of the way into what is left of it', () => {
       scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -359,10 +368,9 @@ describe('lock', () => {
       scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const memory = createTestBackend();
         const asked = cold<LeaseAttempt>('-(g|)', { g: { granted: true, token: 10 } });
-        let attempts = 0;
         const backend: SyncBackend = {
           ...memory,
-          tryAcquire: () => (++attempts <= 2 ? cold<LeaseAttempt>('-(r|)', { r: refusal }) : asked),
+          tryAcquire: refusingTwice(cold, refusal, asked),
           // told at 3 (it listens from 1) of a grant valid until 1 + 3 − 2 = 2 only
           vacancies: () => cold<Vacancy>('--v', { v: grantedIn(9, 3) }),
           release: (key, owner) => {
@@ -382,11 +390,10 @@ describe('lock', () => {
       scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const memory = createTestBackend();
         const asked = cold<LeaseAttempt>('-(g|)', { g: { granted: true, token: 10 } });
-        let attempts = 0;
         const backend: SyncBackend = {
           ...memory,
           // refused when the last token minted was 9: a grant of token 9 came before that refusal
-          tryAcquire: () => (++attempts <= 2 ? cold<LeaseAttempt>('-(r|)', { r: { ...refusal, minted: 9 } }) : asked),
+          tryAcquire: refusingTwice(cold, { ...refusal, minted: 9 }, asked),
           vacancies: () => cold<Vacancy>('--v', { v: grantedIn(9, 12) }),
         };
         const b = lock(backend, 'k', { ...TIMING, holder: 'b' }).pipe(toLeaseData());
@@ -400,12 +407,9 @@ describe('lock', () => {
       const releases: number[] = [];
       scheduler.run(({ cold, expectObservable }) => {
         const memory = createTestBackend();
-        const refused = cold<LeaseAttempt>('-(r|)', { r: refusal });
-        const unanswered = cold<LeaseAttempt>('-');
-        let attempts = 0;
         const backend: SyncBackend = {
           ...memory,
-          tryAcquire: () => (++attempts <= 2 ? refused : unanswered),
+          tryAcquire: refusingTwice(cold, refusal, cold<LeaseAttempt>('-')),
           // the refresh sent at 6 has no reply yet at 8; it would lapse at 6 + 18 = 24
           vacancies: () => cold<Vacancy>('-------v', { v: grantedIn(9, 12) }),
           renew: () => cold<boolean>('-(t|)', { t: true }),
