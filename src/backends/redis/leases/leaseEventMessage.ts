@@ -25,14 +25,9 @@ interface LeaseSignalMessage {
 /** Encodes a lease signal the way the Lua scripts do (for signals published from JavaScript in quorum mode). */
 export function encodeLeaseSignal(signal: LeaseSignal): string {
   let message: LeaseSignalMessage;
-  if (signal.type === 'turn') {
-    const { granted } = signal;
-    message = {
-      type: 'turn',
-      next: signal.next,
-      ...(granted && { token: String(granted.token), lease: granted.leaseDuration }),
-    };
-  } else if ('holder' in signal) {
+  if (signal.type === 'turn')
+    message = { type: 'turn', next: signal.next }; // grants come from the release script only
+  else if ('holder' in signal) {
     message = {
       type: signal.type,
       holder: signal.holder,
