@@ -70,10 +70,12 @@ export { ClockSourceError } from './errors/ClockSourceError.js';
 /* Task */
 export type {
   ClaimRequest,
+  CompletedTasks,
   Enqueued,
   TaskBackend,
   TaskBackendEvent,
   TaskClaim,
+  TaskCompletion,
   TaskErrorInfo,
   TaskPolicy,
   TaskRecord,

@@ -103,6 +103,26 @@ export interface ClaimRequest {
   readonly limit: number;
 }
 
+/** One success that {@link TaskBackend.completeTasks} reports, as {@link TaskBackend.completeTask} would. */
+export interface TaskCompletion {
+  readonly id: string;
+  /** The claim's fencing token. */
+  readonly token: number;
+  /** The result, as JSON text, or none. */
+  readonly result: string | undefined;
+}
+
+/** The reply of {@link TaskBackend.completeTasks}. */
+export interface CompletedTasks {
+  /** For each completion, in order: whether it was still the running claim, and is now succeeded. */
+  readonly completed: readonly boolean[];
+  /**
+   * The claims of `next`, made in the same step; absent when there was no `next` or the backend
+   * could not claim in this step (then the worker claims as usual).
+   */
+  readonly claims?: readonly TaskClaim[];
+}
+
 /**
  * Something that happened to one task, pushed to everyone watching it. `seq` grows by one with
  * every event of the task (a Redis Streams entry id plays that part there).
@@ -205,17 +225,13 @@ export interface TaskBackend {
   /** Marks the task succeeded with its result (JSON text, or none), if `token` is the running claim; starts retention. */
   completeTask(id: string, token: number, result: string | undefined): Observable<boolean>;
   /**
-   * Optional fast path of a busy worker: {@link TaskBackend.completeTask}, then
-   * {@link TaskBackend.claim} with `next`, as one step (one round trip on a remote backend). A
-   * backend may claim nothing when it cannot do both at once (for `next.names` it cannot reach in
-   * the same step); the worker then claims as usual.
+   * Optional fast path of a busy worker: {@link TaskBackend.completeTask} for each of
+   * `completions` (each token-checked on its own: `completed[i]` tells of `completions[i]`), then,
+   * with `next`, {@link TaskBackend.claim}, as one step (one round trip on a remote backend). A
+   * backend that cannot do both at once (for `next.names` it cannot reach in the same step)
+   * completes only, and replies without `claims`.
    */
-  completeAndClaim?(
-    id: string,
-    token: number,
-    result: string | undefined,
-    next: ClaimRequest,
-  ): Observable<{ readonly completed: boolean; readonly claims: readonly TaskClaim[] }>;
+  completeTasks?(completions: readonly TaskCompletion[], next: ClaimRequest | undefined): Observable<CompletedTasks>;
   /**
    * Ends the attempt of `token` with `error`: queued again after `retryDelay` ms (at the end of the
    * line; with `0`, handed back in its first place, as a lapsed claim is), or failed for good when

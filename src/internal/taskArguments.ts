@@ -1,4 +1,11 @@
-import type { ClaimRequest, TaskBackend, TaskErrorInfo, TaskPolicy, TaskRequest } from '../taskBackend.js';
+import type {
+  ClaimRequest,
+  TaskBackend,
+  TaskCompletion,
+  TaskErrorInfo,
+  TaskPolicy,
+  TaskRequest,
+} from '../taskBackend.js';
 import {
   assertLeaseDurationWithin,
   assertLongNameWithin,
@@ -28,8 +35,11 @@ const TASK_REQUEST_NAMES = optionNames<TaskRequest>({
   retention: true,
 });
 
-/** The names of {@link ClaimRequest}: `claim` and `completeAndClaim` refuse any other key. */
+/** The names of {@link ClaimRequest}: `claim` and `completeTasks` refuse any other key. */
 const CLAIM_REQUEST_NAMES = optionNames<ClaimRequest>({ worker: true, names: true, leaseDuration: true, limit: true });
+
+/** The names of {@link TaskCompletion}: `completeTasks` refuses any other key. */
+const TASK_COMPLETION_NAMES = optionNames<TaskCompletion>({ id: true, token: true, result: true });
 
 /** The names of {@link TaskPolicy}: `enqueue` refuses any other key. */
 const TASK_POLICY_NAMES = optionNames<TaskPolicy>({
@@ -102,6 +112,10 @@ export function taskArgumentChecks(limits: BackendLimits) {
       throw new RangeError(`Expected \`token\` to be a positive integer, got ${show(token)}.`);
     }
   };
+  const complete = (taskId: unknown, token: unknown, result: unknown): void => {
+    owned(taskId, token);
+    if (result !== undefined) assertValueWithin(limits, result, 'result');
+  };
   return Object.freeze({
     request(request: TaskRequest): void {
       assertObject(request, 'request');
@@ -138,9 +152,23 @@ export function taskArgumentChecks(limits: BackendLimits) {
       owned(taskId, token);
       assertValueWithin(limits, value, 'value');
     },
-    complete(taskId: unknown, token: unknown, result: unknown): void {
-      owned(taskId, token);
-      if (result !== undefined) assertValueWithin(limits, result, 'result');
+    complete,
+    completions(value: unknown): void {
+      if (!Array.isArray(value) || value.length === 0) {
+        throw new TypeError(
+          `Expected \`completions\` to be a non-empty array of { id, token, result }, got ${show(value)}.`,
+        );
+      }
+      for (const completion of value as unknown[]) {
+        assertObject(completion, 'completions[]');
+        assertKnownOptions(completion, {
+          names: TASK_COMPLETION_NAMES,
+          caller: 'completeTasks',
+          path: 'completions[]',
+        });
+        const { id: taskId, token, result } = completion as Partial<Record<keyof TaskCompletion, unknown>>;
+        complete(taskId, token, result);
+      }
     },
     failure(error: TaskErrorInfo, retryDelay: number | undefined): void {
       assertObject(error, 'error');
@@ -170,9 +198,9 @@ export function withTaskArgumentChecks(tasks: TaskMethods, limits: BackendLimits
     renewTask: check.renew,
     reportProgress: check.progress,
     completeTask: check.complete,
-    completeAndClaim: (id, token, result, next) => {
-      check.complete(id, token, result);
-      check.claim(next, 'completeAndClaim');
+    completeTasks: (completions, next) => {
+      check.completions(completions);
+      if (next !== undefined) check.claim(next, 'completeTasks');
     },
     failTask: (id, token, error, retryDelay) => {
       check.owned(id, token);

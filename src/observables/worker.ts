@@ -1,4 +1,4 @@
-import { map, merge, Observable, Subject, Subscription, take, timeout, timer, finalize } from 'rxjs';
+import { asapScheduler, merge, Observable, Subject, Subscription, take, timeout, timer, type Subscriber } from 'rxjs';
 import { ValidityGuard } from '../engine/validityGuard.js';
 import { schedulerNow } from '../internal/clock.js';
 import { assertNameWithin, limitsOf } from '../internal/limits.js';
@@ -6,7 +6,7 @@ import { defaultHolderName } from '../internal/ownerId.js';
 import { STORED_ERRORS } from '../internal/storedErrors.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
 import type { BackendLimits } from '../limits.js';
-import type { TaskBackend, TaskClaim } from '../taskBackend.js';
+import type { ClaimRequest, TaskBackend, TaskClaim } from '../taskBackend.js';
 import { handBack, runAttempt } from './taskAttempt.js';
 import type { TaskHandlers, WorkerEvent } from './TaskEvent.js';
 import { resolveWorkerOptions, type WorkerOptions, type WorkerSettings } from './workerOptions.js';
@@ -15,6 +15,13 @@ import { resolveWorkerOptions, type WorkerOptions, type WorkerSettings } from '.
 interface Run {
   /** Aborts the attempt because the worker stopped (grace period over). */
   readonly stop: () => void;
+}
+
+/** A success waiting to be reported, and the attempt that waits for the backend's answer. */
+interface Report {
+  readonly claim: TaskClaim;
+  readonly result: string | undefined;
+  readonly answer: Subscriber<boolean>;
 }
 
 /**
@@ -94,40 +101,95 @@ export function workerWith(
   return new Observable<WorkerEvent>((subscriber) => {
     const workerName = settings.name ?? defaultHolderName();
     const runs = new Map<string, Run>();
-    // Handlers running: a slot is free again once its handler's outcome is known, so the next
-    // claim goes out with the report of that outcome (one round trip for both), not after it.
+    // Handlers running: a slot is free again once its handler's outcome is known.
     let executing = 0;
     let stopped = false;
-    let claimInFlight = false;
-    let claimAgain = false;
+    // One request at a time: a claim, or the successes reported since the last request (with
+    // the claims of the slots free by then, where the backend can do both in one step). While
+    // one is in flight, or its reply's claims are starting, what comes up waits for the next.
+    let busy = false;
+    let claimWanted = false;
+    let flushScheduled = false;
     let claimRequest = Subscription.EMPTY;
     let grace = Subscription.EMPTY;
+    const reports: Report[] = [];
+    const completeTasks = backend.completeTasks?.bind(backend);
 
-    const pump = (): void => {
-      if (stopped) return;
-      if (claimInFlight) {
-        claimAgain = true;
-        return;
+    const claimRequestFor = (limit: number): ClaimRequest => ({
+      worker: workerName,
+      names,
+      leaseDuration: settings.leaseDuration,
+      limit,
+    });
+
+    /** Starts the claims of a reply (or hands them back after a stop), then sends what came up meanwhile. */
+    const received = (claims: readonly TaskClaim[], requestStart: number): void => {
+      for (const claim of claims) {
+        if (stopped) handBack(backend, claim, STORED_ERRORS.stoppedBeforeStart);
+        else start(claim, requestStart);
       }
+      busy = false;
+      flush();
+    };
+
+    /** Sends what waits, after everything that happens in the current turn (a reply's runs that end at once). */
+    const scheduleFlush = (): void => {
+      if (flushScheduled) return;
+      flushScheduled = true;
+      asapScheduler.schedule(() => {
+        flushScheduled = false;
+        flush();
+      });
+    };
+
+    const flush = (): void => {
+      if (busy) return;
       const free = settings.concurrency - executing;
-      if (free <= 0) return;
-      claimAgain = false;
-      claimInFlight = true;
+      if (reports.length > 0) return sendReports(reports.splice(0), free);
+      if (stopped || !claimWanted || free <= 0) return;
+      claimWanted = false;
+      busy = true;
       const requestStart = schedulerNow();
       claimRequest = backend
-        .claim({ worker: workerName, names, leaseDuration: settings.leaseDuration, limit: free })
+        .claim(claimRequestFor(free))
         .pipe(timeout(settings.leaseDuration))
         .subscribe({
-          next: (claims) => {
-            // Runs that end at once ask for more only after every claim of this reply has started.
-            for (const claim of claims) start(claim, requestStart);
-            claimInFlight = false;
-            if (claimAgain) pump();
-          },
+          next: (claims) => received(claims, requestStart),
           error: () => {
-            claimInFlight = false; // asked again at the next signal or poll
+            busy = false; // asked again at the next signal or poll
           },
         });
+    };
+
+    /** Reports successes in one step, claiming for the free slots in the same step where the backend can. */
+    const sendReports = (batch: Report[], free: number): void => {
+      busy = true;
+      const claiming = !stopped && claimWanted && free > 0;
+      if (claiming) claimWanted = false;
+      const requestStart = schedulerNow();
+      const completions = batch.map(({ claim, result }) => ({ id: claim.id, token: claim.token, result }));
+      completeTasks!(completions, claiming ? claimRequestFor(free) : undefined)
+        .pipe(timeout(settings.leaseDuration))
+        .subscribe({
+          next: ({ completed, claims }) => {
+            batch.forEach(({ answer }, index) => answer.next(completed[index] === true));
+            if (claiming && !claims) claimWanted = true; // the backend could not claim in this step
+            received(claims ?? [], requestStart);
+          },
+          error: (error: unknown) => {
+            batch.forEach(({ answer }) => answer.error(error));
+            if (claiming) claimWanted = true;
+            busy = false;
+            scheduleFlush();
+          },
+        });
+    };
+
+    /** A slot came free, or tasks may be due: claims, with the next request. */
+    const pump = (): void => {
+      if (stopped) return;
+      claimWanted = true;
+      scheduleFlush();
     };
 
     const start = (claim: TaskClaim, requestStart: number): void => {
@@ -162,34 +224,16 @@ export function workerWith(
     };
 
     /**
-     * Reports a success; when the backend can, the same step claims this worker's next tasks (a
-     * busy worker then costs one round trip per task). Claims that come back after the worker
-     * stopped are handed back at once.
+     * Reports a success: where the backend can, with the others of the same turn and the claims
+     * of the slots they free, in one step (a busy worker then costs one round trip per batch).
      */
     const complete = (claim: TaskClaim, result: string | undefined): Observable<boolean> => {
-      if (!backend.completeAndClaim || stopped || claimInFlight)
-        return backend.completeTask(claim.id, claim.token, result);
-      claimInFlight = true;
-      const requestStart = schedulerNow();
-      const next = {
-        worker: workerName,
-        names,
-        leaseDuration: settings.leaseDuration,
-        limit: settings.concurrency - executing + 1, // this attempt's slot is about to be free
-      };
-      return backend.completeAndClaim(claim.id, claim.token, result, next).pipe(
-        map(({ completed, claims }) => {
-          for (const taken of claims) {
-            if (stopped) handBack(backend, taken, STORED_ERRORS.stoppedBeforeStart);
-            else start(taken, requestStart);
-          }
-          return completed;
-        }),
-        finalize(() => {
-          claimInFlight = false;
-          if (claimAgain) pump();
-        }),
-      );
+      if (!completeTasks) return backend.completeTask(claim.id, claim.token, result);
+      // Sent even if nobody waits for the answer any more: the task did succeed.
+      return new Observable<boolean>((answer) => {
+        reports.push({ claim, result, answer });
+        scheduleFlush();
+      });
     };
 
     const finished = (id: string): void => {
@@ -211,7 +255,11 @@ export function workerWith(
       if (stopped) return;
       stopped = true;
       wakeUps.unsubscribe();
-      claimRequest.unsubscribe();
+      if (!claimRequest.closed) {
+        claimRequest.unsubscribe(); // a claim in flight is not waited for: its claims lapse
+        busy = false;
+        flush(); // what was reported meanwhile
+      }
       if (runs.size === 0) return subscriber.complete();
       const stopAll = (): void => [...runs.values()].forEach((run) => run.stop());
       if (settings.gracePeriod === 0) stopAll();

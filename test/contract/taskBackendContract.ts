@@ -206,30 +206,39 @@ export function describeTaskBackendContract<B extends TaskBackend>(
       });
     });
 
-    describe('completeAndClaim (optional)', () => {
-      it('completes a task and claims the next ones of its name in the same step, token-checked', async () => {
-        const completeAndClaim = backend.completeAndClaim?.bind(backend);
-        if (!completeAndClaim) return; // the backend has no fast path: workers complete, then claim
-        const a = await one(backend.enqueue(request()));
-        const b = await one(backend.enqueue(request()));
-        const c = await one(backend.enqueue(request()));
-        const [first] = await one(backend.claim({ worker: 'w', names: ['job'], leaseDuration: ms(1_000), limit: 1 }));
+    describe('completeTasks (optional)', () => {
+      it('completes tasks, each token-checked, and claims the next ones of their name in the same step', async () => {
+        const completeTasks = backend.completeTasks?.bind(backend);
+        if (!completeTasks) return; // the backend has no fast path: workers complete, then claim
+        const ids: string[] = [];
+        for (let n = 0; n < 4; n++) ids.push((await one(backend.enqueue(request()))).id);
+        const claimed = await one(backend.claim({ worker: 'w', names: ['job'], leaseDuration: ms(1_000), limit: 2 }));
+        expect(claimed.map(({ id }) => id)).toEqual(ids.slice(0, 2));
         const next = { worker: 'w', names: ['job'], leaseDuration: ms(1_000), limit: 2 };
-        const reply = await one(completeAndClaim(a.id, first!.token, '"a"', next));
-        expect(reply.completed).toBe(true);
-        expect(reply.claims.map(({ id, attempt }) => ({ id, attempt }))).toEqual([
-          { id: b.id, attempt: 1 },
-          { id: c.id, attempt: 1 },
+        const reply = await one(
+          completeTasks(
+            [
+              { id: claimed[0]!.id, token: claimed[0]!.token, result: '"a"' },
+              { id: claimed[1]!.id, token: claimed[1]!.token + 1, result: '"stale"' }, // not its claim
+              { id: claimed[1]!.id, token: claimed[1]!.token, result: undefined },
+            ],
+            next,
+          ),
+        );
+        expect(reply.completed).toEqual([true, false, true]);
+        expect(reply.claims?.map(({ id, attempt }) => ({ id, attempt }))).toEqual([
+          { id: ids[2], attempt: 1 },
+          { id: ids[3], attempt: 1 },
         ]);
-        expect(reply.claims[0]!.token).toBeGreaterThan(first!.token);
-        expect(await one(backend.readTask(a.id))).toMatchObject({ state: 'succeeded', result: '"a"' });
-        // A stale token completes nothing, and still claims (none left here).
-        expect(await one(completeAndClaim(a.id, first!.token, '"again"', next))).toEqual({
-          completed: false,
-          claims: [],
-        });
-        expect(await one(completeAndClaim(b.id, reply.claims[0]!.token, undefined, next))).toMatchObject({
-          completed: true,
+        expect(reply.claims![0]!.token).toBeGreaterThan(claimed[1]!.token);
+        expect(await one(backend.readTask(ids[0]!))).toMatchObject({ state: 'succeeded', result: '"a"' });
+        expect(await one(backend.readTask(ids[1]!))).toMatchObject({ state: 'succeeded' });
+        expect((await one(backend.readTask(ids[1]!)))?.result).toBeUndefined();
+        // Done already: completes nothing; without `next`, claims nothing and says so.
+        expect(
+          await one(completeTasks([{ id: ids[0]!, token: claimed[0]!.token, result: '"again"' }], undefined)),
+        ).toEqual({
+          completed: [false],
         });
       });
     });

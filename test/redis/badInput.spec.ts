@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { changes, keyValue, leadership, lock, schedule, submit, worker, type ChangeEvent } from 'rx-sync';
 import { createRedisBackend, type RedisBackend } from 'rx-sync/redis';
-import { BACKEND_SITES, expectMisuse, globName } from '../support/badInput.js';
+import { expectMisuse, globName, sitesOf } from '../support/badInput.js';
 import { closeClient, listening, useRedisServer } from '../support/redisTestKit.js';
 import { randomPrefix, single, waitUntil } from '../support/testKit.js';
 
@@ -67,7 +67,7 @@ describe('every backend method', () => {
     const prefix = randomPrefix('methods');
     const small = backend({ prefix, limits: { maxNameLength: 128, maxValueSize: 1_024 } });
     const before = await client.dbsize();
-    for (const site of BACKEND_SITES) {
+    for (const site of sitesOf(small)) {
       fc.assert(
         fc.property(site.arbitrary(small.limits), ({ value, error }) => {
           expectMisuse(() => site.call(small, value), site.what, error);

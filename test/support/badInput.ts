@@ -342,7 +342,10 @@ const nameArray = (limits: BackendLimits): fc.Arbitrary<Bad> =>
     name(limits).map(({ value }) => ({ value: ['ok', value] })),
   );
 
-/** Every method of `SyncBackend` and `TaskBackend` with each argument that takes a name, value or number. */
+/**
+ * Every method of `SyncBackend` and `TaskBackend` with each argument that takes a name, value or
+ * number; the optional ones only for a backend that has them ({@link sitesOf}).
+ */
 export const BACKEND_SITES: readonly BackendSite[] = [
   { method: 'tryAcquire', what: 'key', arbitrary: longName, call: (b, v) => b.tryAcquire(v as string, CLAIM) },
   {
@@ -634,6 +637,58 @@ export const BACKEND_SITES: readonly BackendSite[] = [
     call: (b, v) => b.completeTask('resize:1', 1, v as string),
   },
   {
+    method: 'completeTasks',
+    what: 'completions',
+    arbitrary: () =>
+      fc.oneof(
+        bad(
+          notAString.filter((v) => !Array.isArray(v)),
+          TypeError,
+        ),
+        bad(fc.constant([]), TypeError),
+        bad(fc.constant(['resize:1']), TypeError),
+      ),
+    call: (b, v) => b.completeTasks!(v as never, undefined),
+  },
+  {
+    method: 'completeTasks',
+    what: 'completions[]',
+    label: 'completeTasks completions[]: an unknown key',
+    arbitrary: () => unknownOptions(['id', 'token', 'result']),
+    call: (b, v) => b.completeTasks!([{ id: 'resize:1', token: 1, result: undefined, ...(v as object) }], undefined),
+  },
+  {
+    method: 'completeTasks',
+    what: 'token',
+    arbitrary: () => badNumber('count'),
+    call: (b, v) =>
+      b.completeTasks!(
+        [
+          { id: 'resize:1', token: 1, result: '1' },
+          { id: 'resize:2', token: v as number, result: '1' },
+        ],
+        undefined,
+      ),
+  },
+  {
+    method: 'completeTasks',
+    what: 'result',
+    arbitrary: (limits) => badValue(limits).filter(({ value }) => value !== undefined),
+    call: (b, v) => b.completeTasks!([{ id: 'resize:1', token: 1, result: v as string }], undefined),
+  },
+  {
+    method: 'completeTasks',
+    what: 'limit',
+    arbitrary: () => badNumber('count'),
+    call: (b, v) =>
+      b.completeTasks!([{ id: 'resize:1', token: 1, result: '1' }], {
+        worker: 'worker-1',
+        names: ['resize'],
+        leaseDuration: 1_000,
+        limit: v as number,
+      }),
+  },
+  {
     method: 'failTask',
     what: 'id',
     arbitrary: longName,
@@ -668,3 +723,8 @@ export const BACKEND_SITES: readonly BackendSite[] = [
   { method: 'taskEvents', what: 'id', arbitrary: longName, call: (b, v) => b.taskEvents(v as string) },
   { method: 'taskSignals', what: 'names', arbitrary: nameArray, call: (b, v) => b.taskSignals(v as string[]) },
 ];
+
+/** The sites of {@link BACKEND_SITES} whose method `backend` has (an optional one may be absent). */
+export function sitesOf(backend: object): readonly BackendSite[] {
+  return BACKEND_SITES.filter((site) => typeof (backend as Record<string, unknown>)[site.method] === 'function');
+}

@@ -31,8 +31,10 @@ export interface RedisScript<Keys extends readonly string[], Args extends readon
    */
   readonly readOnly?: true;
   readonly numberOfKeys: Keys['length'];
-  /** How many ARGV the script takes. */
+  /** How many ARGV the script takes (with {@link RedisScript.argsPerItem}: before its items). */
   readonly numberOfArgs: Args['length'];
+  /** The script takes, after its `numberOfArgs`, any number of items of this many ARGV each. */
+  readonly argsPerItem?: number;
   readonly lua: string;
   /** Turns the raw reply into the typed one, checking its shape. */
   readonly parse: (reply: unknown) => Reply;
@@ -84,9 +86,14 @@ function send<Keys extends readonly string[], Args extends readonly (string | nu
   keys: Keys,
   args: Args,
 ): Promise<unknown> {
-  if (keys.length !== script.numberOfKeys || args.length !== script.numberOfArgs) {
+  const items = script.argsPerItem;
+  const argsFit =
+    items === undefined
+      ? args.length === script.numberOfArgs
+      : args.length >= script.numberOfArgs && (args.length - script.numberOfArgs) % items === 0;
+  if (keys.length !== script.numberOfKeys || !argsFit) {
     throw new TypeError(
-      `Script "${script.name}" takes ${script.numberOfKeys} keys and ${script.numberOfArgs} arguments.`,
+      `Script "${script.name}" takes ${script.numberOfKeys} keys and ${script.numberOfArgs} arguments${items === undefined ? '' : `, then items of ${items}`}.`,
     );
   }
   let names = registered.get(client);

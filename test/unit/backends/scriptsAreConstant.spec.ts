@@ -6,7 +6,7 @@ import type { RedisScript } from '../../../src/backends/redis/redisScript.js';
 import { acquireLease } from '../../../src/backends/redis/leases/scripts/acquireLease.js';
 import { cancelTask } from '../../../src/backends/redis/tasks/scripts/cancelTask.js';
 import { claimTasks } from '../../../src/backends/redis/tasks/scripts/claimTasks.js';
-import { completeTask } from '../../../src/backends/redis/tasks/scripts/completeTask.js';
+import { completeTasks } from '../../../src/backends/redis/tasks/scripts/completeTasks.js';
 import { deleteItem } from '../../../src/backends/redis/store/scripts/deleteItem.js';
 import { dueItems } from '../../../src/backends/redis/store/scripts/dueItems.js';
 import { enqueueTask } from '../../../src/backends/redis/tasks/scripts/enqueueTask.js';
@@ -50,7 +50,7 @@ const SCRIPTS: Record<string, AnyScript> = {
   'leases/scripts/acquireLease.ts': acquireLease,
   'tasks/scripts/cancelTask.ts': cancelTask,
   'tasks/scripts/claimTasks.ts': claimTasks,
-  'tasks/scripts/completeTask.ts': completeTask,
+  'tasks/scripts/completeTasks.ts': completeTasks,
   'store/scripts/deleteItem.ts': deleteItem,
   'store/scripts/dueItems.ts': dueItems,
   'tasks/scripts/enqueueTask.ts': enqueueTask,

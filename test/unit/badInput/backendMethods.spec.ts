@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { createMemoryBackend } from 'rx-sync/memory';
 import { createTestBackend, type TestBackend } from 'rx-sync/testing';
-import { BACKEND_SITES, expectMisuse, NUM_RUNS, syncValue } from '../../support/badInput.js';
+import { expectMisuse, NUM_RUNS, sitesOf, syncValue } from '../../support/badInput.js';
 
 /**
  * Every method of `SyncBackend` and `TaskBackend` on the memory backend (and the test backend,
@@ -28,7 +28,7 @@ describe.each([
 
   afterAll(() => expectUntouched(backend));
 
-  it.each(BACKEND_SITES.map((site) => [site.label ?? `${site.method} ${site.what}`, site] as const))(
+  it.each(sitesOf(backend).map((site) => [site.label ?? `${site.method} ${site.what}`, site] as const))(
     '%s',
     (_name, site) => {
       fc.assert(
@@ -45,7 +45,7 @@ describe.each([
 describe('the plain memory backend', () => {
   it('checks the same arguments (createTestBackend only adds fault controls)', () => {
     const backend = createMemoryBackend({ limits: LIMITS });
-    for (const site of BACKEND_SITES) {
+    for (const site of sitesOf(backend)) {
       fc.assert(
         fc.property(site.arbitrary(backend.limits), ({ value, error }) => {
           expectMisuse(() => site.call(backend, value), site.what, error);

@@ -1,5 +1,14 @@
 import { concatMap, EMPTY, forkJoin, map, merge, mergeMap, NEVER, type Observable, of, timer } from 'rxjs';
-import type { ClaimRequest, Enqueued, TaskBackend, TaskClaim, TaskRecord, TaskRequest } from '../../../taskBackend.js';
+import type {
+  ClaimRequest,
+  CompletedTasks,
+  Enqueued,
+  TaskBackend,
+  TaskClaim,
+  TaskCompletion,
+  TaskRecord,
+  TaskRequest,
+} from '../../../taskBackend.js';
 import type { RedisSubscriber } from '../pubsub/redisSubscriber.js';
 import type { RedisKeys, TaskKeys } from '../redisKeys.js';
 import type { RedisRequest } from '../redisRequest.js';
@@ -11,7 +20,7 @@ import {
 } from '../replicaAcknowledgement.js';
 import { cancelTask } from './scripts/cancelTask.js';
 import { claimTasks } from './scripts/claimTasks.js';
-import { completeTask } from './scripts/completeTask.js';
+import { completeTasks } from './scripts/completeTasks.js';
 import { enqueueTask } from './scripts/enqueueTask.js';
 import { failTask } from './scripts/failTask.js';
 import { peekTasks } from './scripts/peekTasks.js';
@@ -114,29 +123,65 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       map((claims) => claims.map(withoutOrder)),
     );
 
-  const complete = (
-    address: TaskAddress,
-    token: number,
-    result: string | undefined,
+  /** One `completeTasks` script for completions of one name, with the claims of `next` when given. */
+  const completeOfName = (
+    name: string,
+    completions: readonly { readonly n: string; readonly completion: TaskCompletion }[],
     next: ClaimRequest | undefined,
-  ): Observable<{ completed: boolean; claims: TaskClaim[] }> =>
-    ordered('completeTask', () =>
-      durable('completion', completeTask, address.name, [
-        ...head(address.name),
-        address.n,
-        String(token),
-        result === undefined ? 0 : 1,
-        result ?? '',
+  ): Observable<CompletedTasks> =>
+    ordered('completeTasks', () =>
+      durable('completion', completeTasks, name, [
+        ...head(name),
         next?.worker ?? '',
         next?.leaseDuration ?? 0,
         next?.limit ?? 0,
+        ...completions.flatMap(({ n, completion: { token, result } }) => [
+          n,
+          String(token),
+          result === undefined ? 0 : 1,
+          result ?? '',
+        ]),
       ]).pipe(
         map(({ completed, claims }) => ({
           completed,
-          claims: claims.map((entry) => withoutOrder(toClaim(address.name, entry))),
+          ...(next && { claims: claims.map((entry) => withoutOrder(toClaim(name, entry))) }),
         })),
       ),
     );
+
+  /**
+   * Completions grouped by name, one script per name (one script reaches one name's keys). The
+   * claims of `next` come with the completions of its one name, and not with replica
+   * acknowledgement, whose failure would strand the claims the script made.
+   */
+  const complete = (
+    completions: readonly TaskCompletion[],
+    next: ClaimRequest | undefined,
+  ): Observable<CompletedTasks> => {
+    const completed: boolean[] = completions.map(() => false);
+    const byName = new Map<string, { n: string; completion: TaskCompletion; index: number }[]>();
+    completions.forEach((completion, index) => {
+      const address = parseTaskId(completion.id);
+      if (!address) return; // no task here can have this id: not completed
+      const group = byName.get(address.name) ?? [];
+      group.push({ n: address.n, completion, index });
+      byName.set(address.name, group);
+    });
+    const fusedName = !acknowledgement && next?.names.length === 1 ? next.names[0] : undefined;
+    const steps = [...byName].map(([name, group]) =>
+      completeOfName(name, group, name === fusedName ? next : undefined).pipe(
+        map((reply) => {
+          group.forEach(({ index }, i) => (completed[index] = reply.completed[i] ?? false));
+          return reply.claims;
+        }),
+      ),
+    );
+    const claimed = fusedName !== undefined && byName.has(fusedName);
+    if (steps.length === 0) return of({ completed });
+    return forkJoin(steps).pipe(
+      map((claims) => (claimed ? { completed, claims: claims.flatMap((batch) => batch ?? []) } : { completed })),
+    );
+  };
 
   /** One script on one task's keys; `false` without a request for an id no task here can have. */
   const taskStep = (
@@ -201,17 +246,10 @@ export function redisTasks(context: RedisTaskContext): Omit<TaskBackend, 'name'>
       return taskStep('reportProgress', id, reportTaskProgress, String(token), value);
     },
     completeTask(id, token, result) {
-      const address = parseTaskId(id);
-      if (!address) return of(false);
-      return complete(address, token, result, undefined).pipe(map(({ completed }) => completed));
+      return complete([{ id, token, result }], undefined).pipe(map(({ completed }) => completed[0]!));
     },
-    completeAndClaim(id, token, result, next) {
-      const address = parseTaskId(id);
-      if (!address) return of({ completed: false, claims: [] });
-      // One script reaches one name's keys: claims come with it for a worker of that name only; and
-      // not with replica acknowledgement, whose failure would strand the claims the script made.
-      const fused = !acknowledgement && next.names.length === 1 && next.names[0] === address.name;
-      return complete(address, token, result, fused ? next : undefined);
+    completeTasks(completions, next) {
+      return complete(completions, next);
     },
     failTask(id, token, error, retryDelay) {
       const errorJson = JSON.stringify({ name: error.name, message: error.message });
