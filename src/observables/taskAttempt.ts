@@ -25,6 +25,7 @@ import type { ValidityGuard } from '../engine/validityGuard.js';
 import { TaskCancelledError } from '../errors/TaskCancelledError.js';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
 import { fromJson } from '../internal/json.js';
+import { LazyAbortController } from '../internal/lazyAbortController.js';
 import { limitsOf, toJsonWithin } from '../internal/limits.js';
 import { STORED_ERRORS } from '../internal/storedErrors.js';
 import type { TaskBackend, TaskClaim, TaskErrorInfo } from '../taskBackend.js';
@@ -59,14 +60,16 @@ export function runAttempt(
 ): Observable<WorkerEvent> {
   const { id, name, attempt, token, policy } = claim;
   return defer(() => {
-    const controller = new AbortController();
+    const controller = new LazyAbortController();
     let over = false;
     const context: TaskContext = Object.freeze({
       id,
       name,
       attempt,
       token,
-      signal: controller.signal,
+      get signal() {
+        return controller.signal;
+      },
       progress: (value: unknown) => {
         if (over) return;
         const json = toJsonWithin(limitsOf(backend), value === undefined ? null : value, 'progress value');
@@ -134,7 +137,7 @@ function settle(
   backend: TaskBackend,
   claim: TaskClaim,
   outcome: Outcome,
-  controller: AbortController,
+  controller: LazyAbortController,
   complete: AttemptHooks['complete'],
 ): Observable<WorkerEvent> {
   const { id, name, attempt, token, policy } = claim;
