@@ -117,9 +117,8 @@ export function runAttempt(
         over = true;
         guard.end(); // whatever the outcome, the claim's clock stops here
         return new Observable<WorkerEvent>((observer) => {
-          const report = settle(backend, claim, outcome, controller, hooks.complete).subscribe(observer);
-          hooks.decided(); // the report is on its way: the next claim goes out right behind it
-          return report;
+          hooks.decided(); // the slot is free: its next claim goes out with this report, or right behind it
+          return settle(backend, claim, outcome, controller, hooks.complete).subscribe(observer);
         });
       }),
       finalize(() => guard.end()),

@@ -1,4 +1,15 @@
-import { asapScheduler, merge, Observable, Subject, Subscription, take, timeout, timer, type Subscriber } from 'rxjs';
+import {
+  asapScheduler,
+  finalize,
+  merge,
+  Observable,
+  Subject,
+  Subscription,
+  take,
+  timeout,
+  timer,
+  type Subscriber,
+} from 'rxjs';
 import { ValidityGuard } from '../engine/validityGuard.js';
 import { schedulerNow } from '../internal/clock.js';
 import { assertNameWithin, limitsOf } from '../internal/limits.js';
@@ -16,6 +27,12 @@ interface Run {
   /** Aborts the attempt because the worker stopped (grace period over). */
   readonly stop: () => void;
 }
+
+/**
+ * The most successes a worker reports in one step: enough that a script's fixed cost is shared,
+ * few enough that the backend starts on a batch while the worker still runs the rest of its turn.
+ */
+const REPORT_BATCH = 10;
 
 /** A success waiting to be reported, and the attempt that waits for the backend's answer. */
 interface Report {
@@ -104,16 +121,21 @@ export function workerWith(
     // Handlers running: a slot is free again once its handler's outcome is known.
     let executing = 0;
     let stopped = false;
-    // One request at a time: a claim, or the successes reported since the last request (with
-    // the claims of the slots free by then, where the backend can do both in one step). While
-    // one is in flight, or its reply's claims are starting, what comes up waits for the next.
-    let busy = false;
+    // Successes are reported together: those of one turn (a reply's runs that end at once), in
+    // batches of up to REPORT_BATCH so the backend starts on the first while the worker runs the
+    // rest; each batch claims for the slots free by then, where the backend can do both in one
+    // step. `asked` counts the claims asked for by requests in flight, so no slot is asked twice.
+    let asked = 0;
     let claimWanted = false;
     let flushScheduled = false;
-    let claimRequest = Subscription.EMPTY;
+    const claimRequests = new Subscription();
     let grace = Subscription.EMPTY;
     const reports: Report[] = [];
     const completeTasks = backend.completeTasks?.bind(backend);
+
+    /** How many slots a request sent now should claim for (0: none). */
+    const claimable = (): number =>
+      stopped || !claimWanted ? 0 : Math.max(0, settings.concurrency - executing - asked);
 
     const claimRequestFor = (limit: number): ClaimRequest => ({
       worker: workerName,
@@ -122,17 +144,15 @@ export function workerWith(
       limit,
     });
 
-    /** Starts the claims of a reply (or hands them back after a stop), then sends what came up meanwhile. */
+    /** Starts the claims of a reply (or hands them back after a stop). */
     const received = (claims: readonly TaskClaim[], requestStart: number): void => {
       for (const claim of claims) {
         if (stopped) handBack(backend, claim, STORED_ERRORS.stoppedBeforeStart);
         else start(claim, requestStart);
       }
-      busy = false;
-      flush();
     };
 
-    /** Sends what waits, after everything that happens in the current turn (a reply's runs that end at once). */
+    /** Sends what waits once everything of the current turn has happened. */
     const scheduleFlush = (): void => {
       if (flushScheduled) return;
       flushScheduled = true;
@@ -143,44 +163,51 @@ export function workerWith(
     };
 
     const flush = (): void => {
-      if (busy) return;
-      const free = settings.concurrency - executing;
-      if (reports.length > 0) return sendReports(reports.splice(0), free);
-      if (stopped || !claimWanted || free <= 0) return;
+      if (reports.length > 0) return sendReports(reports.splice(0));
+      const limit = claimable();
+      if (limit === 0) return;
       claimWanted = false;
-      busy = true;
+      asked += limit;
+      let answered = false;
+      const answer = (): void => {
+        if (!answered) asked -= limit;
+        answered = true;
+      };
       const requestStart = schedulerNow();
-      claimRequest = backend
-        .claim(claimRequestFor(free))
-        .pipe(timeout(settings.leaseDuration))
-        .subscribe({
-          next: (claims) => received(claims, requestStart),
-          error: () => {
-            busy = false; // asked again at the next signal or poll
-          },
-        });
+      claimRequests.add(
+        backend
+          .claim(claimRequestFor(limit))
+          .pipe(timeout(settings.leaseDuration), finalize(answer))
+          .subscribe({
+            next: (claims) => {
+              answer();
+              received(claims, requestStart);
+            },
+            error: () => undefined, // asked again at the next signal or poll
+          }),
+      );
     };
 
     /** Reports successes in one step, claiming for the free slots in the same step where the backend can. */
-    const sendReports = (batch: Report[], free: number): void => {
-      busy = true;
-      const claiming = !stopped && claimWanted && free > 0;
-      if (claiming) claimWanted = false;
+    const sendReports = (batch: Report[]): void => {
+      const limit = claimable();
+      if (limit > 0) claimWanted = false;
+      asked += limit;
       const requestStart = schedulerNow();
       const completions = batch.map(({ claim, result }) => ({ id: claim.id, token: claim.token, result }));
-      completeTasks!(completions, claiming ? claimRequestFor(free) : undefined)
+      completeTasks!(completions, limit > 0 ? claimRequestFor(limit) : undefined)
         .pipe(timeout(settings.leaseDuration))
         .subscribe({
           next: ({ completed, claims }) => {
+            asked -= limit;
             batch.forEach(({ answer }, index) => answer.next(completed[index] === true));
-            if (claiming && !claims) claimWanted = true; // the backend could not claim in this step
+            if (limit > 0 && !claims) pump(); // the backend could not claim in this step
             received(claims ?? [], requestStart);
           },
           error: (error: unknown) => {
+            asked -= limit;
             batch.forEach(({ answer }) => answer.error(error));
-            if (claiming) claimWanted = true;
-            busy = false;
-            scheduleFlush();
+            if (limit > 0) pump();
           },
         });
     };
@@ -232,7 +259,8 @@ export function workerWith(
       // Sent even if nobody waits for the answer any more: the task did succeed.
       return new Observable<boolean>((answer) => {
         reports.push({ claim, result, answer });
-        scheduleFlush();
+        if (reports.length >= REPORT_BATCH) flush();
+        else scheduleFlush();
       });
     };
 
@@ -255,11 +283,7 @@ export function workerWith(
       if (stopped) return;
       stopped = true;
       wakeUps.unsubscribe();
-      if (!claimRequest.closed) {
-        claimRequest.unsubscribe(); // a claim in flight is not waited for: its claims lapse
-        busy = false;
-        flush(); // what was reported meanwhile
-      }
+      claimRequests.unsubscribe(); // claims in flight are not waited for: their claims lapse
       if (runs.size === 0) return subscriber.complete();
       const stopAll = (): void => [...runs.values()].forEach((run) => run.stop());
       if (settings.gracePeriod === 0) stopAll();

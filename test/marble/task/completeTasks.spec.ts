@@ -117,6 +117,25 @@ describe('worker with completeTasks', () => {
     ]);
   });
 
+  it('reports a long turn in batches of ten, each claiming for the slots free and not yet asked for', () => {
+    const { memory, fused, calls } = fusedBackend(2);
+    scheduler.run(() => {
+      for (let n = 0; n < 14; n++) memory.enqueue(request()).subscribe();
+      const pool = worker(fused, { job: () => 'done' }, { ...WORKER_TIMING, concurrency: 12, pollInterval: 1_000 });
+      const subscription = pool.subscribe();
+      atFrame(10, () => subscription.unsubscribe());
+    });
+    const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `task-${from + i}`);
+    // Each handler returns at once, so its slot is free before the next task starts. The first ten
+    // successes go out as soon as the tenth comes, and ask for all twelve slots; the last two at
+    // the end of the turn, asking for none (no slot is asked for twice). Both replies come at 2.
+    expect(calls).toEqual([
+      [0, ids(1, 10), 12],
+      [0, ids(11, 12), undefined],
+      [2, ids(13, 14), 12],
+    ]);
+  });
+
   it('claims on its own after a report whose backend could not claim in the same step', () => {
     const { memory, fused, calls } = fusedBackend(2, false);
     const seen: [number, WorkerEvent][] = [];
