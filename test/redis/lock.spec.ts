@@ -553,7 +553,8 @@ describe('lock on Redis', () => {
       const prefix = randomPrefix('conn');
       const connectionName = `rxs-conn-${randomName('c')}`;
       const client = resources.client(server, { connectionName });
-      const backend = resources.backend({ client, prefix });
+      // A channel whose last watcher left stays subscribed for `channelLinger` (1 s by default): short here.
+      const backend = resources.backend({ client, prefix, channelLinger: 100 });
       const spied = spyOnAttempts(backend);
       const patient = { leaseDuration: 60_000, retryDelay: 5_000, maxRetryDelay: 5_000, acquireTimeout: 120_000 };
 
@@ -600,7 +601,8 @@ describe('lock on Redis', () => {
       expect(lockChannel).toMatch(/:turns:[0-9a-f]{16}$/);
       expect(await channels()).toEqual([storeChannel, lockChannel, ...leaderChannels].sort());
 
-      // Leaving watchers one channel at a time unsubscribes exactly that channel once its last watcher is gone.
+      // Leaving watchers one channel at a time unsubscribes exactly that channel once its last watcher
+      // is gone and its linger is over.
       for (const recorder of values.slice(0, 199)) recorder.stop();
       await single(backend.put('cfg/199', 'still watched'));
       await values[199]!.until((recorder) => recorder.last?.value === 'still watched', 'see a put');

@@ -103,3 +103,16 @@ describe('exclusion across separate Node processes', () => {
     expect(await admin.hget(keys.lease, 'holder')).toBe('parent');
   });
 });
+
+describe('shutdown', () => {
+  it('a process that closes its backend while channels linger exits at once (no linger timer left)', async () => {
+    const prefix = randomPrefix('linger');
+    const worker = startWorker('closeWhileLingering.ts', [server.url, prefix]);
+    await line(worker, /^lingering$/m, 30_000);
+    // The channels linger for 10 minutes: a timer left behind would keep the process alive that long.
+    expect({ code: await exitCode(worker, 30_000), output: worker.output() }).toEqual({
+      code: 0,
+      output: 'lingering\nclosed\n',
+    });
+  }, 70_000); // a bound, not a measure: starting the process may take 30 s on a busy machine
+});

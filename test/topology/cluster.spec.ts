@@ -206,6 +206,42 @@ describe('Redis Cluster', () => {
     seen.stop();
   });
 
+  it('a shard channel lingers on its master: a watcher back within the linger sends no SSUBSCRIBE; a lost shard connection ends the linger', async () => {
+    const prefix = randomPrefix('linger');
+    const client = clusterClient();
+    let connection: Cluster | undefined; // the backend's pub/sub duplicate
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (...args: Parameters<Cluster['duplicate']>) => (connection = duplicate(...args));
+    // No linger ends by itself in this test.
+    const watching = createRedisBackend({ client, prefix, expiryCheckInterval: 100, channelLinger: 60_000 });
+    backends.push(watching);
+    const key = storeKeyIn(prefix, 'cfg', cluster.slotRanges[1]!);
+    const channel = new RedisKeys(prefix).storeShardChannel(key);
+    const master = admin(masters()[1]!);
+    const subscribers = async (): Promise<number> => Number((await master.pubsub('SHARDNUMSUB', channel))[1]);
+    const first = new Recorder<Item | undefined>(keyValue(watching, key), { label: 'first watcher' });
+    await first.nth(0);
+    expect(await subscribers()).toBe(1);
+    first.stop();
+    const subscribes = await commandCalls(master, ['ssubscribe']);
+    const again = new Recorder<Item | undefined>(keyValue(watching, key), { label: 'watcher back' });
+    await again.nth(0);
+    const written = await single(watching.put(key, 'heard'));
+    await again.until((r) => r.values.at(-1)?.version === written.version, 'hear the put');
+    expect(await commandCalls(master, ['ssubscribe'])).toBe(subscribes);
+    expect(await subscribers()).toBe(1);
+    again.stop();
+
+    // Subscriptions may be lost: the linger ends, and ioredis does not bring the channel back once
+    // its subscribers are ready again (it subscribes again the channels it knows; the UNSUBSCRIBE
+    // follows, and a read waits for it).
+    const recovered = new Promise<void>((resolve) => connection!.once('subscribersReady', () => resolve()));
+    await master.client('KILL', 'TYPE', 'pubsub');
+    await recovered;
+    await single(watching.get(key));
+    expect(await subscribers()).toBe(0);
+  });
+
   it('a quorum of independent masters publishes its lease events on the Cluster with SPUBLISH', async () => {
     const independent = await Promise.all([0, 1, 2].map(() => startRedisServer()));
     try {

@@ -77,7 +77,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   // classic message would cross every node of the cluster bus.
   const publishCommand: PublishCommand = isCluster(client) ? 'SPUBLISH' : 'PUBLISH';
   const keys = new RedisKeys(settings.prefix, publishCommand === 'SPUBLISH' ? clientKeyPrefix(client) : '');
-  const subscriber = new RedisSubscriber(client);
+  const subscriber = new RedisSubscriber(client, { linger: settings.channelLinger });
   const connection = connectionState(client);
   const masterConnections = (settings.quorum ?? []).map(connectionState);
   // Where this backend's waiters hear their turns: a release wakes the next waiter's process only.

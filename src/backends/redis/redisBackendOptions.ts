@@ -1,7 +1,14 @@
 import type { Redis } from 'ioredis';
 import { resolveBackendLimits } from '../../internal/limits.js';
 import { DEFAULT_BACKEND_LIMITS, type BackendLimits, type BackendLimitsOptions } from '../../limits.js';
-import { assertName, assertOptionsObject, assertPositiveDuration, optionNames, show } from '../../internal/validate.js';
+import {
+  assertDuration,
+  assertName,
+  assertOptionsObject,
+  assertPositiveDuration,
+  optionNames,
+  show,
+} from '../../internal/validate.js';
 import type { RedisClient } from './redisScript.js';
 import type { ReplicaAcknowledgementSettings } from './replicaAcknowledgement.js';
 
@@ -51,6 +58,15 @@ export interface RedisBackendOptions {
   /** Longest pause of the expiry sweeper that announces `expired` items while someone watches. @defaultValue 1_000 */
   readonly expiryCheckInterval?: number;
   /**
+   * How long a pub/sub channel stays subscribed after its last watcher left, in ms. A watcher that
+   * comes back within it (the next `submit()` of a name, a `keyValue` watched briefly and
+   * repeatedly) takes the subscription over with no SUBSCRIBE round trip, and its requests wait
+   * for none; after it, the channel is unsubscribed. Messages of the meantime are dropped. A
+   * reconnect and `close()` end every linger at once. 0 unsubscribes when the last watcher leaves.
+   * @defaultValue 1_000
+   */
+  readonly channelLinger?: number;
+  /**
    * Makes a lease grant or renewal, and a task's enqueue or completion, count only once this many
    * replicas of the master received it
    * (`WAIT replicas timeout`, on the same connection right after the script). Redis replicates
@@ -82,6 +98,7 @@ export const DEFAULT_REDIS_BACKEND_OPTIONS = Object.freeze({
   requestTimeout: 5_000,
   counterLifetime: 7 * 24 * 60 * 60 * 1000,
   expiryCheckInterval: 1_000,
+  channelLinger: 1_000,
 });
 
 /** The names of {@link RedisBackendOptions}: any other key is refused. */
@@ -92,6 +109,7 @@ const REDIS_BACKEND_OPTION_NAMES = optionNames<RedisBackendOptions>({
   requestTimeout: true,
   counterLifetime: true,
   expiryCheckInterval: true,
+  channelLinger: true,
   replicaAcknowledgement: true,
   limits: true,
 });
@@ -110,6 +128,7 @@ export interface RedisBackendSettings {
   readonly requestTimeout: number;
   readonly counterLifetime: number;
   readonly expiryCheckInterval: number;
+  readonly channelLinger: number;
   readonly replicaAcknowledgement: ReplicaAcknowledgementSettings | undefined;
   readonly limits: BackendLimits;
 }
@@ -125,6 +144,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
     requestTimeout = DEFAULT_REDIS_BACKEND_OPTIONS.requestTimeout,
     counterLifetime = DEFAULT_REDIS_BACKEND_OPTIONS.counterLifetime,
     expiryCheckInterval = DEFAULT_REDIS_BACKEND_OPTIONS.expiryCheckInterval,
+    channelLinger = DEFAULT_REDIS_BACKEND_OPTIONS.channelLinger,
     replicaAcknowledgement,
   } = options;
   assertClient(client, 'client');
@@ -144,6 +164,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
   assertPositiveDuration(requestTimeout, 'requestTimeout');
   assertPositiveDuration(counterLifetime, 'counterLifetime');
   assertPositiveDuration(expiryCheckInterval, 'expiryCheckInterval');
+  assertDuration(channelLinger, 'channelLinger');
   const acknowledgement = resolveReplicaAcknowledgement(replicaAcknowledgement, requestTimeout);
   if (acknowledgement && quorum !== undefined) {
     throw new TypeError(
@@ -157,6 +178,7 @@ export function resolveRedisBackendOptions(options: RedisBackendOptions): RedisB
     requestTimeout,
     counterLifetime,
     expiryCheckInterval,
+    channelLinger,
     replicaAcknowledgement: acknowledgement,
     limits,
   });

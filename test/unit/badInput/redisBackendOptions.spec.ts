@@ -79,6 +79,11 @@ it.each(['requestTimeout', 'counterLifetime', 'expiryCheckInterval'])('%s', (fie
   check(field, badNumber('positive'), (value) => ({ client, [field]: value }));
 });
 
+it('channelLinger: a duration, 0 allowed (unsubscribe at once)', () => {
+  check('channelLinger', badNumber('nonNegative'), (value) => ({ client, channelLinger: value }));
+  expect(() => createRedisBackend({ client, channelLinger: 0 })).not.toThrow();
+});
+
 it('replicaAcknowledgement', () => {
   check('replicaAcknowledgement', badOptionsObject, (value) => ({ client, replicaAcknowledgement: value }));
   check('replicaAcknowledgement.replicas', badNumber('count'), (value) => ({

@@ -87,6 +87,7 @@ const REDIS = [
   'requestTimeout',
   'counterLifetime',
   'expiryCheckInterval',
+  'channelLinger',
   'replicaAcknowledgement',
   'limits',
 ];

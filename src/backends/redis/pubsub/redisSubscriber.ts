@@ -1,6 +1,17 @@
 import type { Cluster, Redis } from 'ioredis';
-import { defer, EMPTY, from, retry, Subscription, timer, type Observable } from 'rxjs';
+import {
+  asyncScheduler,
+  defer,
+  EMPTY,
+  from,
+  retry,
+  Subscription,
+  timer,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import { KeyedFanout } from '../../../internal/keyedFanout.js';
+import { DEFAULT_REDIS_BACKEND_OPTIONS } from '../redisBackendOptions.js';
 import { clientKeyPrefix, isCluster, type RedisClient } from '../redisScript.js';
 import { toSyncError } from '../toSyncError.js';
 
@@ -17,15 +28,39 @@ export type ChannelSignal =
  */
 const SUBSCRIBE_RETRIES = 3;
 
+/** How a {@link RedisSubscriber} lets go of channels. */
+export interface RedisSubscriberOptions {
+  /**
+   * How long a channel stays subscribed after its last watcher left, in ms; 0 unsubscribes at once.
+   * @defaultValue `DEFAULT_REDIS_BACKEND_OPTIONS.channelLinger` (1_000)
+   */
+  readonly linger?: number;
+  /** Where the linger is timed (tests give a virtual one). @defaultValue `asyncScheduler` */
+  readonly scheduler?: SchedulerLike;
+}
+
 /**
  * One pub/sub connection per backend (a `duplicate()` of the command client, made on first use),
  * multiplexed over every watcher: each channel is subscribed in Redis once, whatever the number of
- * watchers, and unsubscribed when its last watcher leaves.
+ * watchers, and lingers when its last watcher leaves: it stays subscribed for `linger` ms, then is
+ * unsubscribed. A watcher that comes within the linger takes the subscription over as it is (no
+ * SUBSCRIBE, nothing for `settled()` to wait for) and cancels the UNSUBSCRIBE: a `submit()` after
+ * the previous one finished, or a brief `keyValue`, costs no round trip. Messages that arrive while
+ * a channel has no watcher are dropped, so a watcher hears the messages from its arrival on.
  *
  * Ordering: `settled()` resolves once every SUBSCRIBE sent so far has been acknowledged, and the
  * backend waits for it before reads and lease attempts, so that "subscribe, then read" never
- * misses a write in between. After a reconnect, every channel is subscribed again and its
- * watchers get a `gap` signal, so they can read again and converge.
+ * misses a write in between. A lingering channel's subscription was acknowledged (or its SUBSCRIBE
+ * is still tracked), so a watcher that takes it over keeps that promise. After a reconnect, every
+ * watched channel is subscribed again and its watchers get a `gap` signal, so they can read again
+ * and converge.
+ *
+ * Lingering channels are not subscribed again after a reconnect: anything that may have cost
+ * subscriptions (the connection closed; sharded: a disruption, below) ends every linger at once
+ * with an UNSUBSCRIBE, and so does the recovery for channels left in between (ioredis restores
+ * the channels it knows by itself, with no acknowledgement a returning watcher could wait for, and
+ * the UNSUBSCRIBE follows that). A channel whose SUBSCRIBE failed for good does not linger.
+ * `close()` ends every linger, timers included.
  *
  * On a Redis Cluster the channels are sharded (`SSUBSCRIBE`, each on the master that owns its
  * slot): the duplicate is a `Cluster` with `shardedSubscribers`, which keeps one subscriber
@@ -38,25 +73,41 @@ const SUBSCRIBE_RETRIES = 3;
  */
 export class RedisSubscriber {
   private connection: RedisClient | undefined;
-  /** The watchers of each channel: a channel is subscribed in Redis with its first and unsubscribed after its last. */
+  /**
+   * The watchers of each channel: a channel is subscribed in Redis with its first (unless it
+   * lingers) and lingers after its last.
+   */
   private readonly channels = new KeyedFanout<ChannelSignal>({
-    open: (name) => this.subscribe([name]),
-    close: (name) => {
-      if (this.connection && !this.closed) this.track(this.send('unsubscribe', name));
+    open: (name) => {
+      if (!this.stopLingering(name)) this.subscribe([name]);
     },
+    close: (name) => this.release(name),
   });
+  /** Channels without a watcher, still subscribed, each with the timer that unsubscribes it. */
+  private readonly lingering = new Map<string, Subscription>();
+  /** Channels whose SUBSCRIBE failed for good, while their watchers are told: they do not linger. */
+  private readonly refused = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly sharded: boolean;
+  private readonly linger: number;
+  private readonly scheduler: SchedulerLike;
   private closed = false;
   private reconnects = 0;
+  /** Whether the connection closed since it was last ready (the next `ready` subscribes every channel again). */
+  private dropped = false;
   /** Sharded mode: whether something may have cost subscriptions since the last gap. */
   private disrupted = false;
   private readonly onClientEnd = (): void => void this.close();
   /** SUBSCRIBEs in flight, and those waiting to be sent again after a transient failure. */
   private readonly retries = new Subscription();
 
-  constructor(private readonly client: RedisClient) {
+  constructor(
+    private readonly client: RedisClient,
+    { linger = DEFAULT_REDIS_BACKEND_OPTIONS.channelLinger, scheduler = asyncScheduler }: RedisSubscriberOptions = {},
+  ) {
     this.sharded = isCluster(client);
+    this.linger = linger;
+    this.scheduler = scheduler;
   }
 
   /** Signals of one channel, from the acknowledgement of its subscription on. */
@@ -75,11 +126,16 @@ export class RedisSubscriber {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  /** Closes the pub/sub connection; the channels of watchers still attached complete (a normal shutdown). */
+  /**
+   * Closes the pub/sub connection; the channels of watchers still attached complete (a normal
+   * shutdown), and lingering channels end with it (their timers too).
+   */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     this.retries.unsubscribe();
+    for (const linger of this.lingering.values()) linger.unsubscribe();
+    this.lingering.clear();
     this.client.off('end', this.onClientEnd);
     this.channels.complete();
     // Dropped, not QUIT: a QUIT would wait behind commands that ioredis queued while Redis is
@@ -102,13 +158,14 @@ export class RedisSubscriber {
       );
       // Any closed connection may have cost subscriptions, even one that never was ready (a
       // handshake that failed after a SUBSCRIBE was acknowledged): the next ready subscribes all.
-      let dropped = false;
       connection.on('close', () => {
-        dropped = true;
+        this.dropped = true;
+        this.endLingering();
       });
       connection.on('ready', () => {
-        if (!dropped) return;
-        dropped = false;
+        if (!this.dropped) return;
+        this.dropped = false;
+        this.endLingering(); // those left while the connection was down: ioredis subscribed them again
         this.resubscribe();
       });
     }
@@ -131,15 +188,14 @@ export class RedisSubscriber {
         message,
       }),
     );
-    const disrupt = (): void => {
-      this.disrupted = true;
-    };
+    const disrupt = (): void => this.disrupt();
     connection.on('-node', disrupt);
     connection.on('-subscriber', disrupt);
     connection.on('error', disrupt);
     connection.on('subscribersReady', () => {
       if (!this.disrupted || this.closed) return;
       this.disrupted = false;
+      this.endLingering(); // those left during the disruption: ioredis may have subscribed them again
       // ioredis has already sent SSUBSCRIBE again for the channels it knows, but says nothing when
       // they are acknowledged: subscribing again ourselves (harmless to Redis) tells us when the gap
       // is over. (ioredis then lists those channels twice, until they are unsubscribed.)
@@ -148,7 +204,7 @@ export class RedisSubscriber {
       void Promise.all(acknowledged).then((results) => {
         if (this.closed) return;
         if (results.includes(false)) {
-          this.disrupted = true; // not every shard is back: the next `subscribersReady` tries again
+          this.disrupt(); // not every shard is back: the next `subscribersReady` tries again
           return;
         }
         this.reconnects++;
@@ -167,7 +223,8 @@ export class RedisSubscriber {
     let watched = names;
     let retried = false;
     const subscribing = defer(() => {
-      watched = watched.filter((name) => this.channels.has(name));
+      // A channel that lingers meanwhile is still to be subscribed: a watcher may take it over.
+      watched = watched.filter((name) => this.channels.has(name) || this.lingering.has(name));
       if (watched.length === 0 || this.closed) return EMPTY;
       const acknowledged = this.send('subscribe', ...watched);
       this.track(acknowledged);
@@ -195,7 +252,13 @@ export class RedisSubscriber {
         },
         error: (error: unknown) => {
           const failure = toSyncError('subscribe', error);
-          for (const name of watched) this.channels.fail(failure, name);
+          for (const name of watched) {
+            // Not subscribed: a lingering channel has nothing to keep, and a watched one must not linger.
+            if (this.stopLingering(name)) continue;
+            this.refused.add(name);
+            this.channels.fail(failure, name);
+            this.refused.delete(name);
+          }
         },
       }),
     );
@@ -206,7 +269,7 @@ export class RedisSubscriber {
     const acknowledged = this.send(command, name).then(
       () => true,
       () => {
-        this.disrupted = true;
+        this.disrupt();
         return false;
       },
     );
@@ -227,6 +290,52 @@ export class RedisSubscriber {
     return new Promise<unknown>((resolve) => {
       resolve(command === 'subscribe' ? connection.ssubscribe(...names) : connection.sunsubscribe(...names));
     });
+  }
+
+  /** `name` lost its last watcher: it lingers, or is unsubscribed at once when lingering is off or its SUBSCRIBE failed. */
+  private release(name: string): void {
+    if (!this.connection || this.closed) return;
+    if (this.linger === 0 || this.refused.has(name)) {
+      this.unsubscribe(name);
+      return;
+    }
+    this.lingering.set(
+      name,
+      timer(this.linger, this.scheduler).subscribe(() => {
+        this.lingering.delete(name);
+        this.unsubscribe(name);
+      }),
+    );
+  }
+
+  /** Cancels the linger of `name`, whose subscription a watcher takes over; returns whether it lingered. */
+  private stopLingering(name: string): boolean {
+    const linger = this.lingering.get(name);
+    if (!linger) return false;
+    this.lingering.delete(name);
+    linger.unsubscribe();
+    return true;
+  }
+
+  /**
+   * Unsubscribes every lingering channel now: its subscription may have been lost, or restored by
+   * ioredis with no acknowledgement that a watcher taking it over could wait for.
+   */
+  private endLingering(): void {
+    for (const name of [...this.lingering.keys()]) {
+      this.stopLingering(name);
+      this.unsubscribe(name);
+    }
+  }
+
+  /** Sharded mode: something may have cost subscriptions; the next `subscribersReady` restores them. */
+  private disrupt(): void {
+    this.disrupted = true;
+    this.endLingering();
+  }
+
+  private unsubscribe(name: string): void {
+    this.track(this.send('unsubscribe', name));
   }
 
   private resubscribe(): void {
