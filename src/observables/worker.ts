@@ -144,12 +144,16 @@ export function workerWith(
       limit,
     });
 
-    /** Starts the claims of a reply (or hands them back after a stop). */
+    /**
+     * Starts the claims of a reply (or hands them back after a stop); then claims again if asked to
+     * while this request took the free slots (a task queued meanwhile must not wait for the poll).
+     */
     const received = (claims: readonly TaskClaim[], requestStart: number): void => {
       for (const claim of claims) {
         if (stopped) handBack(backend, claim, STORED_ERRORS.stoppedBeforeStart);
         else start(claim, requestStart);
       }
+      if (claimWanted) scheduleFlush();
     };
 
     /** Sends what waits once everything of the current turn has happened. */

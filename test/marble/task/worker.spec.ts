@@ -1,11 +1,13 @@
-import { map, NEVER, timer } from 'rxjs';
+import { delay, map, NEVER, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   submit,
   TaskFailedError,
   TaskStalledError,
   worker,
+  type ClaimRequest,
   type TaskContext,
+  type TaskPolicy,
   type TaskEvent,
   type WorkerEvent,
 } from 'rx-sync';
@@ -13,6 +15,7 @@ import { createTestBackend } from 'rx-sync/testing';
 import { atFrame, CLEAN } from '../../support/marbleHelpers';
 import { at, onAbort, WORKER_TIMING } from './taskHelpers';
 
+const POLICY: TaskPolicy = { attempts: 1, retryDelay: 10, maxRetryDelay: 10, retryJitter: 0, timeout: Infinity };
 const started = (id: string, attempt = 1, name = 'job'): WorkerEvent => ({ type: 'started', id, name, attempt });
 const succeeded = (id: string, attempt = 1, name = 'job'): WorkerEvent => ({ type: 'succeeded', id, name, attempt });
 
@@ -46,6 +49,24 @@ describe('worker', () => {
     });
     expect(Math.max(...running)).toBe(2);
     expect(backend.inspect()).toEqual(CLEAN);
+  });
+
+  it('claims a task queued while its claim was in flight as soon as that claim replies, not at the next poll', () => {
+    const memory = createTestBackend();
+    const backend = { ...memory, claim: (request: ClaimRequest) => memory.claim(request).pipe(delay(3)) };
+    const seen: [number, WorkerEvent][] = [];
+    scheduler.run(() => {
+      const pool = worker(backend, { job: () => 'done' }, { ...WORKER_TIMING, pollInterval: 1_000 });
+      const subscription = pool.subscribe((event) => seen.push([scheduler.now(), event]));
+      atFrame(1, () => memory.enqueue({ name: 'job', input: 'null', policy: POLICY, retention: 1_000 }).subscribe());
+      atFrame(20, () => subscription.unsubscribe());
+    });
+    // The claim sent at 0 (the first poll) found nothing and replies at 3; the task's signal came at
+    // 1, while every slot was asked for: the next claim goes out at 3 and brings it at 6.
+    expect(seen).toEqual([
+      [6, started('task-1')],
+      [6, succeeded('task-1')],
+    ]);
   });
 
   it('renews the claim of a long task, which then succeeds in its first attempt', () => {
