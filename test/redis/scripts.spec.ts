@@ -19,7 +19,7 @@ import { renewLease } from '../../src/backends/redis/leases/scripts/renewLease.j
 import { updateLease } from '../../src/backends/redis/leases/scripts/updateLease.js';
 import { cancelTask } from '../../src/backends/redis/tasks/scripts/cancelTask.js';
 import { claimTasks } from '../../src/backends/redis/tasks/scripts/claimTasks.js';
-import { completeTask } from '../../src/backends/redis/tasks/scripts/completeTask.js';
+import { completeTasks } from '../../src/backends/redis/tasks/scripts/completeTasks.js';
 import { enqueueTask } from '../../src/backends/redis/tasks/scripts/enqueueTask.js';
 import { failTask } from '../../src/backends/redis/tasks/scripts/failTask.js';
 import { peekTasks } from '../../src/backends/redis/tasks/scripts/peekTasks.js';
@@ -45,7 +45,7 @@ const SCRIPTS: Record<string, RedisScript<readonly string[], readonly (string | 
   'leases/scripts/updateLease.ts': updateLease,
   'tasks/scripts/cancelTask.ts': cancelTask,
   'tasks/scripts/claimTasks.ts': claimTasks,
-  'tasks/scripts/completeTask.ts': completeTask,
+  'tasks/scripts/completeTasks.ts': completeTasks,
   'tasks/scripts/enqueueTask.ts': enqueueTask,
   'tasks/scripts/failTask.ts': failTask,
   'tasks/scripts/peekTasks.ts': peekTasks,
