@@ -204,7 +204,10 @@ export function workerWith(
         .subscribe({
           next: ({ completed, claims }) => {
             asked -= limit;
-            batch.forEach(({ answer }, index) => answer.next(completed[index] === true));
+            batch.forEach(({ answer }, index) => {
+              answer.next(completed[index] === true);
+              answer.complete();
+            });
             if (limit > 0 && !claims) pump(); // the backend could not claim in this step
             received(claims ?? [], requestStart);
           },

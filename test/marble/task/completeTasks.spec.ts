@@ -136,6 +136,29 @@ describe('worker with completeTasks', () => {
     ]);
   });
 
+  it('completes after a shutdown once the last report has replied', () => {
+    const { memory, fused } = fusedBackend(2);
+    const seen: [number, string][] = [];
+    scheduler.run(({ hot }) => {
+      for (let n = 0; n < 2; n++) memory.enqueue(request()).subscribe();
+      const shutdown = hot<void>('--x');
+      const pool = worker(fused, { job: slowJob }, { ...WORKER_TIMING, concurrency: 2, shutdown });
+      pool.subscribe({
+        next: (event) => seen.push([scheduler.now(), `${event.type} ${event.id}`]),
+        complete: () => seen.push([scheduler.now(), 'complete']),
+      });
+    });
+    // Both start at 0 and succeed at 1; the shutdown comes at 2, while their report is in flight; it
+    // replies at 3, and the worker completes with it.
+    expect(seen).toEqual([
+      [0, 'started task-1'],
+      [0, 'started task-2'],
+      [3, 'succeeded task-1'],
+      [3, 'succeeded task-2'],
+      [3, 'complete'],
+    ]);
+  });
+
   it('claims on its own after a report whose backend could not claim in the same step', () => {
     const { memory, fused, calls } = fusedBackend(2, false);
     const seen: [number, WorkerEvent][] = [];
