@@ -12,12 +12,12 @@ import {
 } from 'rxjs';
 import { ValidityGuard } from '../engine/validityGuard.js';
 import { schedulerNow } from '../internal/clock.js';
-import { assertNameWithin, limitsOf } from '../internal/limits.js';
+import { limitsOf } from '../internal/limits.js';
 import { defaultHolderName } from '../internal/ownerId.js';
 import { STORED_ERRORS } from '../internal/storedErrors.js';
 import { assertTaskBackend } from '../internal/taskArguments.js';
-import type { BackendLimits } from '../limits.js';
 import type { ClaimRequest, TaskBackend, TaskClaim } from '../taskBackend.js';
+import { assertHandlers } from './assertHandlers.js';
 import { handBack, runAttempt } from './taskAttempt.js';
 import type { TaskHandlers, WorkerEvent } from './TaskEvent.js';
 import { resolveWorkerOptions, type WorkerOptions, type WorkerSettings } from './workerOptions.js';
@@ -303,18 +303,4 @@ export function workerWith(
       stop();
     };
   });
-}
-
-function assertHandlers(handlers: unknown, limits: BackendLimits): asserts handlers is TaskHandlers {
-  if (typeof handlers !== 'object' || handlers === null || Array.isArray(handlers)) {
-    throw new TypeError('Expected `handlers` to be an object of task handlers by name.');
-  }
-  const entries = Object.entries(handlers);
-  if (entries.length === 0) throw new TypeError('Expected `handlers` to name at least one task.');
-  for (const [name, handler] of entries) {
-    assertNameWithin(limits, name, 'handlers key');
-    if (typeof handler !== 'function') {
-      throw new TypeError(`Expected \`handlers.${name}\` to be a function, got ${typeof handler}.`);
-    }
-  }
 }
